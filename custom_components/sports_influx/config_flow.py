@@ -1,0 +1,216 @@
+"""Config flow: user, reauth, reconfigure and options."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import (
+    ConfigEntry,
+    ConfigFlow,
+    ConfigFlowResult,
+    OptionsFlow,
+)
+from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
+from homeassistant.core import callback
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.selector import (
+    NumberSelector,
+    NumberSelectorConfig,
+    NumberSelectorMode,
+    TextSelector,
+    TextSelectorConfig,
+    TextSelectorType,
+)
+
+from .client import (
+    CannotConnectError,
+    DatabaseNotFoundError,
+    InfluxClient,
+    InvalidAuthError,
+    normalize_host,
+)
+from .const import (
+    CONF_BATCH_SIZE,
+    CONF_DATABASE,
+    CONF_FLUSH_INTERVAL,
+    DEFAULT_BATCH_SIZE,
+    DEFAULT_FLUSH_INTERVAL,
+    DOMAIN,
+    LOGGER,
+)
+
+_URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+_PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
+
+
+def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
+    return vol.Schema(
+        {
+            vol.Required(CONF_HOST, default=defaults.get(CONF_HOST, "")): _URL,
+            vol.Required(CONF_TOKEN, default=defaults.get(CONF_TOKEN, "")): _PASSWORD,
+            vol.Required(
+                CONF_DATABASE, default=defaults.get(CONF_DATABASE, "home_assistant")
+            ): str,
+            vol.Required(
+                CONF_VERIFY_SSL, default=defaults.get(CONF_VERIFY_SSL, True)
+            ): bool,
+        }
+    )
+
+
+def _unique_id(data: Mapping[str, Any]) -> str:
+    return f"{normalize_host(data[CONF_HOST])}/{data[CONF_DATABASE]}"
+
+
+class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
+    """Connect to an InfluxDB server."""
+
+    VERSION = 1
+
+    async def _async_validate(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """Try the server; return errors keyed by the field that caused them."""
+        client = InfluxClient(
+            async_get_clientsession(self.hass, verify_ssl=data[CONF_VERIFY_SSL]),
+            data[CONF_HOST],
+            data[CONF_TOKEN],
+            data[CONF_DATABASE],
+            verify_ssl=data[CONF_VERIFY_SSL],
+        )
+        try:
+            await client.async_validate()
+        except CannotConnectError:
+            return {CONF_HOST: "cannot_connect"}
+        except InvalidAuthError:
+            return {CONF_TOKEN: "invalid_auth"}
+        except DatabaseNotFoundError:
+            return {CONF_DATABASE: "database_not_found"}
+        except Exception:  # noqa: BLE001 - shown as "unknown", logged for the report
+            LOGGER.exception("Unexpected error validating the InfluxDB connection")
+            return {"base": "unknown"}
+        return {}
+
+    async def async_step_user(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for the server, token and database."""
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_HOST] = normalize_host(user_input[CONF_HOST])
+            self._async_abort_entries_match(
+                {
+                    CONF_HOST: user_input[CONF_HOST],
+                    CONF_DATABASE: user_input[CONF_DATABASE],
+                }
+            )
+            if not (errors := await self._async_validate(user_input)):
+                await self.async_set_unique_id(_unique_id(user_input))
+                self._abort_if_unique_id_configured()
+                return self.async_create_entry(
+                    title=f"{user_input[CONF_DATABASE]} on {user_input[CONF_HOST]}",
+                    data=user_input,
+                )
+        return self.async_show_form(
+            step_id="user",
+            data_schema=self.add_suggested_values_to_schema(
+                _connection_schema({}), user_input or {}
+            ),
+            errors=errors,
+        )
+
+    async def async_step_reauth(
+        self, entry_data: Mapping[str, Any]
+    ) -> ConfigFlowResult:
+        """The token was refused."""
+        return await self.async_step_reauth_confirm()
+
+    async def async_step_reauth_confirm(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Ask for a new token."""
+        entry = self._get_reauth_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            data = {**entry.data, CONF_TOKEN: user_input[CONF_TOKEN]}
+            if not (errors := await self._async_validate(data)):
+                return self.async_update_reload_and_abort(
+                    entry, data_updates={CONF_TOKEN: user_input[CONF_TOKEN]}
+                )
+        return self.async_show_form(
+            step_id="reauth_confirm",
+            data_schema=vol.Schema({vol.Required(CONF_TOKEN): _PASSWORD}),
+            description_placeholders={
+                "host": entry.data[CONF_HOST],
+                "database": entry.data[CONF_DATABASE],
+            },
+            errors=errors,
+        )
+
+    async def async_step_reconfigure(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Change the server, token or database."""
+        entry = self._get_reconfigure_entry()
+        errors: dict[str, str] = {}
+        if user_input is not None:
+            user_input[CONF_HOST] = normalize_host(user_input[CONF_HOST])
+            if not (errors := await self._async_validate(user_input)):
+                new_id = _unique_id(user_input)
+                if new_id != entry.unique_id:
+                    await self.async_set_unique_id(new_id)
+                    self._abort_if_unique_id_configured()
+                return self.async_update_reload_and_abort(
+                    entry,
+                    unique_id=new_id,
+                    title=f"{user_input[CONF_DATABASE]} on {user_input[CONF_HOST]}",
+                    data_updates=user_input,
+                )
+        return self.async_show_form(
+            step_id="reconfigure",
+            data_schema=_connection_schema(user_input or entry.data),
+            errors=errors,
+        )
+
+    @staticmethod
+    @callback
+    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+        """The batching knobs."""
+        return OptionsFlowHandler()
+
+
+class OptionsFlowHandler(OptionsFlow):
+    """Batching options, applied by reloading the entry."""
+
+    async def async_step_init(
+        self, user_input: dict[str, Any] | None = None
+    ) -> ConfigFlowResult:
+        """Batch size and flush interval."""
+        if user_input is not None:
+            return self.async_create_entry(
+                data={k: int(v) for k, v in user_input.items()}
+            )
+        options = self.config_entry.options
+        schema = vol.Schema(
+            {
+                vol.Required(
+                    CONF_BATCH_SIZE,
+                    default=options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),
+                ): NumberSelector(
+                    NumberSelectorConfig(min=1, max=5000, mode=NumberSelectorMode.BOX)
+                ),
+                vol.Required(
+                    CONF_FLUSH_INTERVAL,
+                    default=options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
+                ): NumberSelector(
+                    NumberSelectorConfig(
+                        min=1,
+                        max=300,
+                        unit_of_measurement="s",
+                        mode=NumberSelectorMode.BOX,
+                    )
+                ),
+            }
+        )
+        return self.async_show_form(step_id="init", data_schema=schema)

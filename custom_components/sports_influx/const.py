@@ -1,0 +1,36 @@
+"""Constants for the Sports Influx integration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Final
+
+DOMAIN: Final = "sports_influx"
+LOGGER = logging.getLogger(__package__)
+
+CONF_DATABASE: Final = "database"
+
+# Options (tunables live in entry.options, connection data in entry.data).
+CONF_BATCH_SIZE: Final = "batch_size"
+CONF_FLUSH_INTERVAL: Final = "flush_interval"
+
+DEFAULT_BATCH_SIZE: Final = 100
+DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds
+
+# Retry policy: delay = min(BASE_DELAY * BACKOFF_BASE ** n, MAX_DELAY) + jitter.
+RETRY_BASE_DELAY: Final = 5.0
+RETRY_BACKOFF_BASE: Final = 2
+RETRY_MAX_RETRIES: Final = 5
+RETRY_MAX_DELAY: Final = 30.0
+RETRY_MAX_JITTER: Final = 2.0
+
+# Deadlines so HA's unload and shutdown are never held hostage by the server.
+UNLOAD_FLUSH_TIMEOUT: Final = 10.0
+STOP_FLUSH_TIMEOUT: Final = 5.0
+# Upper bound for one HTTP call (admin or write).
+REQUEST_TIMEOUT: Final = 10.0
+
+# Queue cap: past it points are refused and counted rather than growing memory.
+MAX_QUEUE_POINTS: Final = 100_000
+# Average write time is taken over this many writes.
+WRITE_TIME_WINDOW: Final = 100

@@ -1,0 +1,29 @@
+"""Diagnostics: the entry (token redacted), the server and the statistics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from homeassistant.components.diagnostics import async_redact_data
+from homeassistant.const import CONF_TOKEN
+from homeassistant.core import HomeAssistant
+
+from .models import SportsInfluxConfigEntry
+
+TO_REDACT = {CONF_TOKEN}
+
+
+async def async_get_config_entry_diagnostics(
+    hass: HomeAssistant, entry: SportsInfluxConfigEntry
+) -> dict[str, Any]:
+    """What a bug report needs."""
+    data = entry.runtime_data
+    return {
+        "entry": {
+            "data": async_redact_data(dict(entry.data), TO_REDACT),
+            "options": dict(entry.options),
+        },
+        "server": asdict(data.server),
+        "statistics": data.writer.stats.as_dict(),
+    }

@@ -1,0 +1,22 @@
+"""Runtime data of a config entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from homeassistant.config_entries import ConfigEntry
+
+from .client import InfluxClient, ServerInfo
+from .writer import SportsInfluxWriter
+
+
+@dataclass(slots=True)
+class SportsInfluxData:
+    """What a loaded entry owns."""
+
+    client: InfluxClient
+    server: ServerInfo
+    writer: SportsInfluxWriter
+
+
+type SportsInfluxConfigEntry = ConfigEntry[SportsInfluxData]

@@ -1,0 +1,183 @@
+"""Typed records -> influxdb3-python Points of the schema. Pure: no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields as dataclass_fields
+from datetime import datetime
+import math
+
+from influxdb_client_3 import Point, WritePrecision
+
+from .records import (
+    InjuryReport,
+    League,
+    NflScore,
+    NhlScore,
+    PlayerStats,
+    Record,
+    Standing,
+)
+from .schema import (
+    NFL_INJURIES,
+    NFL_PLAYER_STATS,
+    NFL_SCORES,
+    NFL_STANDINGS,
+    NHL_PLAYER_STATS,
+    NHL_SCORES,
+    NHL_STANDINGS,
+    FieldType,
+    Measurement,
+)
+
+type FieldValue = int | float | str | bool
+
+
+class InvalidRecordError(ValueError):
+    """A record that cannot become a valid point (bad type, no fields)."""
+
+
+def _coerce(name: str, value: object, field_type: FieldType) -> FieldValue:
+    """Give a value its schema type, or refuse it."""
+    if field_type is FieldType.STRING:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    elif field_type is FieldType.BOOLEAN:
+        if isinstance(value, bool):
+            return value
+    elif isinstance(value, bool):
+        pass  # bool is an int subclass; never a number here
+    elif field_type is FieldType.INTEGER:
+        if isinstance(value, int):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif isinstance(value, (int, float)) and math.isfinite(value):  # FLOAT
+        return float(value)
+    raise InvalidRecordError(f"field {name}={value!r} is not a valid {field_type}")
+
+
+def build_point(
+    measurement: Measurement,
+    tags: Mapping[str, object],
+    values: Mapping[str, object],
+    time: datetime,
+) -> Point:
+    """Build one point, typed and filtered by the schema.
+
+    Unknown or empty tags are left out; ``None`` fields are left out; a
+    point without any field is refused (line protocol needs one).
+    """
+    point = Point(measurement.name)
+    for tag in measurement.tags:
+        value = tags.get(tag)
+        if value is None or value == "":
+            continue
+        point.tag(tag, str(value))
+    written = 0
+    for name, value in values.items():
+        if value is None:
+            continue
+        field_type = measurement.fields.get(name)
+        if field_type is None:
+            if not measurement.dynamic_fields:
+                raise InvalidRecordError(
+                    f"{measurement.name} has no field {name!r} in the schema"
+                )
+            field_type = measurement.dynamic_types.get(name, FieldType.FLOAT)
+        point.field(name, _coerce(name, value, field_type))
+        written += 1
+    if not written:
+        raise InvalidRecordError(f"{measurement.name} point has no fields")
+    point.time(time, WritePrecision.NS)
+    return point
+
+
+def _values(record: Record, names: Mapping[str, object]) -> dict[str, object]:
+    return {name: getattr(record, name) for name in names}
+
+
+def _tag_values(record: Record, measurement: Measurement) -> dict[str, object]:
+    present = {f.name for f in dataclass_fields(record)}
+    return {tag: getattr(record, tag) for tag in measurement.tags if tag in present}
+
+
+def measurement_for(record: Record) -> Measurement:
+    """The measurement a record is written to."""
+    match record:
+        case NflScore():
+            return NFL_SCORES
+        case NhlScore():
+            return NHL_SCORES
+        case PlayerStats():
+            return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
+        case InjuryReport():
+            return NFL_INJURIES
+        case Standing():
+            return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
+
+
+def score_point(record: NflScore | NhlScore, now: datetime) -> Point:
+    """An NFL or NHL score point."""
+    measurement = measurement_for(record)
+    return build_point(
+        measurement,
+        _tag_values(record, measurement),
+        _values(record, measurement.fields),
+        record.time or now,
+    )
+
+
+def player_stats_point(record: PlayerStats, now: datetime) -> Point:
+    """A player's statistics for one game."""
+    measurement = measurement_for(record)
+    return build_point(
+        measurement,
+        _tag_values(record, measurement),
+        record.stats,
+        record.time or now,
+    )
+
+
+def injury_point(record: InjuryReport, now: datetime) -> Point:
+    """An injury report line."""
+    return build_point(
+        NFL_INJURIES,
+        _tag_values(record, NFL_INJURIES),
+        _values(record, NFL_INJURIES.fields),
+        record.time or now,
+    )
+
+
+def standing_point(record: Standing, now: datetime) -> Point:
+    """One team's standings row."""
+    measurement = measurement_for(record)
+    values: dict[str, object] = {
+        "wins": record.wins,
+        "losses": record.losses,
+        "win_percentage": record.win_percentage,
+    }
+    if record.league is League.NFL:
+        values["ties"] = record.ties
+    else:
+        values["ot_losses"] = record.ot_losses
+        values["points"] = record.points
+    values.update(record.extra)
+    return build_point(
+        measurement, _tag_values(record, measurement), values, record.time or now
+    )
+
+
+def record_point(record: Record, now: datetime) -> Point:
+    """Any record -> its point."""
+    match record:
+        case NflScore() | NhlScore():
+            return score_point(record, now)
+        case PlayerStats():
+            return player_stats_point(record, now)
+        case InjuryReport():
+            return injury_point(record, now)
+        case Standing():
+            return standing_point(record, now)

@@ -1,0 +1,120 @@
+"""Typed records: what sources produce and the writer accepts.
+
+One record is one point. Values are already normalised by the source
+(ints are ints, team names are abbreviations); ``points.py`` turns a record
+into a point of the schema in ``schema.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class League(StrEnum):
+    """Leagues the schema has measurements for."""
+
+    NFL = "NFL"
+    NHL = "NHL"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _GameScore:
+    game_id: str
+    season: int
+    home_team: str
+    away_team: str
+    status: str
+    home_score: int
+    away_score: int
+    season_type: str | None = None
+    time_remaining: str | None = None
+    home_conference: str | None = None
+    away_conference: str | None = None
+    home_division: str | None = None
+    away_division: str | None = None
+    # The game's time when known, else when the state changed; None = now.
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NflScore(_GameScore):
+    """One NFL score observation."""
+
+    week: int | None = None
+    quarter: int | None = None
+    possession: str | None = None
+    down_distance: str | None = None
+    field_position: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NhlScore(_GameScore):
+    """One NHL score observation."""
+
+    period: int | None = None
+    home_shots: int | None = None
+    away_shots: int | None = None
+    home_power_play: int | None = None
+    away_power_play: int | None = None
+    home_shootout: int | None = None
+    away_shootout: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlayerStats:
+    """One player's statistics in one game."""
+
+    league: League
+    player_id: str
+    player_name: str
+    team: str
+    stats: Mapping[str, int | float]
+    position: str | None = None
+    game_id: str | None = None
+    season: int | None = None
+    week: int | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InjuryReport:
+    """One player's injury status as reported."""
+
+    player_id: str
+    player_name: str
+    team: str
+    status: str
+    position: str | None = None
+    injury_type: str | None = None
+    season: int | None = None
+    weeks_out: int | None = None
+    practice_participation: str | None = None
+    comment: str | None = None
+    time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Standing:
+    """One team's place in the standings."""
+
+    league: League
+    team: str
+    season: int
+    wins: int
+    losses: int
+    conference: str | None = None
+    division: str | None = None
+    ties: int | None = None
+    ot_losses: int | None = None
+    points: int | None = None
+    win_percentage: float | None = None
+    # Whatever else the source gives (points_for, streak, playoff_seed ...),
+    # keyed by schema field name.
+    extra: Mapping[str, int | float | str] = field(default_factory=dict)
+    time: datetime | None = None
+
+
+type Record = NflScore | NhlScore | PlayerStats | InjuryReport | Standing

@@ -1,0 +1,285 @@
+"""The schema written to InfluxDB: measurements, tags, fields, retention.
+
+This module is data. Everything that writes a point looks its measurement up
+here; nothing else knows tag names, field types or retention windows.
+
+Conventions
+- A tag whose value is unknown is omitted, never written empty (InfluxDB
+  rejects empty tag values and an empty string would be a bogus series).
+- A field keeps one type forever: InfluxDB rejects a line whose field type
+  differs from the first one written. Declared fields are coerced to their
+  type; dynamic player-stat fields take the type declared in
+  ``PLAYER_STAT_TYPES`` and are floats otherwise, so a stat that is ``3`` in
+  one game and ``3.5`` in the next does not flip type.
+- Timestamps are nanoseconds since the epoch, UTC.
+
+Cardinality (series = distinct tag sets per measurement and season)
+- ``*_scores``: one series per game and status: NFL ~285 games x ~4 statuses
+  (~1.1k), NHL ~1.4k games x ~4 (~5.6k).
+- ``*_player_stats``: one series per player and game: NFL ~1.7k active
+  players x 17-20 games (~35k), NHL ~900 x 82 (~75k).
+- ``nfl_injuries``: player x status x injury type: ~3k a season.
+- ``*_standings``: one series per team and season: 32 (NFL), 32 (NHL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
+
+
+class RetentionClass(StrEnum):
+    """How long a measurement is kept."""
+
+    EVENTS = "events"
+    STATS = "stats"
+    STANDINGS = "standings"
+
+
+RETENTION: Mapping[RetentionClass, timedelta] = {
+    RetentionClass.EVENTS: timedelta(days=730),
+    RetentionClass.STATS: timedelta(days=730),
+    RetentionClass.STANDINGS: timedelta(days=1825),
+}
+
+
+class FieldType(StrEnum):
+    """Line-protocol field types (the names InfluxQL's SHOW FIELD KEYS uses)."""
+
+    INTEGER = "integer"
+    FLOAT = "float"
+    STRING = "string"
+    BOOLEAN = "boolean"
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One measurement: its tags (in write order), fields and retention."""
+
+    name: str
+    retention: RetentionClass
+    tags: tuple[str, ...]
+    fields: Mapping[str, FieldType]
+    # Fields not declared above are accepted (player stats): typed by
+    # ``dynamic_types`` and float otherwise.
+    dynamic_fields: bool = False
+    dynamic_types: Mapping[str, FieldType] = field(default_factory=dict)
+
+
+_GAME_TAGS = (
+    "game_id",
+    "season",
+    "season_type",
+    "home_team",
+    "away_team",
+    "status",
+    "home_conference",
+    "away_conference",
+    "home_division",
+    "away_division",
+)
+
+# Scores. Ranges: scores 0-80 (NFL) / 0-15 (NHL); quarter 1-5 (5 = OT),
+# period 1-5+ (4+ = OT/SO); status is the source's state (PRE, IN, POST, ...).
+NFL_SCORES = Measurement(
+    name="nfl_scores",
+    retention=RetentionClass.EVENTS,
+    tags=(*_GAME_TAGS[:3], "week", *_GAME_TAGS[3:]),
+    fields={
+        "home_score": FieldType.INTEGER,
+        "away_score": FieldType.INTEGER,
+        "quarter": FieldType.INTEGER,
+        "time_remaining": FieldType.STRING,
+        "possession": FieldType.STRING,
+        "down_distance": FieldType.STRING,
+        "field_position": FieldType.STRING,
+    },
+)
+
+NHL_SCORES = Measurement(
+    name="nhl_scores",
+    retention=RetentionClass.EVENTS,
+    tags=_GAME_TAGS,
+    fields={
+        "home_score": FieldType.INTEGER,
+        "away_score": FieldType.INTEGER,
+        "period": FieldType.INTEGER,
+        "time_remaining": FieldType.STRING,
+        "home_shots": FieldType.INTEGER,
+        "away_shots": FieldType.INTEGER,
+        "home_power_play": FieldType.INTEGER,
+        "away_power_play": FieldType.INTEGER,
+        # Shootout goals, after "3(2)"-style scores.
+        "home_shootout": FieldType.INTEGER,
+        "away_shootout": FieldType.INTEGER,
+    },
+)
+
+_PLAYER_TAGS = (
+    "player_id",
+    "player_name",
+    "team",
+    "position",
+    "game_id",
+    "season",
+    "week",
+)
+
+# Player stats whose values are whole numbers in every box score; anything
+# else (averages, ratings, percentages, unknown stats) is a float.
+PLAYER_STAT_TYPES: Mapping[str, FieldType] = dict.fromkeys(
+    (
+        # NFL (ESPN box score keys)
+        "completions",
+        "passing_attempts",
+        "passing_yards",
+        "passing_touchdowns",
+        "interceptions",
+        "sacks",
+        "rushing_attempts",
+        "rushing_yards",
+        "rushing_touchdowns",
+        "long_rushing",
+        "receptions",
+        "receiving_yards",
+        "receiving_touchdowns",
+        "long_reception",
+        "receiving_targets",
+        "fumbles",
+        "fumbles_lost",
+        "fumbles_recovered",
+        "total_tackles",
+        "solo_tackles",
+        "tackles_for_loss",
+        "qb_hits",
+        "passes_defended",
+        "defensive_touchdowns",
+        "kick_returns",
+        "kick_return_yards",
+        "long_kick_return",
+        "kick_return_touchdowns",
+        "punt_returns",
+        "punt_return_yards",
+        "long_punt_return",
+        "punt_return_touchdowns",
+        "field_goals_made",
+        "field_goal_attempts",
+        "long_field_goal_made",
+        "extra_points_made",
+        "extra_point_attempts",
+        "total_kicking_points",
+        "punts",
+        "punt_yards",
+        "touchbacks",
+        "punts_inside20",
+        "long_punt",
+        "interception_yards",
+        "interception_touchdowns",
+        # NHL
+        "goals",
+        "assists",
+        "points",
+        "plus_minus",
+        "penalty_minutes",
+        "shots",
+        "hits",
+        "blocked_shots",
+        "saves",
+        "shots_against",
+        "goals_against",
+    ),
+    FieldType.INTEGER,
+)
+
+NFL_PLAYER_STATS = Measurement(
+    name="nfl_player_stats",
+    retention=RetentionClass.STATS,
+    tags=_PLAYER_TAGS,
+    fields={},
+    dynamic_fields=True,
+    dynamic_types=PLAYER_STAT_TYPES,
+)
+
+NHL_PLAYER_STATS = Measurement(
+    name="nhl_player_stats",
+    retention=RetentionClass.STATS,
+    tags=_PLAYER_TAGS,
+    fields={},
+    dynamic_fields=True,
+    dynamic_types=PLAYER_STAT_TYPES,
+)
+
+# Injuries. weeks_out 0-20; practice_participation "Full"/"Limited"/"DNP".
+NFL_INJURIES = Measurement(
+    name="nfl_injuries",
+    retention=RetentionClass.EVENTS,
+    tags=(
+        "player_id",
+        "player_name",
+        "team",
+        "position",
+        "status",
+        "injury_type",
+        "season",
+    ),
+    fields={
+        "weeks_out": FieldType.INTEGER,
+        "practice_participation": FieldType.STRING,
+        "comment": FieldType.STRING,
+    },
+)
+
+_STANDINGS_TAGS = ("team", "conference", "division", "season")
+
+# Standings. win_percentage 0.0-1.0; streak like "W3"/"L1"; playoff_seed 1-16.
+_STANDINGS_COMMON: Mapping[str, FieldType] = {
+    "wins": FieldType.INTEGER,
+    "losses": FieldType.INTEGER,
+    "win_percentage": FieldType.FLOAT,
+    "points_for": FieldType.INTEGER,
+    "points_against": FieldType.INTEGER,
+    "point_differential": FieldType.INTEGER,
+    "games_played": FieldType.INTEGER,
+    "games_behind": FieldType.FLOAT,
+    "playoff_seed": FieldType.INTEGER,
+    "streak": FieldType.STRING,
+    "home_record": FieldType.STRING,
+    "away_record": FieldType.STRING,
+    "division_record": FieldType.STRING,
+    "conference_record": FieldType.STRING,
+    "clincher": FieldType.STRING,
+}
+
+NFL_STANDINGS = Measurement(
+    name="nfl_standings",
+    retention=RetentionClass.STANDINGS,
+    tags=_STANDINGS_TAGS,
+    fields={"ties": FieldType.INTEGER, **_STANDINGS_COMMON},
+)
+
+NHL_STANDINGS = Measurement(
+    name="nhl_standings",
+    retention=RetentionClass.STANDINGS,
+    tags=_STANDINGS_TAGS,
+    fields={
+        "ot_losses": FieldType.INTEGER,
+        "points": FieldType.INTEGER,
+        "regulation_wins": FieldType.INTEGER,
+        **_STANDINGS_COMMON,
+    },
+)
+
+MEASUREMENTS: Mapping[str, Measurement] = {
+    m.name: m
+    for m in (
+        NFL_SCORES,
+        NHL_SCORES,
+        NFL_PLAYER_STATS,
+        NHL_PLAYER_STATS,
+        NFL_INJURIES,
+        NFL_STANDINGS,
+        NHL_STANDINGS,
+    )
+}

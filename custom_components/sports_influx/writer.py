@@ -1,0 +1,348 @@
+"""Batching, retries and statistics, on Home Assistant's event loop.
+
+Records are turned into points and queued by ``@callback`` methods (cheap,
+no I/O). A batch is written when ``batch_size`` points wait, or every
+``flush_interval`` seconds. Serialisation and the HTTP write run together
+in the executor. Retries sleep with ``asyncio.sleep`` so unload and
+shutdown can cancel them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+import random
+import time
+
+from influxdb_client_3 import Point
+
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.util import dt as dt_util
+
+from .client import InfluxClient, WriteError
+from .const import (
+    LOGGER,
+    MAX_QUEUE_POINTS,
+    RETRY_BACKOFF_BASE,
+    RETRY_BASE_DELAY,
+    RETRY_MAX_DELAY,
+    RETRY_MAX_JITTER,
+    RETRY_MAX_RETRIES,
+    WRITE_TIME_WINDOW,
+)
+from .points import InvalidRecordError, measurement_for, record_point
+from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
+from .schema import RetentionClass
+
+
+def retry_delay(attempt: int, jitter: float = 0.0) -> float:
+    """Seconds to wait before retry number ``attempt`` (0-based).
+
+    5, 10, 20, 30, 30 ... plus up to ``RETRY_MAX_JITTER`` seconds of jitter
+    so that many instances do not hammer a recovering server in step.
+    """
+    base: float = RETRY_BASE_DELAY * RETRY_BACKOFF_BASE**attempt
+    return min(base, RETRY_MAX_DELAY) + min(max(jitter, 0.0), RETRY_MAX_JITTER)
+
+
+@dataclass
+class WriteStatistics:
+    """What the writer has done; shown by the diagnostic sensors."""
+
+    points_written: int = 0
+    points_failed: int = 0
+    points_invalid: int = 0
+    batches_written: int = 0
+    retries: int = 0
+    queue_depth: int = 0
+    last_success: datetime | None = None
+    last_error: str | None = None
+    write_times_ms: deque[float] = field(
+        default_factory=lambda: deque(maxlen=WRITE_TIME_WINDOW)
+    )
+
+    @property
+    def success_rate(self) -> float | None:
+        """Share of points written among those attempted, in percent."""
+        done = self.points_written + self.points_failed
+        return round(100.0 * self.points_written / done, 2) if done else None
+
+    @property
+    def average_write_time(self) -> float | None:
+        """Mean duration of the last writes, in milliseconds."""
+        if not self.write_times_ms:
+            return None
+        return round(sum(self.write_times_ms) / len(self.write_times_ms), 2)
+
+    def as_dict(self) -> dict[str, object]:
+        """A plain copy for diagnostics."""
+        return {
+            "points_written": self.points_written,
+            "points_failed": self.points_failed,
+            "points_invalid": self.points_invalid,
+            "batches_written": self.batches_written,
+            "retries": self.retries,
+            "queue_depth": self.queue_depth,
+            "success_rate": self.success_rate,
+            "average_write_time": self.average_write_time,
+            "last_success": self.last_success.isoformat()
+            if self.last_success
+            else None,
+            "last_error": self.last_error,
+        }
+
+
+type _Queued = tuple[RetentionClass, Point]
+
+
+class SportsInfluxWriter:
+    """Queue records as points and write them in batches."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        client: InfluxClient,
+        *,
+        batch_size: int,
+        flush_interval: float,
+        jitter: Callable[[], float] | None = None,
+    ) -> None:
+        """Set up an idle writer; ``async_start`` starts the timer."""
+        self._hass = hass
+        self._client = client
+        self.batch_size = batch_size
+        self.flush_interval = flush_interval
+        self._jitter = jitter or (lambda: random.uniform(0.0, RETRY_MAX_JITTER))
+        self._queue: deque[_Queued] = deque()
+        self._lock = asyncio.Lock()
+        self._size_task: asyncio.Task[None] | None = None
+        self._unsub_timer: CALLBACK_TYPE | None = None
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._closed = False
+        self._logged_errors: set[str] = set()
+        self.stats = WriteStatistics()
+
+    # -- life cycle --------------------------------------------------------
+
+    @callback
+    def async_start(self) -> None:
+        """Start the periodic flush."""
+        self._unsub_timer = async_track_time_interval(
+            self._hass,
+            self._async_on_timer,
+            timedelta(seconds=self.flush_interval),
+            name="sports_influx flush",
+            cancel_on_shutdown=True,
+        )
+
+    async def async_close(self, deadline: float) -> None:
+        """Flush what is queued within ``deadline`` seconds, then close."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._unsub_timer:
+            self._unsub_timer()
+            self._unsub_timer = None
+        try:
+            async with asyncio.timeout(deadline):
+                await self.async_flush()
+        except TimeoutError:
+            LOGGER.warning(
+                "InfluxDB did not take the last %d points within %.0f s",
+                len(self._queue),
+                deadline,
+            )
+        if self._size_task and not self._size_task.done():
+            self._size_task.cancel()
+        await self._hass.async_add_executor_job(self._client.close)
+
+    # -- statistics listeners ----------------------------------------------
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever the statistics change."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def _notify(self) -> None:
+        self.stats.queue_depth = len(self._queue)
+        for listener in list(self._listeners):
+            listener()
+
+    # -- enqueue (callbacks, on the loop) ----------------------------------
+
+    @callback
+    def async_enqueue(self, records: Iterable[Record]) -> int:
+        """Queue records as points; return how many were queued."""
+        now = dt_util.utcnow()
+        queued = 0
+        for record in records:
+            try:
+                point = record_point(record, now)
+            except InvalidRecordError as err:
+                self.stats.points_invalid += 1
+                LOGGER.warning("Skipping invalid %s: %s", type(record).__name__, err)
+                continue
+            if len(self._queue) >= MAX_QUEUE_POINTS:
+                self.stats.points_failed += 1
+                self._log_once("queue_full", "Write queue full: dropping points")
+                continue
+            self._queue.append((measurement_for(record).retention, point))
+            queued += 1
+        if len(self._queue) >= self.batch_size and not self._closed:
+            self._start_size_flush()
+        self._notify()
+        return queued
+
+    @callback
+    def write_nfl_score(self, score: NflScore) -> int:
+        """Queue one NFL score."""
+        return self.async_enqueue([score])
+
+    @callback
+    def write_nhl_score(self, score: NhlScore) -> int:
+        """Queue one NHL score."""
+        return self.async_enqueue([score])
+
+    @callback
+    def write_player_stats(self, stats: Iterable[PlayerStats]) -> int:
+        """Queue players' statistics."""
+        return self.async_enqueue(stats)
+
+    @callback
+    def write_injury_report(self, report: Iterable[InjuryReport]) -> int:
+        """Queue an injury report."""
+        return self.async_enqueue(report)
+
+    @callback
+    def write_standings(self, standings: Iterable[Standing]) -> int:
+        """Queue a standings table."""
+        return self.async_enqueue(standings)
+
+    # -- flushing ----------------------------------------------------------
+
+    @callback
+    def _start_size_flush(self) -> None:
+        if self._size_task is None or self._size_task.done():
+            self._size_task = self._hass.async_create_background_task(
+                self._async_drain(full_only=True), "sports_influx size flush"
+            )
+
+    @callback
+    def _async_on_timer(self, _now: datetime) -> None:
+        if self._queue and not self._lock.locked():
+            self._size_task = self._hass.async_create_background_task(
+                self._async_drain(full_only=False), "sports_influx timed flush"
+            )
+
+    async def async_flush(self) -> None:
+        """Write everything queued now (waits for a write in progress)."""
+        await self._async_drain(full_only=False)
+
+    async def _async_drain(self, *, full_only: bool) -> None:
+        async with self._lock:
+            while self._queue and (
+                not full_only or len(self._queue) >= self.batch_size
+            ):
+                batch = [
+                    self._queue.popleft()
+                    for _ in range(min(self.batch_size, len(self._queue)))
+                ]
+                groups: dict[RetentionClass, list[Point]] = {}
+                for retention, point in batch:
+                    groups.setdefault(retention, []).append(point)
+                for retention, points in groups.items():
+                    await self._async_write(retention, points)
+                self._notify()
+
+    async def _async_write(
+        self, retention: RetentionClass, points: list[Point]
+    ) -> None:
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                await self._hass.async_add_executor_job(
+                    self._write_blocking, retention, points
+                )
+            except WriteError as err:
+                if err.retryable and attempt < RETRY_MAX_RETRIES:
+                    delay = retry_delay(attempt, self._jitter())
+                    if err.retry_after:
+                        delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
+                    attempt += 1
+                    self._on_retry(err, attempt, delay)
+                    await asyncio.sleep(delay)
+                    continue
+                self._on_error(err, len(points))
+                return
+            self._on_success(len(points), time.monotonic() - started)
+            return
+
+    def _write_blocking(
+        self, retention: RetentionClass, points: Sequence[Point]
+    ) -> None:
+        """Serialise and write; runs in the executor."""
+        self._client.write([p.to_line_protocol() for p in points], retention)
+
+    # -- callbacks feeding the statistics ----------------------------------
+
+    @callback
+    def _on_success(self, count: int, elapsed: float) -> None:
+        stats = self.stats
+        stats.points_written += count
+        stats.batches_written += 1
+        stats.write_times_ms.append(elapsed * 1000.0)
+        stats.last_success = dt_util.utcnow()
+        if self._logged_errors:
+            LOGGER.info("InfluxDB accepts writes again")
+            self._logged_errors.clear()
+        self._notify()
+
+    @callback
+    def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
+        self.stats.retries += 1
+        self.stats.last_error = err.message
+        LOGGER.debug(
+            "Write failed (%s), retry %d in %.1f s", err.message, attempt, delay
+        )
+        self._notify()
+
+    @callback
+    def _on_error(self, err: WriteError, count: int) -> None:
+        stats = self.stats
+        stats.last_error = err.message
+        if err.rejected is not None and err.rejected < count:
+            # A partial write: the server kept the other lines.
+            stats.points_failed += err.rejected
+            stats.points_written += count - err.rejected
+            stats.batches_written += 1
+        else:
+            stats.points_failed += count
+        key = "rejected" if err.status else "unreachable"
+        self._log_once(
+            key,
+            "InfluxDB %s %d points: %s",
+            "rejected" if err.status else "could not be reached for",
+            err.rejected if err.rejected is not None else count,
+            err.message,
+        )
+        self._notify()
+
+    def _log_once(self, key: str, msg: str, *args: object) -> None:
+        # Log a kind of failure once until writes succeed again.
+        if key in self._logged_errors:
+            LOGGER.debug(msg, *args)
+            return
+        self._logged_errors.add(key)
+        LOGGER.warning(msg, *args)
