@@ -41,7 +41,7 @@ import socket
 import subprocess
 import sys
 import time
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -365,11 +365,22 @@ def _ping(url: str, timeout: float = 1.0) -> bool:
         return False
 
 
-def _tail(path: Path, lines: int = 15) -> str:
+def _size(path: Path) -> int:
     try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return path.stat().st_size
     except OSError:
-        return "(no log)"
+        return 0
+
+
+def _tail(path: Path, offset: int, lines: int = 15) -> str:
+    """Last lines written to path after offset (logs are appended across runs)."""
+    try:
+        with path.open("rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
 
 
 # --------------------------------------------------------------------------
@@ -391,6 +402,9 @@ class Stack:
     url: str = field(init=False)  # through nginx: what the integration uses
     timings: dict[str, float] = field(default_factory=dict, compare=False)
     _procs: dict[str, subprocess.Popen[bytes]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    _log_offsets: dict[Path, int] = field(
         default_factory=dict, repr=False, compare=False
     )
 
@@ -485,9 +499,9 @@ class Stack:
     # -- internals ---------------------------------------------------------
 
     def pid(self, service: str) -> int | None:
-        """PID of a service, from memory or its pid file."""
+        """PID of a service ("influxd" or "nginx"), None once stopped."""
         pid: int | None = getattr(self, f"{service}_pid")
-        return pid if pid is not None else _read_pid(self.pid_path(service))
+        return pid
 
     def _set_pid(self, service: str, pid: int | None) -> None:
         setattr(self, f"{service}_pid", pid)
@@ -520,7 +534,12 @@ class Stack:
         # influxd applies INFLUXDB_* variables over the config file; a
         # developer's environment must not move our ports or dirs.
         env = {k: v for k, v in os.environ.items() if not k.startswith("INFLUXDB_")}
+        if _ping(self.service_url(service), timeout=0.5):
+            # Someone else owns the port: their /ping would pass for ours.
+            raise _PortInUseError(f"{self.service_url(service)} already answers")
         log = self.log_path(service)
+        for path in self._logs(service):
+            self._log_offsets[path] = _size(path)
         began = time.monotonic()
         with log.open("ab") as out:
             proc = subprocess.Popen(
@@ -543,9 +562,7 @@ class Stack:
             raise
         took = time.monotonic() - began
         self.timings[f"{service}_start"] = took
-        _log(
-            f"{service} (pid {proc.pid}) answered /ping on {self.service_url(service)} in {took:.2f} s"
-        )
+        _log(f"{service} (pid {proc.pid}) answered /ping in {took:.2f} s")
 
     def _wait_ready(
         self, service: str, proc: subprocess.Popen[bytes], began: float
@@ -562,11 +579,16 @@ class Stack:
                 )
             time.sleep(0.02)
 
-    def _fail(self, service: str, why: str) -> None:
+    def _logs(self, service: str) -> list[Path]:
         logs = [self.log_path(service)]
         if service == "nginx":
             logs.append(self.workdir / "nginx-error.log")
-        tail = "\n".join(_tail(p) for p in logs)
+        return logs
+
+    def _fail(self, service: str, why: str) -> NoReturn:
+        logs = self._logs(service)
+        tail = "\n".join(_tail(p, self._log_offsets.get(p, 0)) for p in logs)
+        tail = tail.strip() or "(empty)"
         cls = (
             _PortInUseError if "address already in use" in tail.lower() else StackError
         )
@@ -595,9 +617,13 @@ class Stack:
         for service, pid in pending.items():
             _log(f"{service} (pid {pid}) ignored SIGTERM for {timeout:.0f} s; SIGKILL")
             # The group takes nginx workers too, which would keep the port.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+            for kill in (os.killpg, os.kill):
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    kill(pid, signal.SIGKILL)
+            killed_by = time.monotonic() + 5
             while self._still_running(service, pid):
+                if time.monotonic() > killed_by:
+                    raise StackError(f"{service} (pid {pid}) survived SIGKILL")
                 time.sleep(0.01)
             self._stopped(service, began)
 
@@ -609,6 +635,12 @@ class Stack:
 
     def _stopped(self, service: str, began: float) -> None:
         took = time.monotonic() - began
+        pid = self.pid(service)
+        if pid is not None:
+            # Anything the service left in its process group (pgid == pid,
+            # start_new_session) must not outlive it.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
         self.timings[f"{service}_stop"] = took
         _log(f"{service} stopped in {took:.2f} s")
         self._forget(service)
@@ -747,9 +779,8 @@ def _cmd_status(args: argparse.Namespace) -> int:
         pings = up and _ping(stack.service_url(service))
         ok = ok and bool(pings)
         state = f"running pid {pid}" if up else "not running"
-        print(
-            f"{service}: {state}, /ping {'ok' if pings else 'failed'} ({stack.service_url(service)})"
-        )
+        ping = "ok" if pings else "failed"
+        print(f"{service}: {state}, /ping {ping} ({stack.service_url(service)})")
     print("\n".join(stack.env_lines()))
     return 0 if ok else 1
 

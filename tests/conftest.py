@@ -25,7 +25,6 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
 sys.path.insert(0, str(Path(__file__).parent))
 
 import influx_stack
-from influxdb3_server import FakeInfluxDB3
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -69,8 +68,10 @@ def database(stack: influx_stack.Stack) -> Iterator[str]:
 
 
 @pytest.fixture
-def fake_v3(socket_enabled: None) -> Iterator[FakeInfluxDB3]:
+def fake_v3(socket_enabled: None) -> Iterator[Any]:
     """A local server answering as the InfluxDB 3 Core API reference says."""
+    from .influxdb3_server import FakeInfluxDB3
+
     with FakeInfluxDB3() as server:
         yield server
 
