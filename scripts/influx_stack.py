@@ -189,21 +189,21 @@ daemon off;
 master_process on;
 worker_processes 1;
 {user}
-pid {workdir / "nginx.pid"};
-lock_file {workdir / "nginx.lock"};
-error_log {workdir / "nginx-error.log"} warn;
+pid "{workdir / "nginx.pid"}";
+lock_file "{workdir / "nginx.lock"}";
+error_log "{workdir / "nginx-error.log"}" warn;
 
 events {{
     worker_connections 256;
 }}
 
 http {{
-    access_log {workdir / "nginx-access.log"};
-    client_body_temp_path {tmp / "body"};
-    proxy_temp_path {tmp / "proxy"};
-    fastcgi_temp_path {tmp / "fastcgi"};
-    uwsgi_temp_path {tmp / "uwsgi"};
-    scgi_temp_path {tmp / "scgi"};
+    access_log "{workdir / "nginx-access.log"}";
+    client_body_temp_path "{tmp / "body"}";
+    proxy_temp_path "{tmp / "proxy"}";
+    fastcgi_temp_path "{tmp / "fastcgi"}";
+    uwsgi_temp_path "{tmp / "uwsgi"}";
+    scgi_temp_path "{tmp / "scgi"}";
     default_type text/plain;
     server_tokens off;
 

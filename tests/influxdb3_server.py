@@ -45,24 +45,24 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Iterator
 import contextlib
 import csv
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 import gzip
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import io
 import json
 import re
 import socket
 import threading
 import time
-import uuid
-import zlib
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Literal, Self, cast
 from urllib.parse import parse_qsl, urlsplit
+import uuid
+import zlib
 
 __all__ = [
     "FakeInfluxDB3",
@@ -1730,7 +1730,12 @@ class FakeInfluxDB3:
         return [merged[key] for key in sorted(merged, key=lambda k: (k[1], k[0]))]
 
     def _select(
-        self, db: str, statement: _Select, *, influxql: bool
+        self,
+        db: str,
+        statement: _Select,
+        *,
+        influxql: bool,
+        render_time: Callable[[int], Any] = _format_time,
     ) -> tuple[list[str], list[dict[str, Any]]]:
         schema = self.column_types.get((db, statement.table))
         if schema is None:
@@ -1751,13 +1756,15 @@ class FakeInfluxDB3:
             if column not in known:
                 raise _QueryError(400, f"Schema error: No field named {column}.")
         rows = self._merged_rows(db, statement.table, apply_retention=True)
-        for column, operator, value in statement.conditions:
-            if column == "time" and isinstance(value, str):
-                parsed = _parse_rfc3339(value)
-                if parsed is None:
-                    raise _QueryError(400, f"Cannot parse the timestamp: {value}")
-                value = parsed
-            rows = [row for row in rows if _compare(row.get(column), operator, value)]
+        for column, operator, literal in statement.conditions:
+            expected = literal
+            if column == "time" and isinstance(literal, str):
+                expected = _parse_rfc3339(literal)
+                if expected is None:
+                    raise _QueryError(400, f"Cannot parse the timestamp: {literal}")
+            rows = [
+                row for row in rows if _compare(row.get(column), operator, expected)
+            ]
         if statement.order_by is not None:
             column, descending = statement.order_by
             present = [row for row in rows if row.get(column) is not None]
@@ -1790,7 +1797,7 @@ class FakeInfluxDB3:
                 if column == "iox::measurement":
                     record[column] = statement.table
                 elif column == "time":
-                    record[column] = _format_time(row["time"])
+                    record[column] = render_time(row["time"])
                 elif row.get(column) is not None:
                     record[column] = row[column]
             out.append(record)
@@ -1978,44 +1985,7 @@ class FakeInfluxDB3:
         try:
             statement = _parse_query(str(values["q"]), {}, influxql=True)
             with self.lock:
-                if isinstance(statement, _Show) and statement.what == "databases":
-                    series = [
-                        {
-                            "name": "databases",
-                            "columns": ["name"],
-                            "values": [[n] for n in sorted(self.databases)],
-                        }
-                    ]
-                elif isinstance(statement, _Select):
-                    if db is None:
-                        raise _QueryError(400, "database name required", as_json=True)
-                    if db not in self.databases:
-                        raise _QueryError(
-                            404, f"database not found: {db}", as_json=True
-                        )
-                    columns, rows = self._select(str(db), statement, influxql=True)
-                    columns = columns[1:]
-                    series = []
-                    if rows:
-                        series.append(
-                            {
-                                "name": statement.table,
-                                "columns": columns,
-                                "values": [
-                                    [
-                                        _format_v1_time(
-                                            _parse_rfc3339(row["time"]) or 0, epoch
-                                        )
-                                        if c == "time"
-                                        else row.get(c)
-                                        for c in columns
-                                    ]
-                                    for row in rows
-                                ],
-                            }
-                        )
-                else:
-                    raise _UnsupportedError(str(values["q"]))
+                series = self._v1_series(statement, db, epoch)
         except _UnsupportedError as err:
             return _text(501, f"FakeInfluxDB3 does not implement this query: {err}")
         except _QueryError as err:
@@ -2024,6 +1994,31 @@ class FakeInfluxDB3:
         if series:
             result["series"] = series
         return _json_response(200, {"results": [result]})
+
+    def _v1_series(
+        self, statement: _Select | _Show, db: Any, epoch: str | None
+    ) -> list[dict[str, Any]]:
+        if isinstance(statement, _Show) and statement.what == "databases":
+            names = [[name] for name in sorted(self.databases)]
+            return [{"name": "databases", "columns": ["name"], "values": names}]
+        if not isinstance(statement, _Select):
+            raise _UnsupportedError("only SHOW DATABASES and SELECT on /query")
+        if db is None:
+            raise _QueryError(400, "database name required")
+        if db not in self.databases:
+            # openapi: GET /query, response 404 "Database not found."
+            raise _QueryError(404, f"database not found: {db}")
+        columns, rows = self._select(
+            str(db),
+            statement,
+            influxql=True,
+            render_time=lambda nanos: _format_v1_time(nanos, epoch),
+        )
+        if not rows:
+            return []
+        columns = columns[1:]  # no iox::measurement column in v1 series
+        values = [[row.get(column) for column in columns] for row in rows]
+        return [{"name": statement.table, "columns": columns, "values": values}]
 
 
 class _LimitError(LineProtocolError):

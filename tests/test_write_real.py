@@ -176,7 +176,7 @@ async def test_player_stats_injuries_standings(
             [
                 InjuryReport(
                     player_id="4362628",
-                    player_name="Ja'Marr \"JC\" Chase",
+                    player_name='Ja\'Marr "JC" Chase',
                     team="CIN",
                     position="WR",
                     status="Questionable",

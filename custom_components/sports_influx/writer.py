@@ -3,8 +3,8 @@
 Records are turned into points and queued by ``@callback`` methods (cheap,
 no I/O). A batch is written when ``batch_size`` points wait, or every
 ``flush_interval`` seconds. Serialisation and the HTTP write run together
-in the executor. Retries sleep with ``asyncio.sleep`` so unload and
-shutdown can cancel them.
+in the executor. A failed batch is retried from a timer (no task sleeps),
+so unload and shutdown only have to cancel the timer.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import time
 from influxdb_client_3 import Point
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
 from .client import InfluxClient, WriteError
@@ -99,6 +99,15 @@ class WriteStatistics:
 type _Queued = tuple[RetentionClass, Point]
 
 
+@dataclass(slots=True)
+class _Batch:
+    """Points of one retention class written in one request."""
+
+    retention: RetentionClass
+    points: list[Point]
+    attempt: int = 0
+
+
 class SportsInfluxWriter:
     """Queue records as points and write them in batches."""
 
@@ -119,7 +128,9 @@ class SportsInfluxWriter:
         self._jitter = jitter or (lambda: random.uniform(0.0, RETRY_MAX_JITTER))
         self._queue: deque[_Queued] = deque()
         self._lock = asyncio.Lock()
-        self._size_task: asyncio.Task[None] | None = None
+        # Batches taken from the queue, the head one possibly awaiting a retry.
+        self._ready: deque[_Batch] = deque()
+        self._unsub_retry: CALLBACK_TYPE | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
         self._closed = False
@@ -151,13 +162,16 @@ class SportsInfluxWriter:
             async with asyncio.timeout(deadline):
                 await self.async_flush()
         except TimeoutError:
+            pass
+        if unsent := len(self._queue) + sum(len(b.points) for b in self._ready):
             LOGGER.warning(
                 "InfluxDB did not take the last %d points within %.0f s",
-                len(self._queue),
+                unsent,
                 deadline,
             )
-        if self._size_task and not self._size_task.done():
-            self._size_task.cancel()
+        if self._unsub_retry:
+            self._unsub_retry()
+            self._unsub_retry = None
         await self._hass.async_add_executor_job(self._client.close)
 
     # -- statistics listeners ----------------------------------------------
@@ -233,61 +247,81 @@ class SportsInfluxWriter:
 
     @callback
     def _start_size_flush(self) -> None:
-        if self._size_task is None or self._size_task.done():
-            self._size_task = self._hass.async_create_background_task(
+        if not self._lock.locked():
+            self._hass.async_create_task(
                 self._async_drain(full_only=True), "sports_influx size flush"
             )
 
     @callback
     def _async_on_timer(self, _now: datetime) -> None:
-        if self._queue and not self._lock.locked():
-            self._size_task = self._hass.async_create_background_task(
+        if (self._queue or self._ready) and not self._lock.locked():
+            self._hass.async_create_task(
                 self._async_drain(full_only=False), "sports_influx timed flush"
             )
 
+    @callback
+    def _async_on_retry_timer(self, _now: datetime) -> None:
+        self._unsub_retry = None
+        self._hass.async_create_task(
+            self._async_drain(full_only=False), "sports_influx retry"
+        )
+
     async def async_flush(self) -> None:
-        """Write everything queued now (waits for a write in progress)."""
+        """Write everything queued now, a pending retry included."""
+        if self._unsub_retry:
+            self._unsub_retry()
+            self._unsub_retry = None
         await self._async_drain(full_only=False)
 
+    def _next_batches(self, full_only: bool) -> bool:
+        """Move up to one batch from the queue to ``_ready``; False if none."""
+        if not self._queue or (full_only and len(self._queue) < self.batch_size):
+            return False
+        groups: dict[RetentionClass, list[Point]] = {}
+        for _ in range(min(self.batch_size, len(self._queue))):
+            retention, point = self._queue.popleft()
+            groups.setdefault(retention, []).append(point)
+        self._ready.extend(_Batch(r, p) for r, p in groups.items())
+        return True
+
     async def _async_drain(self, *, full_only: bool) -> None:
+        """Write batches until the queue is drained or a retry is scheduled.
+
+        A failed batch waits for its retry timer at the head of ``_ready``:
+        later points queue behind it, so order is kept and a struggling
+        server is not hammered.
+        """
         async with self._lock:
-            while self._queue and (
-                not full_only or len(self._queue) >= self.batch_size
+            while self._unsub_retry is None and (
+                self._ready or self._next_batches(full_only)
             ):
-                batch = [
-                    self._queue.popleft()
-                    for _ in range(min(self.batch_size, len(self._queue)))
-                ]
-                groups: dict[RetentionClass, list[Point]] = {}
-                for retention, point in batch:
-                    groups.setdefault(retention, []).append(point)
-                for retention, points in groups.items():
-                    await self._async_write(retention, points)
+                batch = self._ready[0]
+                if await self._async_write(batch):
+                    self._ready.popleft()
                 self._notify()
 
-    async def _async_write(
-        self, retention: RetentionClass, points: list[Point]
-    ) -> None:
-        attempt = 0
-        while True:
-            started = time.monotonic()
-            try:
-                await self._hass.async_add_executor_job(
-                    self._write_blocking, retention, points
+    async def _async_write(self, batch: _Batch) -> bool:
+        """Try a batch once; False when it waits for a retry."""
+        started = time.monotonic()
+        try:
+            await self._hass.async_add_executor_job(
+                self._write_blocking, batch.retention, batch.points
+            )
+        except WriteError as err:
+            if err.retryable and batch.attempt < RETRY_MAX_RETRIES and not self._closed:
+                delay = retry_delay(batch.attempt, self._jitter())
+                if err.retry_after:
+                    delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
+                batch.attempt += 1
+                self._on_retry(err, batch.attempt, delay)
+                self._unsub_retry = async_call_later(
+                    self._hass, delay, self._async_on_retry_timer
                 )
-            except WriteError as err:
-                if err.retryable and attempt < RETRY_MAX_RETRIES:
-                    delay = retry_delay(attempt, self._jitter())
-                    if err.retry_after:
-                        delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
-                    attempt += 1
-                    self._on_retry(err, attempt, delay)
-                    await asyncio.sleep(delay)
-                    continue
-                self._on_error(err, len(points))
-                return
-            self._on_success(len(points), time.monotonic() - started)
-            return
+                return False
+            self._on_error(err, len(batch.points))
+            return True
+        self._on_success(len(batch.points), time.monotonic() - started)
+        return True
 
     def _write_blocking(
         self, retention: RetentionClass, points: Sequence[Point]

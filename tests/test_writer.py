@@ -1,0 +1,190 @@
+"""Batching, retries and statistics, driven by HA's time fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+
+from influx_stack import http_request
+import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
+
+from custom_components.sports_influx.client import InfluxClient
+from custom_components.sports_influx.records import NflScore
+from custom_components.sports_influx.writer import (
+    SportsInfluxWriter,
+    WriteStatistics,
+    retry_delay,
+)
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
+
+from .conftest import select
+
+KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
+
+
+def score(n: int, **overrides: object) -> NflScore:
+    """The n-th score change of one game, a second apart."""
+    values: dict[str, object] = {
+        "game_id": "401437654",
+        "season": 2022,
+        "home_team": "ATL",
+        "away_team": "NO",
+        "status": "IN",
+        "home_score": n,
+        "away_score": 0,
+        "quarter": 1,
+        "time": KICKOFF + timedelta(seconds=n),
+    }
+    values.update(overrides)
+    return NflScore(**values)  # type: ignore[arg-type]
+
+
+async def settle(hass: HomeAssistant) -> None:
+    """Let executor writes finish and the tasks waiting on them resume."""
+    for _ in range(3):
+        await hass.async_block_till_done()
+
+
+def advance(hass: HomeAssistant, seconds: float) -> None:
+    """Move HA's clock (and the loop's timers) forward."""
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+
+
+@pytest.fixture
+async def writer(
+    hass: HomeAssistant, stack, database: str
+) -> AsyncGenerator[SportsInfluxWriter]:
+    """A writer on the real stack: batches of 5, every 10 s, no jitter."""
+    client = InfluxClient(async_get_clientsession(hass), stack.url, "token", database)
+    await client.async_validate()
+    writer = SportsInfluxWriter(
+        hass, client, batch_size=5, flush_interval=10, jitter=lambda: 0.0
+    )
+    writer.async_start()
+    yield writer
+    await writer.async_close(1)
+
+
+def test_retry_schedule() -> None:
+    """Base 5 s, doubling, capped at 30 s, jitter at most 2 s."""
+    assert [retry_delay(n) for n in range(6)] == [5, 10, 20, 30, 30, 30]
+    assert retry_delay(0, jitter=1.5) == 6.5
+    assert retry_delay(3, jitter=9) == 32
+
+
+def test_statistics_derived_values() -> None:
+    """Success rate and the average over the last 100 writes."""
+    stats = WriteStatistics()
+    assert stats.success_rate is None
+    assert stats.average_write_time is None
+    stats.points_written, stats.points_failed = 3, 1
+    stats.write_times_ms.extend([1.0] * 100 + [3.0] * 100)
+    assert stats.success_rate == 75.0
+    assert stats.average_write_time == 3.0
+
+
+async def test_batch_by_size(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """Five points make a batch at once; four wait for the timer."""
+    writer.async_enqueue([score(n) for n in range(4)])
+    await settle(hass)
+    assert writer.stats.points_written == 0
+    assert writer.stats.queue_depth == 4
+
+    writer.write_nfl_score(score(4))
+    await settle(hass)
+    assert writer.stats.points_written == 5
+    assert writer.stats.batches_written == 1
+    assert writer.stats.queue_depth == 0
+    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    assert [r["home_score"] for r in rows] == [0, 1, 2, 3, 4]
+
+
+async def test_batch_by_time(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """Fewer points than a batch are written when the interval passes."""
+    writer.async_enqueue([score(n) for n in range(3)])
+    advance(hass, 5)
+    await settle(hass)
+    assert writer.stats.points_written == 0
+
+    advance(hass, 10)
+    await settle(hass)
+    assert writer.stats.points_written == 3
+    assert writer.stats.batches_written == 1
+    assert writer.stats.last_success is not None
+    assert writer.stats.average_write_time is not None
+    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 3
+
+
+async def test_retry_with_backoff_until_server_returns(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """An unreachable server is retried at 5, 10, 20 s; nothing is lost."""
+    stack.stop_nginx()
+    writer.async_enqueue([score(n) for n in range(5)])
+    await settle(hass)
+    assert writer.stats.retries == 1
+    assert writer.stats.points_written == 0
+
+    advance(hass, 4)
+    await settle(hass)
+    assert writer.stats.retries == 1  # the first delay is 5 s
+    advance(hass, 5.5)
+    await settle(hass)
+    assert writer.stats.retries == 2
+    advance(hass, 10.5)
+    await settle(hass)
+    assert writer.stats.retries == 3
+
+    stack.start_nginx()
+    advance(hass, 20.5)
+    await settle(hass)
+    assert writer.stats.retries == 3
+    assert writer.stats.points_written == 5
+    assert writer.stats.points_failed == 0
+    assert writer.stats.success_rate == 100.0
+    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 5
+
+
+async def test_gives_up_after_five_retries(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack
+) -> None:
+    """Five retries, then the batch counts as failed."""
+    stack.stop_nginx()
+    writer.async_enqueue([score(n) for n in range(5)])
+    await settle(hass)
+    for _ in range(5):
+        advance(hass, 30.5)
+        await settle(hass)
+    assert writer.stats.retries == 5
+    assert writer.stats.points_failed == 5
+    assert writer.stats.success_rate == 0.0
+    assert writer.stats.last_error
+
+
+async def test_rejected_line_is_not_retried(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """A 400 (field type conflict) is not retried; the good lines are kept."""
+    # Another writer made home_score a float first.
+    http_request(
+        f"{stack.influx_url}/write?db={database}",
+        "POST",
+        f"nfl_scores,game_id=other home_score=1.5 {KICKOFF_NS}".encode(),
+    )
+    writer.async_enqueue([score(n) for n in range(4)])
+    writer.async_enqueue([score(9, home_score="not a number")])  # type: ignore[arg-type]
+    assert writer.stats.points_invalid == 1
+    await writer.async_flush()
+    assert writer.stats.retries == 0
+    assert writer.stats.points_failed == 4
+    assert "field type conflict" in (writer.stats.last_error or "")
+    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    assert len(rows) == 1  # only the other writer's point
