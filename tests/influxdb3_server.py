@@ -893,7 +893,10 @@ def _format_v1_duration(seconds: int | None) -> str:
 
 
 class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+    # Handler threads are not daemons, so ThreadingMixIn tracks them and
+    # server_close() joins them (it ignores daemon threads); stop() first
+    # shuts their sockets down so that idle keep-alive connections end.
+    daemon_threads = False
     block_on_close = True
 
     def __init__(self, fake: FakeInfluxDB3) -> None:
@@ -901,6 +904,18 @@ class _Server(ThreadingHTTPServer):
         self.connections: set[socket.socket] = set()
         self.connections_lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _Handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # Registered here, in the serving thread, so that no connection
+        # accepted before shutdown() returns can escape stop().
+        with self.connections_lock:
+            self.connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.connections_lock:
+            self.connections.discard(request)
+        super().shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Stay quiet about connections dropped while stopping."""
@@ -910,16 +925,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = 30
 
-    def setup(self) -> None:
-        super().setup()
-        server = cast(_Server, self.server)
-        with server.connections_lock:
-            server.connections.add(self.connection)
-
     def finish(self) -> None:
-        server = cast(_Server, self.server)
-        with server.connections_lock:
-            server.connections.discard(self.connection)
         with contextlib.suppress(OSError):
             super().finish()
 

@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import http.client
 import json
+import socket
 import threading
 import time
 from typing import Any
@@ -21,11 +22,7 @@ import urllib.request
 
 import pytest
 
-from .influxdb3_server import (
-    FakeInfluxDB3,
-    LineProtocolError,
-    parse_line,
-)
+from .influxdb3_server import FakeInfluxDB3, LineProtocolError, parse_line
 
 NOW_NS = 1_735_560_000_000_000_000  # 2024-12-30T12:00:00Z
 
@@ -33,10 +30,15 @@ Reply = tuple[int, dict[str, str], bytes]
 
 
 @pytest.fixture
-def fake(request: pytest.FixtureRequest) -> Iterator[FakeInfluxDB3]:
-    """A started fake; sockets enabled when pytest-socket is active."""
+def sockets(request: pytest.FixtureRequest) -> None:
+    """Enable sockets where pytest-socket blocks them (the HA test harness)."""
     with contextlib.suppress(pytest.FixtureLookupError):
         request.getfixturevalue("socket_enabled")
+
+
+@pytest.fixture
+def fake(sockets: None) -> Iterator[FakeInfluxDB3]:
+    """A started fake with a fixed clock."""
     with FakeInfluxDB3() as server:
         server.now_ns = lambda: NOW_NS
         yield server
@@ -95,7 +97,7 @@ def test_ping_get(fake: FakeInfluxDB3) -> None:
     assert json.loads(body)["version"] == "3.11.0"
 
 
-def test_ping_post_and_enterprise_build() -> None:
+def test_ping_post_and_enterprise_build(sockets: None) -> None:
     """Openapi POST /ping ("Accepts POST in addition to GET"); x-influxdb-build."""
     with FakeInfluxDB3(build="Enterprise", version="3.9.1") as server:
         status, headers, _body = call(server, "POST", "/ping", b"")
@@ -236,7 +238,7 @@ def test_basic_and_querystring_auth_on_v1_only(fake: FakeInfluxDB3) -> None:
     )
 
 
-def test_source_mode_accepts_every_scheme_everywhere() -> None:
+def test_source_mode_accepts_every_scheme_everywhere(sockets: None) -> None:
     """Docs restrict Token to compatibility routes; source validate_auth_header does not."""
     with FakeInfluxDB3(mode="source") as server:
         assert call(server, "GET", "/ping", auth="Token")[0] == 200
@@ -314,7 +316,7 @@ def test_write_lp_accept_partial_false(fake: FakeInfluxDB3) -> None:
     assert fake.tables.get("sports", []) == []
 
 
-def test_write_lp_accept_partial_false_source_text() -> None:
+def test_write_lp_accept_partial_false_source_text(sockets: None) -> None:
     """mode="source": the server's own text for accept_partial=false (http.rs)."""
     with FakeInfluxDB3(mode="source") as server:
         status, _headers, body = write(
@@ -610,7 +612,7 @@ def test_v2_write_partial_in_docs_mode(fake: FakeInfluxDB3) -> None:
     assert fake.tables["sports"] == ["m f=1i"]
 
 
-def test_v2_write_source_mode_is_all_or_nothing() -> None:
+def test_v2_write_source_mode_is_all_or_nothing(sockets: None) -> None:
     """mode="source": influxdb3_types http.rs forces accept_partial=false on v1/v2 writes."""
     with FakeInfluxDB3(mode="source") as server:
         status, _headers, body = call(
@@ -649,7 +651,7 @@ def test_v1_write_partial_and_all_rejected(fake: FakeInfluxDB3) -> None:
     assert json.loads(body)["error"] == "write of line protocol failed"
 
 
-def test_v1_write_rp_maps_to_db_slash_rp() -> None:
+def test_v1_write_rp_maps_to_db_slash_rp(sockets: None) -> None:
     """databases/create.md "InfluxQL DBRP naming convention" (mode="source" naming rules)."""
     with FakeInfluxDB3(mode="source") as server:
         assert call(server, "POST", "/write?db=telegraf&rp=autogen", b"m f=1")[0] == 204
@@ -712,7 +714,7 @@ def test_create_database_valid_names(fake: FakeInfluxDB3, name: str) -> None:
     assert create_db(fake, {"db": name})[0] == 200
 
 
-def test_source_mode_allows_underscores() -> None:
+def test_source_mode_allows_underscores(sockets: None) -> None:
     """databases/create.md and the server source allow "_" (the openapi schema does not)."""
     with FakeInfluxDB3(mode="source") as server:
         assert create_db(server, {"db": "my_db"})[0] == 200
@@ -769,12 +771,10 @@ def test_delete_database(fake: FakeInfluxDB3) -> None:
 
 @pytest.fixture
 def games(fake: FakeInfluxDB3) -> FakeInfluxDB3:
-    lp = "\n".join(
-        [
-            'game,team=ARS score=2i,venue="home",final=true 1735545600',
-            "game,team=CHE score=1i,attendance=40000u 1735545601",
-            'game,team=LIV score=3i,venue="away",final=false 1735545602',
-        ]
+    lp = (
+        'game,team=ARS score=2i,venue="home",final=true 1735545600\n'
+        "game,team=CHE score=1i,attendance=40000u 1735545601\n"
+        'game,team=LIV score=3i,venue="away",final=false 1735545602'
     )
     assert write(fake, lp)[0] == 204
     return fake
@@ -1029,12 +1029,8 @@ def test_ingest_helper_seeds_data(fake: FakeInfluxDB3) -> None:
     assert sql(fake, "SELECT f FROM m") == [{"f": 1}]
 
 
-def test_stop_closes_keep_alive_connections_and_threads(
-    request: pytest.FixtureRequest,
-) -> None:
+def test_stop_closes_keep_alive_connections_and_threads(sockets: None) -> None:
     """HA's verify_cleanup forbids leftover threads: stop() must not wait for clients."""
-    with contextlib.suppress(pytest.FixtureLookupError):
-        request.getfixturevalue("socket_enabled")
     before = set(threading.enumerate())
     server = FakeInfluxDB3()
     server.start()
@@ -1042,9 +1038,12 @@ def test_stop_closes_keep_alive_connections_and_threads(
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     conn.request("GET", "/ping", headers={"Authorization": f"Bearer {server.token}"})
     assert conn.getresponse().read()
+    idle = socket.create_connection((host, int(port)), timeout=10)
     started = time.monotonic()
     server.stop()
     assert time.monotonic() - started < 5
-    conn.close()
+    # Checked while both client connections are still open.
     assert set(threading.enumerate()) - before == set()
+    conn.close()
+    idle.close()
     server.stop()  # idempotent

@@ -1,0 +1,152 @@
+"""Setup, unload and HA stop: the writer is flushed and closed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sports_influx.const import CONF_BATCH_SIZE, CONF_DATABASE, DOMAIN
+from custom_components.sports_influx.records import NflScore
+from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
+from homeassistant.const import (
+    CONF_HOST,
+    CONF_TOKEN,
+    CONF_VERIFY_SSL,
+    EVENT_HOMEASSISTANT_STOP,
+)
+from homeassistant.core import HomeAssistant
+
+from .conftest import select
+
+KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+
+
+def score(home: int) -> NflScore:
+    """One score of one game."""
+    return NflScore(
+        game_id="g1",
+        season=2022,
+        home_team="ATL",
+        away_team="NO",
+        status="IN",
+        home_score=home,
+        away_score=0,
+        time=KICKOFF.replace(minute=home),
+    )
+
+
+async def test_setup_and_unload_flushes(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, stack, database: str
+) -> None:
+    """Queued points are written when the entry unloads."""
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.LOADED
+    writer = mock_config_entry.runtime_data.writer
+    assert writer.async_enqueue([score(n) for n in range(3)]) == 3
+    assert select(stack, database, "SELECT * FROM nfl_scores") == []
+
+    assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
+    assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
+    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    assert [r["home_score"] for r in rows] == [0, 1, 2]
+
+
+async def test_home_assistant_stop_flushes(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """HA does not unload entries at stop: the stop listener flushes."""
+    writer = init_integration.runtime_data.writer
+    writer.async_enqueue([score(7)])
+    hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+    await hass.async_block_till_done()
+    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    assert [r["home_score"] for r in rows] == [7]
+
+
+async def test_unload_with_server_down_keeps_deadline(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, caplog
+) -> None:
+    """An unreachable server does not hold the unload: one try, then close."""
+    writer = init_integration.runtime_data.writer
+    writer.async_enqueue([score(1), score(2)])
+    stack.stop_nginx()
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    assert writer.stats.points_written == 0
+    # Counted, logged, not lost silently (the outbox keeps them: issue 5).
+    assert writer.stats.points_failed == 2
+    assert "could not be reached for 2 points" in caplog.text
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_BATCH_SIZE: 2}])
+async def test_options_change_reloads(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """New options take effect through a reload."""
+    assert init_integration.runtime_data.writer.batch_size == 2
+    hass.config_entries.async_update_entry(
+        init_integration, options={CONF_BATCH_SIZE: 50}
+    )
+    await hass.async_block_till_done()
+    assert init_integration.state is ConfigEntryState.LOADED
+    assert init_integration.runtime_data.writer.batch_size == 50
+
+
+async def test_setup_retries_when_unreachable(
+    hass: HomeAssistant, socket_enabled
+) -> None:
+    """No server -> ConfigEntryNotReady (HA retries later)."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="x",
+        data={
+            CONF_HOST: "http://127.0.0.1:9",
+            CONF_TOKEN: "t",
+            CONF_DATABASE: "db",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_retries_when_database_missing(
+    hass: HomeAssistant, fake_v3
+) -> None:
+    """A database that cannot be created -> retry, not a broken entry."""
+    fake_v3.allow_create = False
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="x",
+        data={
+            CONF_HOST: fake_v3.url,
+            CONF_TOKEN: fake_v3.token,
+            CONF_DATABASE: "missing",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_RETRY
+
+
+async def test_setup_bad_token_starts_reauth(hass: HomeAssistant, fake_v3) -> None:
+    """influxdb3-core-openapi.yaml: 401 on /ping with a bad token -> reauth."""
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        unique_id="x",
+        data={
+            CONF_HOST: fake_v3.url,
+            CONF_TOKEN: "wrong",
+            CONF_DATABASE: "sports",
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    assert not await hass.config_entries.async_setup(entry.entry_id)
+    assert entry.state is ConfigEntryState.SETUP_ERROR
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
