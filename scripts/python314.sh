@@ -70,15 +70,12 @@ case "$arch" in
     *) log "unsupported architecture $arch"; echo "SKIPPED: no Python >= $MIN_VERSION" >&2; exit 3 ;;
 esac
 
-# python3.14 plus every library its binary and its lib-dynload modules link
-# against. glibc comes along because Debian's build needs a newer one than the
-# host's; the libgcc/libstdc++ pair because wheels' C++ extensions load them.
-PACKAGES=(
+# What to unpack: Debian's python3.14 packages (the -dev one for building C
+# extensions) plus libstdc++6, which wheels' C++ extensions load; the
+# libraries they all need are added by resolve_packages below.
+SEED_PACKAGES=(
     python3.14 python3.14-minimal libpython3.14-minimal libpython3.14-stdlib
-    libpython3.14 libpython3.14-dev
-    libc6 libgcc-s1 libstdc++6 libssl3t64 libexpat1 zlib1g libbz2-1.0 liblzma5
-    libzstd1 libffi8 libsqlite3-0 libuuid1 libreadline8t64 libncursesw6
-    libtinfo6 libdb5.3t64 libmpdec4 libb2-1 libgomp1
+    libpython3.14 libpython3.14-dev libstdc++6
 )
 
 # apt against a private state dir and sources file. The host's apt.conf.d is
@@ -116,6 +113,30 @@ prepare_suite() {
     dpkg --compare-versions "$version" ge "$MIN_VERSION"
 }
 
+# The library closure of the seeds, read from the suite's own metadata so a
+# renamed library (new soname, t64 rename) is followed without editing this
+# file. glibc comes along: Debian's build needs a newer one than the host's.
+# Only lib* packages are followed; the rest (tzdata, media-types, netbase,
+# gcc-N-base) is data the host has. -dev/-extra ones are not needed to run.
+resolve_packages() {
+    local -A seen=()
+    local todo=("$@") next dep
+    while ((${#todo[@]})); do     # breadth first: one apt-cache run per level
+        next=()
+        for dep in "${todo[@]}"; do seen[$dep]=1; done
+        while read -r dep; do
+            case "$dep" in
+                *-dev | *-common | *-bin | *-data | *-extra) ;;
+                lib* | zlib1g) [[ -n "${seen[$dep]:-}" ]] || next+=("$dep") ;;
+            esac
+        done < <(apt_private "$suite_dir" apt-cache depends --no-recommends --no-suggests \
+                    --no-conflicts --no-breaks --no-replaces --no-enhances "${todo[@]}" |
+                 sed -n 's/^ *|\{0,1\}\(Pre\)\{0,1\}Depends: \([a-z0-9][^ ]*\)$/\2/p' | sort -u)
+        todo=("${next[@]}")
+    done
+    printf '%s\n' "${!seen[@]}" | sort
+}
+
 if ! command -v patchelf >/dev/null 2>&1; then
     log "installing patchelf"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q patchelf >&2
@@ -133,8 +154,9 @@ fi
 
 debs="$suite_dir/debs"
 rm -rf "$debs" && mkdir -p "$debs"
-log "downloading ${#PACKAGES[@]} packages from $found"
-(cd "$debs" && apt_private "$suite_dir" apt-get download "${PACKAGES[@]}" >&2)
+mapfile -t packages < <(resolve_packages "${SEED_PACKAGES[@]}")
+log "downloading from $found: ${packages[*]}"
+(cd "$debs" && apt_private "$suite_dir" apt-get download "${packages[@]}" >&2)
 
 # Unpack in place: the paths patched into the binary are absolute, so the root
 # cannot be built elsewhere and moved. The marker comes last.

@@ -10,7 +10,9 @@ import uuid
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 import pytest_socket
+from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
@@ -27,6 +29,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 import influx_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots with HA's serializer (ids and times as ANY), in snapshots/."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

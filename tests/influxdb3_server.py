@@ -1018,6 +1018,10 @@ class FakeInfluxDB3:
       403 (the token lacks the permission).
     - ``unauthenticated_paths``: paths that skip auth (``--disable-authz``).
     - ``now_ns``: the clock for default timestamps and retention.
+
+    Queries read points kept alongside ``tables``; to seed data that queries
+    must see, use `ingest` (lines put straight into ``tables`` are not
+    parsed).
     """
 
     def __init__(
@@ -1112,7 +1116,9 @@ class FakeInfluxDB3:
 
         Returns the rejected lines (empty when all were stored).
         """
-        result = self._ingest(db, body, precision=precision, accept_partial=True)
+        result = self._ingest(
+            db, body, precision=_V3_PRECISIONS[precision], accept_partial=True
+        )
         return [err.as_json() for err in result.errors]
 
     def rows(self, db: str, table: str) -> list[dict[str, Any]]:

@@ -1027,6 +1027,8 @@ def test_ingest_helper_seeds_data(fake: FakeInfluxDB3) -> None:
         }
     ]
     assert sql(fake, "SELECT f FROM m") == [{"f": 1}]
+    assert fake.ingest("sports", "m f=2i 1735545600000", precision="ms") == []
+    assert fake.rows("sports", "m")[0]["f"] == 2
 
 
 def test_stop_closes_keep_alive_connections_and_threads(sockets: None) -> None:

@@ -1,0 +1,256 @@
+"""Helpers shared by the source parsers: lenient readers and score building.
+
+Attribute values come from other integrations and from JSON: any of them
+may be missing, ``None``, of the wrong type or nonsense. The readers here
+return ``None`` for what they cannot read (the caller decides whether that
+is fatal) and never raise anything but ``SkipRecord``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+import math
+import re
+from typing import Any, NamedTuple
+
+from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
+
+from ..records import League, NflScore, NhlScore
+from .base import Reason, SkipRecord
+
+# League names as sources spell them.
+LEAGUES: Mapping[str, League] = {"NFL": League.NFL, "NHL": League.NHL}
+
+# ESPN's league ids, as in uids like "s:20~l:28~t:1".
+ESPN_LEAGUE_IDS: Mapping[str, League] = {"28": League.NFL, "90": League.NHL}
+
+# A season is named after the year it starts in: games before this month
+# belong to the previous year's season (NFL: Super Bowl in February; NHL:
+# playoffs run into June).
+SEASON_START_MONTH: Mapping[League, int] = {League.NFL: 3, League.NHL: 7}
+
+# Dates outside this range are garbage, not games.
+_YEARS = range(1900, 2200)
+
+# ESPN NFL team ids (scoreboard ``team.id``, core API ``teams/{id}``).
+ESPN_NFL_TEAMS: Mapping[str, str] = {
+    "1": "ATL",
+    "2": "BUF",
+    "3": "CHI",
+    "4": "CIN",
+    "5": "CLE",
+    "6": "DAL",
+    "7": "DEN",
+    "8": "DET",
+    "9": "GB",
+    "10": "TEN",
+    "11": "IND",
+    "12": "KC",
+    "13": "LV",
+    "14": "LAR",
+    "15": "MIA",
+    "16": "MIN",
+    "17": "NE",
+    "18": "NO",
+    "19": "NYG",
+    "20": "NYJ",
+    "21": "PHI",
+    "22": "ARI",
+    "23": "PIT",
+    "24": "LAC",
+    "25": "SF",
+    "26": "SEA",
+    "27": "TB",
+    "28": "WSH",
+    "29": "CAR",
+    "30": "JAX",
+    "33": "BAL",
+    "34": "HOU",
+}
+
+_SCORE = re.compile(r"\s*(\d{1,4})\s*(?:\(\s*(\d{1,3})\s*\))?\s*")
+# "0:48", "13:12", "08:47", "0:05.3" at the start of a clock text.
+_CLOCK = re.compile(r"\s*(\d{1,2}:\d{2}(?:\.\d)?)(?:\s|$)")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+class Score(NamedTuple):
+    """A score as sources write it: goals, and shootout goals after "3(2)"."""
+
+    goals: int
+    shootout: int | None = None
+
+
+def check_available(state: str) -> None:
+    """Refuse a state HA marks as having no value."""
+    if state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+        raise SkipRecord(Reason.UNAVAILABLE)
+
+
+def as_mapping(value: object) -> Mapping[str, Any] | None:
+    """The value if it is a mapping."""
+    return value if isinstance(value, Mapping) else None
+
+
+def as_list(value: object) -> list[Any]:
+    """The value if it is a list (JSON arrays; HA keeps them as lists)."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: object) -> str | None:
+    """A non-empty, stripped string, else None."""
+    if isinstance(value, str):
+        return value.strip() or None
+    return None
+
+
+def ident(value: object) -> str | None:
+    """An id written as a string or an int (JSON sources mix both)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return text(value)
+
+
+def to_float(value: object) -> float | None:
+    """A finite number from a number or numeric text ("1,271", "+170")."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return float(value)
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, str):
+        cleaned = value.strip().replace(",", "")
+        if _NUMBER.fullmatch(cleaned):
+            return float(cleaned)
+    return None
+
+
+def to_int(value: object) -> int | None:
+    """A whole number from a number or numeric text; fractions are refused."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    number = to_float(value)
+    if number is None or not number.is_integer():
+        return None
+    return int(number)
+
+
+def parse_score(value: object) -> Score:
+    """A score: an int, or text like "24" or "3(2)" (shootout in brackets)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return Score(value)
+    if isinstance(value, str) and (match := _SCORE.fullmatch(value)):
+        shootout = match.group(2)
+        return Score(int(match.group(1)), int(shootout) if shootout else None)
+    raise SkipRecord(Reason.BAD_SCORE)
+
+
+def parse_time(value: object) -> datetime | None:
+    """An aware UTC datetime from a datetime or ISO text ("2022-09-11T17:00Z")."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)  # ESPN and NHL APIs write UTC
+    try:
+        value = value.astimezone(UTC)
+    except (OverflowError, ValueError):
+        return None
+    return value if value.year in _YEARS else None
+
+
+def season_of(league: League, when: datetime) -> int:
+    """The season a game on this date belongs to."""
+    if when.month < SEASON_START_MONTH[league]:
+        return when.year - 1
+    return when.year
+
+
+def clock_time(value: object) -> str | None:
+    """The running clock from "0:48 - 4th" or "8:47"; None for "Final"."""
+    if isinstance(value, str) and (match := _CLOCK.match(value)):
+        return match.group(1)
+    return None
+
+
+def period_number(value: object) -> int | None:
+    """A period/quarter; 0 (not started) and nonsense are left out."""
+    number = to_int(value)
+    return number if number is not None and number > 0 else None
+
+
+def down_and_field(value: object) -> tuple[str | None, str | None]:
+    """("1st & 10 at NO 10") -> (the text, "NO 10"); field position if given."""
+    down = text(value)
+    if down is None:
+        return None, None
+    _, sep, field = down.rpartition(" at ")
+    return down, (field.strip() or None) if sep else None
+
+
+def synthetic_game_id(league: League, start: datetime, away: str, home: str) -> str:
+    """A stable id when the source has none: "NFL-20220911-NO@ATL" (UTC date)."""
+    return f"{league}-{start.year:04d}{start.month:02d}{start.day:02d}-{away}@{home}"
+
+
+def make_score(
+    *,
+    league: League,
+    game_id: str,
+    season: int,
+    season_type: str | None,
+    status: str,
+    home_team: str,
+    away_team: str,
+    home: Score,
+    away: Score,
+    period: int | None,
+    time_remaining: str | None,
+    time: datetime,
+    possession: str | None = None,
+    down_distance: str | None = None,
+    field_position: str | None = None,
+    home_shots: int | None = None,
+    away_shots: int | None = None,
+) -> NflScore | NhlScore:
+    """The league's score record; the one place a league picks its fields."""
+    if league is League.NFL:
+        return NflScore(
+            game_id=game_id,
+            season=season,
+            season_type=season_type,
+            status=status,
+            home_team=home_team,
+            away_team=away_team,
+            home_score=home.goals,
+            away_score=away.goals,
+            quarter=period,
+            time_remaining=time_remaining,
+            possession=possession,
+            down_distance=down_distance,
+            field_position=field_position,
+            time=time,
+        )
+    return NhlScore(
+        game_id=game_id,
+        season=season,
+        season_type=season_type,
+        status=status,
+        home_team=home_team,
+        away_team=away_team,
+        home_score=home.goals,
+        away_score=away.goals,
+        period=period,
+        time_remaining=time_remaining,
+        home_shots=home_shots,
+        away_shots=away_shots,
+        home_shootout=home.shootout,
+        away_shootout=away.shootout,
+        time=time,
+    )

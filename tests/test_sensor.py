@@ -1,0 +1,115 @@
+"""Diagnostic sensors and diagnostics, on one service device."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    snapshot_platform,
+)
+from pytest_homeassistant_custom_component.components.diagnostics import (
+    get_diagnostics_for_config_entry,
+)
+from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+from syrupy.assertion import SnapshotAssertion
+from syrupy.filters import props
+
+from custom_components.sports_influx.const import CONF_DATABASE, DOMAIN
+from custom_components.sports_influx.records import NhlScore
+from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+SNAPSHOT_DB = "sports_snapshot"
+
+
+@pytest.fixture
+def database(stack) -> Iterator[str]:
+    """A fixed name, so entity ids are stable in snapshots."""
+    stack.create_database(SNAPSHOT_DB)
+    yield SNAPSHOT_DB
+    stack.drop_database(SNAPSHOT_DB)
+
+
+@pytest.fixture
+def mock_config_entry(stack, database: str, entry_options) -> MockConfigEntry:
+    """An entry with a stable unique id."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title="sports_snapshot",
+        unique_id="sports_snapshot_entry",
+        data={
+            CONF_HOST: stack.url,
+            CONF_TOKEN: "secret-token",
+            CONF_DATABASE: database,
+            CONF_VERIFY_SSL: True,
+        },
+        options=entry_options,
+    )
+
+
+async def test_sensors(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+    device_registry: dr.DeviceRegistry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """Every statistic is a diagnostic sensor of the one service device."""
+    await snapshot_platform(hass, entity_registry, snapshot, init_integration.entry_id)
+    devices = dr.async_entries_for_config_entry(
+        device_registry, init_integration.entry_id
+    )
+    assert len(devices) == 1
+    assert devices[0].entry_type is dr.DeviceEntryType.SERVICE
+    assert devices[0].model == "InfluxDB OSS 1.6.7~rc0"
+
+
+async def test_sensors_follow_writes(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """The sensors change when the writer's statistics do (no polling)."""
+    writer = init_integration.runtime_data.writer
+    writer.write_nhl_score(
+        NhlScore(
+            game_id="g",
+            season=2024,
+            home_team="NYR",
+            away_team="BOS",
+            status="IN",
+            home_score=1,
+            away_score=0,
+            time=datetime(2024, 1, 1, tzinfo=UTC),
+        )
+    )
+    await hass.async_block_till_done()
+    assert (
+        hass.states.get("sensor.sports_influx_sports_snapshot_queue_depth").state == "1"
+    )
+    await writer.async_flush()
+    await hass.async_block_till_done()
+    prefix = "sensor.sports_influx_sports_snapshot"
+    assert hass.states.get(f"{prefix}_points_written").state == "1"
+    assert hass.states.get(f"{prefix}_batches_written").state == "1"
+    assert hass.states.get(f"{prefix}_queue_depth").state == "0"
+    assert hass.states.get(f"{prefix}_success_rate").state == "100.0"
+    assert float(hass.states.get(f"{prefix}_average_write_time").state) > 0
+    assert hass.states.get(f"{prefix}_last_successful_write").state != "unknown"
+    assert hass.states.get(f"{prefix}_last_error").state == "unknown"
+
+
+async def test_diagnostics(
+    hass: HomeAssistant,
+    hass_client: ClientSessionGenerator,
+    init_integration: MockConfigEntry,
+    snapshot: SnapshotAssertion,
+) -> None:
+    """The token is redacted; the server and statistics are shown."""
+    diagnostics = await get_diagnostics_for_config_entry(
+        hass, hass_client, init_integration
+    )
+    assert diagnostics["entry"]["data"][CONF_TOKEN] == "**REDACTED**"
+    assert diagnostics == snapshot(exclude=props("host"))
