@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
 from custom_components.sports_influx.records import (
     InjuryReport,
     League,
@@ -13,8 +15,6 @@ from custom_components.sports_influx.records import (
     Standing,
 )
 from homeassistant.core import HomeAssistant
-
-from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from .conftest import select
 
