@@ -1,0 +1,156 @@
+"""The client against a server answering as the InfluxDB 3 Core API reference.
+
+Each test names the section of influxdata/docs-v2 it relies on.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from custom_components.sports_influx.client import (
+    CannotConnectError,
+    InfluxClient,
+    InvalidAuthError,
+    ServerKind,
+    WriteError,
+    normalize_host,
+    parse_version,
+)
+from custom_components.sports_influx.records import NhlScore
+from custom_components.sports_influx.schema import RetentionClass
+from custom_components.sports_influx.writer import SportsInfluxWriter
+from homeassistant.core import HomeAssistant
+from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+
+def test_parse_version() -> None:
+    """X-Influxdb-Version forms of 1.x, 2.x (v-prefixed) and 3.x."""
+    assert parse_version("1.6.7~rc0") is ServerKind.V1
+    assert parse_version("v2.7.11") is ServerKind.V2
+    assert parse_version("3.11.0") is ServerKind.V3
+    assert parse_version("4.0") is None
+    assert parse_version(None) is None
+
+
+def test_normalize_host() -> None:
+    """A bare host gets http://; trailing slashes go."""
+    assert normalize_host(" influx.local:8181/ ") == "http://influx.local:8181"
+    assert normalize_host("https://h:443") == "https://h:443"
+
+
+async def test_ping_detects_v3(hass: HomeAssistant, fake_v3) -> None:
+    """influxdb3-core-openapi.yaml GET /ping: x-influxdb-version/-build headers."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    info = await client.async_detect()
+    assert info.kind is ServerKind.V3
+    assert info.build == "Core"
+    assert info.version == "3.11.0"
+    # Bearer on every route (Authentication tag of the reference).
+    assert fake_v3.requests[-1].headers["authorization"] == f"Bearer {fake_v3.token}"
+
+
+async def test_bad_token_is_invalid_auth(hass: HomeAssistant, fake_v3) -> None:
+    """influxdb3-core-openapi.yaml responses/Unauthorized: 401 on /ping."""
+    client = InfluxClient(async_get_clientsession(hass), fake_v3.url, "nope", "s")
+    with pytest.raises(InvalidAuthError):
+        await client.async_validate()
+
+
+async def test_garbage_database_list(hass: HomeAssistant, fake_v3) -> None:
+    """A list-databases answer that is not JSON is a connection problem."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "s"
+    )
+    await client.async_detect()
+    fake_v3.fail_next.append((200, b"<html>", {}))
+    with pytest.raises(CannotConnectError):
+        await client._async_validate_v3()
+
+
+async def test_v3_writes_to_write_lp(hass: HomeAssistant, fake_v3) -> None:
+    """v3-write-lp.md: POST /api/v3/write_lp?db=...&precision=nanosecond."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    await client.async_validate()
+    await hass.async_add_executor_job(
+        client.write,
+        ["nhl_scores,game_id=g home_score=3i 1700000000000000000"],
+        RetentionClass.EVENTS,
+    )
+    await hass.async_add_executor_job(client.close)
+    write = [r for r in fake_v3.requests if r.method == "POST"][-1]
+    assert write.path == "/api/v3/write_lp"
+    assert write.query["db"] == "sports"
+    assert write.query["precision"] == "nanosecond"
+    assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 3
+
+
+async def test_v3_partial_write_names_rejected_lines(
+    hass: HomeAssistant, fake_v3
+) -> None:
+    """v3-write-lp.md "Partial writes": 400 JSON names each rejected line.
+
+    The other lines are stored and not retried; the statistics count both.
+    """
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    await client.async_validate()
+    # The column already exists as a float (another writer).
+    fake_v3.ingest("sports", "nhl_scores,game_id=x home_score=1.5 1", "nanosecond")
+    with pytest.raises(WriteError) as err:
+        await hass.async_add_executor_job(
+            client.write,
+            [
+                "nhl_scores,game_id=g home_score=3i 1700000000000000000",
+                "nhl_scores,game_id=g away_score=2i 1700000000000000000",
+            ],
+            RetentionClass.EVENTS,
+        )
+    assert err.value.status == 400
+    assert not err.value.retryable
+    assert err.value.rejected == 1
+    assert err.value.lines[0].line_number == 1
+    assert "home_score" in err.value.lines[0].error
+
+    writer = SportsInfluxWriter(hass, client, batch_size=10, flush_interval=10)
+    writer.async_enqueue(
+        [
+            NhlScore(
+                game_id="g2",
+                season=2024,
+                home_team="NYR",
+                away_team="BOS",
+                status=status,
+                home_score=2,
+                away_score=1,
+                time=datetime(2024, 1, 1, tzinfo=UTC),
+            )
+            for status in ("IN", "POST")
+        ]
+    )
+    await writer.async_flush()
+    assert writer.stats.points_failed == 2  # both carry home_score as integer
+    assert writer.stats.retries == 0
+    await writer.async_close(1)
+
+
+async def test_server_error_is_retryable(hass: HomeAssistant, fake_v3) -> None:
+    """troubleshoot.md "Review HTTP status codes": 503 with Retry-After."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    await client.async_validate()
+    fake_v3.fail_next.append((503, b'{"error":"busy"}', {"Retry-After": "7"}))
+    with pytest.raises(WriteError) as err:
+        await hass.async_add_executor_job(
+            client.write, ["m v=1i 1"], RetentionClass.EVENTS
+        )
+    assert err.value.retryable
+    assert err.value.retry_after == 7.0
+    await hass.async_add_executor_job(client.close)
