@@ -10,7 +10,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
-from custom_components.sports_influx.records import NflScore
+from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.writer import (
     SportsInfluxWriter,
     WriteStatistics,
@@ -188,3 +188,88 @@ async def test_rejected_line_is_not_retried(
     assert "field type conflict" in (writer.stats.last_error or "")
     rows = select(stack, database, "SELECT * FROM nfl_scores")
     assert len(rows) == 1  # only the other writer's point
+
+
+async def test_partial_write_keeps_the_good_lines(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str, caplog
+) -> None:
+    """1.x says how many it dropped: those fail, the rest count as written."""
+    http_request(
+        f"{stack.influx_url}/write?db={database}",
+        "POST",
+        f"nfl_scores,game_id=other quarter=1.5 {KICKOFF_NS}".encode(),
+    )
+    writer.async_enqueue([score(n) for n in range(4)])
+    writer.async_enqueue([score(9, quarter=None, status="POST")])
+    await settle(hass)
+    assert writer.stats.points_written == 1
+    assert writer.stats.points_failed == 4
+    assert writer.stats.batches_written == 1
+    assert caplog.text.count("InfluxDB rejected 4 points") == 1
+    rows = select(stack, database, "SELECT * FROM nfl_scores WHERE status = 'POST'")
+    assert [r["home_score"] for r in rows] == [9]
+
+    # The next success is logged once at info.
+    writer.async_enqueue([score(20, quarter=None, game_id="g2")])
+    await writer.async_flush()
+    assert "InfluxDB accepts writes again" in caplog.text
+
+
+async def test_flush_does_not_wait_for_a_pending_retry(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """An explicit flush writes at once, pending retry included."""
+    stack.stop_nginx()
+    writer.async_enqueue([score(n) for n in range(5)])
+    await settle(hass)
+    assert writer.stats.retries == 1
+    stack.start_nginx()
+    await writer.async_flush()
+    assert writer.stats.points_written == 5
+    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 5
+
+
+async def test_queue_is_capped(
+    hass: HomeAssistant, writer: SportsInfluxWriter, monkeypatch, caplog
+) -> None:
+    """Past the cap points are refused and counted, never unbounded memory."""
+    monkeypatch.setattr("custom_components.sports_influx.writer.MAX_QUEUE_POINTS", 3)
+    writer.batch_size = 100
+    assert writer.async_enqueue([score(n) for n in range(5)]) == 3
+    assert writer.stats.points_failed == 2
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [r.getMessage() for r in warnings] == ["Write queue full: dropping points"]
+
+
+async def test_retry_after_is_honoured(hass: HomeAssistant, fake_v3) -> None:
+    """troubleshoot.md: 503 with Retry-After: wait at least that long."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    await client.async_validate()
+    writer = SportsInfluxWriter(
+        hass, client, batch_size=1, flush_interval=10, jitter=lambda: 0.0
+    )
+    fake_v3.fail_next.append((503, b'{"error":"busy"}', {"Retry-After": "12"}))
+    writer.write_nhl_score(
+        NhlScore(
+            game_id="g",
+            season=2024,
+            home_team="NYR",
+            away_team="BOS",
+            status="IN",
+            home_score=1,
+            away_score=0,
+            time=KICKOFF,
+        )
+    )
+    await settle(hass)
+    assert writer.stats.retries == 1
+    advance(hass, 6)  # past the 5 s backoff, not past Retry-After
+    await settle(hass)
+    assert writer.stats.points_written == 0
+    advance(hass, 12.5)
+    await settle(hass)
+    assert writer.stats.points_written == 1
+    assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 1
+    await writer.async_close(1)

@@ -30,7 +30,7 @@ from .schema import (
     Measurement,
 )
 
-type FieldValue = int | float | str | bool
+type FieldValue = int | float | str
 
 
 class InvalidRecordError(ValueError):
@@ -44,9 +44,6 @@ def _coerce(name: str, value: object, field_type: FieldType) -> FieldValue:
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
-    elif field_type is FieldType.BOOLEAN:
-        if isinstance(value, bool):
-            return value
     elif isinstance(value, bool):
         pass  # bool is an int subclass; never a number here
     elif field_type is FieldType.INTEGER:

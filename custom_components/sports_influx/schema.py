@@ -51,7 +51,6 @@ class FieldType(StrEnum):
     INTEGER = "integer"
     FLOAT = "float"
     STRING = "string"
-    BOOLEAN = "boolean"
 
 
 @dataclass(frozen=True, slots=True)
