@@ -17,6 +17,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
+    CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
     DOMAIN,
 )
@@ -251,4 +252,8 @@ async def test_options_flow(
         result["flow_id"], {CONF_BATCH_SIZE: 250.0, CONF_FLUSH_INTERVAL: 30.0}
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert mock_config_entry.options == {CONF_BATCH_SIZE: 250, CONF_FLUSH_INTERVAL: 30}
+    assert mock_config_entry.options == {
+        CONF_ENTITIES: [],
+        CONF_BATCH_SIZE: 250,
+        CONF_FLUSH_INTERVAL: 30,
+    }

@@ -22,6 +22,7 @@ from .client import (
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
+    CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
@@ -29,6 +30,7 @@ from .const import (
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
+from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData
 from .writer import SportsInfluxWriter
 
@@ -72,7 +74,12 @@ async def async_setup_entry(
         flush_interval=entry.options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
     )
     writer.async_start()
-    entry.runtime_data = SportsInfluxData(client=client, server=server, writer=writer)
+    listener = SportsListener(
+        hass, writer, entry.entry_id, entry.options.get(CONF_ENTITIES) or None
+    )
+    entry.runtime_data = SportsInfluxData(
+        client=client, server=server, writer=writer, listener=listener
+    )
 
     async def _async_on_stop(_event: Event) -> None:
         # HA does not unload entries when it stops: flush here, with a deadline.
@@ -83,6 +90,9 @@ async def async_setup_entry(
     )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
+    # Follow the sensors last, once the statistics sensors can show it.
+    await listener.async_start()
+    entry.async_on_unload(listener.async_stop)
     return True
 
 

@@ -17,6 +17,8 @@ from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import callback
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    EntitySelector,
+    EntitySelectorConfig,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -35,6 +37,7 @@ from .client import (
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
+    CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
@@ -186,14 +189,21 @@ class OptionsFlowHandler(OptionsFlow):
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Batch size and flush interval."""
+        """Followed sensors, batch size and flush interval."""
         if user_input is not None:
             return self.async_create_entry(
-                data={k: int(v) for k, v in user_input.items()}
+                data={
+                    CONF_ENTITIES: list(user_input.get(CONF_ENTITIES, [])),
+                    CONF_BATCH_SIZE: int(user_input[CONF_BATCH_SIZE]),
+                    CONF_FLUSH_INTERVAL: int(user_input[CONF_FLUSH_INTERVAL]),
+                }
             )
         options = self.config_entry.options
         schema = vol.Schema(
             {
+                vol.Optional(
+                    CONF_ENTITIES, default=options.get(CONF_ENTITIES, [])
+                ): EntitySelector(EntitySelectorConfig(domain="sensor", multiple=True)),
                 vol.Required(
                     CONF_BATCH_SIZE,
                     default=options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),

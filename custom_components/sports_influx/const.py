@@ -13,6 +13,8 @@ CONF_DATABASE: Final = "database"
 # Options (tunables live in entry.options, connection data in entry.data).
 CONF_BATCH_SIZE: Final = "batch_size"
 CONF_FLUSH_INTERVAL: Final = "flush_interval"
+# Entity ids to follow; absent or empty = every recognized sports sensor.
+CONF_ENTITIES: Final = "entities"
 
 DEFAULT_BATCH_SIZE: Final = 100
 DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from homeassistant.config_entries import ConfigEntry
 
 from .client import InfluxClient, ServerInfo
+from .listener import SportsListener
 from .writer import SportsInfluxWriter
 
 
@@ -17,6 +18,7 @@ class SportsInfluxData:
     client: InfluxClient
     server: ServerInfo
     writer: SportsInfluxWriter
+    listener: SportsListener
 
 
 type SportsInfluxConfigEntry = ConfigEntry[SportsInfluxData]

@@ -29,6 +29,7 @@ class StatisticsSensorDescription(SensorEntityDescription):
     """A statistic and how to read it."""
 
     value_fn: Callable[[WriteStatistics], int | float | str | datetime | None]
+    attrs_fn: Callable[[WriteStatistics], dict[str, int]] | None = None
 
 
 def _counter(
@@ -49,6 +50,14 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
     _counter("points_invalid", lambda s: s.points_invalid),
     _counter("batches_written", lambda s: s.batches_written),
     _counter("retries", lambda s: s.retries),
+    StatisticsSensorDescription(
+        key="skipped",
+        translation_key="skipped",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.TOTAL_INCREASING,
+        value_fn=lambda s: s.skipped.total(),
+        attrs_fn=lambda s: dict(s.skipped),
+    ),
     StatisticsSensorDescription(
         key="success_rate",
         translation_key="success_rate",
@@ -110,3 +119,10 @@ class StatisticsSensor(SportsInfluxEntity, SensorEntity):
     def native_value(self) -> int | float | str | datetime | None:
         """The statistic now."""
         return self.entity_description.value_fn(self._writer.stats)
+
+    @property
+    def extra_state_attributes(self) -> dict[str, int] | None:
+        """Per-reason counts, where the statistic has them."""
+        if (attrs_fn := self.entity_description.attrs_fn) is None:
+            return None
+        return attrs_fn(self._writer.stats)

@@ -10,7 +10,7 @@ so unload and shutdown only have to cancel the timer.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,6 +61,8 @@ class WriteStatistics:
     queue_depth: int = 0
     last_success: datetime | None = None
     last_error: str | None = None
+    # Source states that gave nothing to write, per reason slug.
+    skipped: Counter[str] = field(default_factory=Counter)
     write_times_ms: deque[float] = field(
         default_factory=lambda: deque(maxlen=WRITE_TIME_WINDOW)
     )
@@ -93,6 +95,7 @@ class WriteStatistics:
             if self.last_success
             else None,
             "last_error": self.last_error,
+            "skipped": dict(self.skipped),
         }
 
 
@@ -186,6 +189,11 @@ class SportsInfluxWriter:
             self._listeners.remove(listener)
 
         return remove
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell listeners the statistics changed (for the listener's counts)."""
+        self._notify()
 
     @callback
     def _notify(self) -> None:

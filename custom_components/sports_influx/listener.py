@@ -1,0 +1,234 @@
+"""Which entities are followed, what is worth writing, handed to the writer.
+
+Handlers are ``@callback``: they parse the state (pure, cheap), decide
+whether it changed anything that matters, and enqueue. No I/O here except
+the dedupe memory, saved by HA's ``Store`` with a delay.
+
+Dedupe
+- Scores: TeamTracker's ``last_update`` and ``clock`` change on every poll
+  (every 5 s in a game). A score point is written when the score, status,
+  period, possession or down changes, and at most once a minute otherwise
+  while the game is live. A final result is written once, across restarts.
+- Standings: a team's row is written when its record changes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from homeassistant.core import (
+    CALLBACK_TYPE,
+    Event,
+    EventStateChangedData,
+    HomeAssistant,
+    State,
+    callback,
+)
+from homeassistant.helpers.event import (
+    async_track_state_added_domain,
+    async_track_state_change_event,
+)
+from homeassistant.helpers.storage import Store
+
+from .const import DOMAIN, LOGGER
+from .records import NflScore, NhlScore, Record, Standing
+from .sources import SkipRecord, Source, detect
+from .writer import SportsInfluxWriter
+
+HEARTBEAT = timedelta(minutes=1)
+STORE_VERSION = 1
+SAVE_DELAY = 10  # seconds; a restart inside it can repeat one final, not lose it
+_LIVE = frozenset({"IN", "LIVE", "CRIT"})
+
+
+def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
+    """What makes a score point worth writing again."""
+    if isinstance(record, NflScore):
+        extra: tuple[Any, ...] = (
+            record.quarter,
+            record.possession,
+            record.down_distance,
+        )
+    else:
+        extra = (record.period, record.home_shootout, record.away_shootout)
+    return (record.status, record.home_score, record.away_score, *extra)
+
+
+def standing_key(record: Standing) -> tuple[Any, ...]:
+    """A team's record: written again only when it changes."""
+    return (
+        record.wins,
+        record.losses,
+        record.ties,
+        record.ot_losses,
+        record.points,
+    )
+
+
+class Deduper:
+    """Remembers what was written last per game and per team."""
+
+    def __init__(self, finals: dict[str, list[Any]] | None = None) -> None:
+        """Start empty, or from the finals saved before a restart."""
+        self._scores: dict[str, tuple[tuple[Any, ...], datetime]] = {}
+        self._standings: dict[tuple[str, str, int], tuple[Any, ...]] = {}
+        self.finals: dict[str, list[Any]] = finals or {}
+
+    def keep(self, record: Record, now: datetime) -> bool:
+        """Whether a record should be written; remembers it if so."""
+        if isinstance(record, (NflScore, NhlScore)):
+            return self._keep_score(record, now)
+        if isinstance(record, Standing):
+            game = (record.league.value, record.team, record.season)
+            key = standing_key(record)
+            if self._standings.get(game) == key:
+                return False
+            self._standings[game] = key
+        return True
+
+    def _keep_score(self, record: NflScore | NhlScore, now: datetime) -> bool:
+        key = score_key(record)
+        final = list(key)
+        if self.finals.get(record.game_id) == final:
+            return False
+        last = self._scores.get(record.game_id)
+        if (
+            last is not None
+            and last[0] == key
+            and (record.status not in _LIVE or now - last[1] < HEARTBEAT)
+        ):
+            return False
+        self._scores[record.game_id] = (key, now)
+        if record.status not in _LIVE and record.status not in ("PRE",):
+            self.finals[record.game_id] = final
+        return True
+
+
+class SportsListener:
+    """Follows source sensors and feeds the writer."""
+
+    def __init__(
+        self,
+        hass: HomeAssistant,
+        writer: SportsInfluxWriter,
+        entry_id: str,
+        entities: list[str] | None,
+    ) -> None:
+        """``entities``: the chosen list, or None to follow every source."""
+        self._hass = hass
+        self._writer = writer
+        self._chosen = entities
+        self._store: Store[dict[str, Any]] = Store(
+            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.dedupe"
+        )
+        self._deduper = Deduper()
+        self._kinds: dict[str, Source] = {}
+        self._unsubs: list[CALLBACK_TYPE] = []
+        self._logged: set[str] = set()
+
+    @property
+    def followed(self) -> list[str]:
+        """Entity ids followed now."""
+        return sorted(self._kinds)
+
+    async def async_start(self) -> None:
+        """Load the dedupe memory and subscribe."""
+        stored = await self._store.async_load()
+        self._deduper = Deduper((stored or {}).get("finals"))
+        if self._chosen is not None:
+            candidates = self._chosen
+        else:
+            candidates = self._hass.states.async_entity_ids("sensor")
+            # New sensors are picked up when their first state appears.
+            self._unsubs.append(
+                async_track_state_added_domain(
+                    self._hass, "sensor", self._async_state_added
+                )
+            )
+        for entity_id in candidates:
+            self._follow(entity_id, self._hass.states.get(entity_id))
+
+    @callback
+    def async_stop(self) -> None:
+        """Unsubscribe and save the dedupe memory."""
+        for unsub in self._unsubs:
+            unsub()
+        self._unsubs.clear()
+        self._save()
+
+    @callback
+    def _save(self) -> None:
+        # A delayed save is also written at HA's final-write stage on stop.
+        self._store.async_delay_save(
+            lambda: {"finals": self._deduper.finals}, SAVE_DELAY
+        )
+
+    @callback
+    def _follow(self, entity_id: str, state: State | None) -> None:
+        """Follow an entity whose state looks like a source (or was chosen)."""
+        if entity_id in self._kinds:
+            return
+        source = detect(state) if state is not None else None
+        if source is None:
+            if self._chosen is None:
+                return
+            # A chosen entity not (yet) recognizable: follow it anyway and
+            # detect its kind when a state arrives.
+        else:
+            self._kinds[entity_id] = source
+        self._unsubs.append(
+            async_track_state_change_event(
+                self._hass, [entity_id], self._async_state_changed
+            )
+        )
+        if state is not None and source is not None:
+            self._handle(state)
+
+    @callback
+    def _async_state_added(self, event: Event[EventStateChangedData]) -> None:
+        self._follow(event.data["entity_id"], event.data["new_state"])
+
+    @callback
+    def _async_state_changed(self, event: Event[EventStateChangedData]) -> None:
+        if (state := event.data["new_state"]) is not None:
+            self._handle(state)
+
+    @callback
+    def _handle(self, state: State) -> None:
+        """Parse, dedupe, enqueue. Never raises into the event loop."""
+        entity_id = state.entity_id
+        source = self._kinds.get(entity_id) or detect(state)
+        if source is None:
+            self._skip(entity_id, "unrecognized")
+            return
+        self._kinds[entity_id] = source
+        try:
+            result = source.parse(state, state.last_updated)
+        except SkipRecord as err:
+            self._skip(entity_id, err.reason)
+            return
+        except Exception:  # noqa: BLE001 - a parser bug must not break HA's loop
+            LOGGER.exception("Could not read %s as %s", entity_id, source.name)
+            self._skip(entity_id, "parser_error")
+            return
+        for reason in result.skipped:
+            self._skip(entity_id, reason)
+        now = state.last_updated
+        fresh = [r for r in result.records if self._deduper.keep(r, now)]
+        if fresh:
+            self._writer.async_enqueue(fresh)
+            if any(
+                isinstance(r, (NflScore, NhlScore))
+                and r.game_id in self._deduper.finals
+                for r in fresh
+            ):
+                self._save()
+
+    @callback
+    def _skip(self, entity_id: str, reason: str) -> None:
+        self._writer.stats.skipped[reason] += 1
+        self._writer.async_notify()
+        if (key := f"{entity_id}:{reason}") not in self._logged:
+            self._logged.add(key)
+            LOGGER.debug("Skipping %s: %s", entity_id, reason)
