@@ -149,13 +149,12 @@ class SportsListener:
         for entity_id in candidates:
             self._follow(entity_id, self._hass.states.get(entity_id))
 
-    @callback
-    def async_stop(self) -> None:
-        """Unsubscribe and save the dedupe memory."""
+    async def async_stop(self) -> None:
+        """Unsubscribe and save the dedupe memory now."""
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        self._save()
+        await self._store.async_save({"finals": self._deduper.finals})
 
     @callback
     def _save(self) -> None:

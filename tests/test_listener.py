@@ -1,0 +1,161 @@
+"""Replayed games through HA's state machine into the real InfluxDB."""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime, timedelta
+import json
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+import pytest
+from pytest_homeassistant_custom_component.common import MockConfigEntry
+
+from custom_components.sports_influx.const import CONF_ENTITIES
+from homeassistant.core import HomeAssistant
+
+from .conftest import FIXTURES, select
+
+START = datetime(2022, 9, 11, 20, 0, tzinfo=UTC)
+
+
+def fixture_state(name: str, entity_id: str) -> dict[str, Any]:
+    """One sensor of a TeamTracker fixture."""
+    states = json.loads((FIXTURES / name).read_text())
+    return copy.deepcopy(next(s for s in states if s["entity_id"] == entity_id))
+
+
+async def replay(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_id: str,
+    polls: list[tuple[str, dict[str, Any]]],
+) -> list[datetime]:
+    """Set each (state, attributes) 5 s apart; return the poll times."""
+    times = []
+    for n, (state, attributes) in enumerate(polls):
+        freezer.move_to(START + timedelta(seconds=5 * n))
+        times.append(START + timedelta(seconds=5 * n))
+        hass.states.async_set(entity_id, state, attributes)
+        await hass.async_block_till_done()
+    return times
+
+
+def nfl_polls() -> list[tuple[str, dict[str, Any]]]:
+    """A 5-minute stretch of NO @ ATL, then the final.
+
+    The clock and last_update change on every poll; the score only at
+    50 s (ATL 27) and 150 s (NO 31).
+    """
+    base = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    polls = []
+    for n in range(60):
+        attributes = dict(base["attributes"])
+        attributes["clock"] = f"{14 - n // 12}:{59 - (n * 5) % 60:02d} - 4th"
+        attributes["last_update"] = (START + timedelta(seconds=5 * n)).isoformat()
+        attributes["opponent_score"] = "27" if n >= 10 else "26"
+        attributes["team_score"] = "31" if n >= 30 else "24"
+        polls.append(("IN", attributes))
+    final = dict(polls[-1][1], clock="Final")
+    polls += [("POST", final), ("POST", dict(final, last_update="later"))]
+    return polls
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_replayed_nfl_game(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """One point per meaningful change or live minute; the final once."""
+    entity_id = "sensor.saints"
+    times = await replay(hass, freezer, entity_id, nfl_polls())
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+
+    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    written = [row["time"] for row in rows]
+    expected_polls = [0, 10, 22, 30, 42, 54, 60]  # changes, minutes, final
+    assert written == [int(times[n].timestamp()) * 10**9 for n in expected_polls]
+    assert [(r["home_score"], r["away_score"], r["status"]) for r in rows][-1] == (
+        27,
+        31,
+        "POST",
+    )
+    assert rows[0]["home_team"] == "ATL"
+    assert rows[0]["away_team"] == "NO"
+    types = select(stack, database, 'SHOW FIELD KEYS FROM "nfl_scores"')
+    assert {t["fieldKey"]: t["fieldType"] for t in types}["home_score"] == "integer"
+    assert len(types) == len({t["fieldKey"] for t in types})
+    assert writer.stats.points_written == 7
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_final_is_not_written_again_after_restart(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """The dedupe memory of finals survives an unload and a new setup."""
+    final = fixture_state("teamtracker_nhl.json", "sensor.test_tt_nhl_test01")
+    await replay(hass, freezer, "sensor.sabres", [("POST", final["attributes"])])
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert len(select(stack, database, "SELECT * FROM nhl_scores")) == 1
+
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    freezer.tick(3600)
+    hass.states.async_set(
+        "sensor.sabres", "POST", dict(final["attributes"], last_update="x")
+    )
+    await hass.async_block_till_done()
+    await init_integration.runtime_data.writer.async_flush()
+    assert len(select(stack, database, "SELECT * FROM nhl_scores")) == 1
+
+
+@pytest.mark.parametrize("entry_options", [{CONF_ENTITIES: ["sensor.chosen"]}])
+async def test_only_chosen_entities_and_bad_states_counted(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """With a chosen list only those are followed; junk is counted, not raised."""
+    nfl = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test02")
+    hass.states.async_set("sensor.chosen", "IN", nfl["attributes"])
+    hass.states.async_set("sensor.ignored", "IN", nfl["attributes"])
+    mock_config_entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
+    await hass.async_block_till_done()
+    runtime = mock_config_entry.runtime_data
+    assert runtime.listener.followed == ["sensor.chosen"]
+
+    hass.states.async_set("sensor.chosen", "unavailable", {})
+    hass.states.async_set("sensor.chosen", "IN", {"team_score": "x"})
+    await hass.async_block_till_done()
+    await runtime.writer.async_flush()
+    assert sum(runtime.writer.stats.skipped.values()) == 2
+    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    assert [(r["home_team"], r["home_score"]) for r in rows] == [("CHI", 19)]
+    await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_new_sensors_are_found(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """A sports sensor added after setup is followed; others are not."""
+    nhl = fixture_state("teamtracker_nhl.json", "sensor.test_tt_nhl_test04")
+    hass.states.async_set("sensor.temperature", "21", {"unit_of_measurement": "C"})
+    hass.states.async_set("sensor.oilers", "IN", nhl["attributes"])
+    await hass.async_block_till_done()
+    runtime = init_integration.runtime_data
+    assert runtime.listener.followed == ["sensor.oilers"]
+    await runtime.writer.async_flush()
+    rows = select(stack, database, "SELECT * FROM nhl_scores")
+    assert [(r["home_team"], r["away_team"], r["period"]) for r in rows] == [
+        ("EDM", "WPG", 2)
+    ]
