@@ -11,8 +11,8 @@
 # skip the leg, loudly); anything else = a real error.
 #
 # Cache: ${SPORTS_INFLUX_CACHE:-$HOME/.cache/sports_influx}/python314/
-#   apt-<suite>/  private apt state (lists, downloaded .debs)
-#   root/         unpacked Debian packages; root/usr/bin/python3.14 is the result
+#   apt-<suite>/    private apt state (package lists; .debs only while building)
+#   root/           unpacked Debian packages; root/usr/bin/python3.14 is the result
 #   root/.complete  written only after the interpreter passed verification
 set -euo pipefail
 
@@ -25,8 +25,11 @@ log() { echo "python314.sh: $*" >&2; }
 
 # Does "$1" run, report >= MIN_VERSION and have the stdlib modules the test
 # suite and pip need (the ones Debian builds against external libraries)?
+# Quiet unless $2 is "loud" (then the failure's traceback shows).
 works() {
-    "$1" - "$MIN_VERSION" >/dev/null 2>&1 <<'EOF'
+    local err=/dev/null
+    [[ "${2:-}" == loud ]] && err=/dev/stderr
+    "$1" - "$MIN_VERSION" >/dev/null 2>"$err" <<'EOF'
 import sys
 want = tuple(int(x) for x in sys.argv[1].split("."))
 assert sys.version_info[:3] >= want, sys.version
@@ -80,6 +83,7 @@ SEED_PACKAGES=(
 
 # apt against a private state dir and sources file. The host's apt.conf.d is
 # still read (proxy settings etc.), but its sources, pins and dpkg status not.
+# Downloads run as root: the private dirs aren't owned by the _apt sandbox user.
 apt_private() {
     local dir="$1"; shift
     local tool="$1"; shift
@@ -105,7 +109,10 @@ prepare_suite() {
     echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
         > "$suite_dir/sources.list"
     log "apt-get update ($suite)"
-    apt_private "$suite_dir" apt-get update >&2 || return 1
+    if ! apt_private "$suite_dir" apt-get update >&2; then
+        log "apt-get update ($suite) failed"
+        return 1
+    fi
     local version
     version="$(apt_private "$suite_dir" apt-cache policy python3.14 | sed -n 's/^ *Candidate: //p')"
     log "$suite has python3.14 ${version:-none}"
@@ -185,8 +192,8 @@ patchelf --force-rpath --set-rpath "$libdirs" "$PY"
 # which the compiler would look up under the host's /usr/include.
 cp "$ROOT/usr/include/$triplet/python3.14/pyconfig.h" "$ROOT/usr/include/python3.14/pyconfig.h"
 
-# Every lib-dynload module must load: this catches a library missing from
-# PACKAGES, which the import list in works() might not cover.
+# Every lib-dynload module must load: this catches a library missing from the
+# resolved packages, which the import list in works() might not cover.
 "$PY" - <<'EOF' >&2
 import importlib, pathlib, sys, sysconfig
 dynload = pathlib.Path(sysconfig.get_path("platstdlib")) / "lib-dynload"
@@ -200,7 +207,7 @@ for so in sorted(dynload.glob("*.so")):
 if bad:
     sys.exit("lib-dynload modules that do not load:\n  " + "\n  ".join(bad))
 EOF
-if ! works "$PY"; then
+if ! works "$PY" loud; then
     log "$PY does not pass the checks"
     exit 1
 fi
