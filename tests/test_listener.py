@@ -159,3 +159,62 @@ async def test_new_sensors_are_found(
     assert [(r["home_team"], r["away_team"], r["period"]) for r in rows] == [
         ("EDM", "WPG", 2)
     ]
+
+
+def espn_attributes(name: str, keys: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """A rest sensor's json_attributes taken from an ESPN payload."""
+    body = json.loads((FIXTURES / name).read_text())
+    return {k: body[k] for k in keys} if keys else body
+
+
+async def test_standings_sensor_writes_changed_teams_only(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """32 teams once; a refresh writes only the team whose record changed."""
+    attributes = espn_attributes(
+        "espn_standings_nfl.json", ("abbreviation", "season", "children")
+    )
+    hass.states.async_set("sensor.nfl_standings", "ok", attributes)
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    rows = select(stack, database, "SELECT * FROM nfl_standings")
+    assert len(rows) == 32
+    per_conference = {
+        c: sum(r["conference"] == c for r in rows) for c in ("AFC", "NFC")
+    }
+    assert per_conference == {"AFC": 16, "NFC": 16}
+
+    changed = copy.deepcopy(attributes)
+    entry = changed["children"][0]["standings"]["entries"][0]
+    for stat in entry["stats"]:
+        if stat.get("name") == "wins":
+            stat["value"] = stat["value"] + 1
+    freezer.tick(3600)
+    hass.states.async_set("sensor.nfl_standings", "ok2", changed)
+    await hass.async_block_till_done()
+    await writer.async_flush()
+    assert len(select(stack, database, "SELECT * FROM nfl_standings")) == 33
+
+
+async def test_summary_sensor_writes_player_stats_and_injuries(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """A game summary sensor: one point per player, one per injury."""
+    hass.states.async_set(
+        "sensor.gb_atl_summary",
+        "ok",
+        espn_attributes("espn_summary_nfl.json", ("boxscore", "header", "injuries")),
+    )
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    players = select(stack, database, "SELECT * FROM nfl_player_stats")
+    injuries = select(stack, database, "SELECT * FROM nfl_injuries")
+    assert len(players) == 58  # every athlete of the box score, once
+    assert len(injuries) == 10
+    assert writer.stats.points_failed == 0
