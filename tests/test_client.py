@@ -7,16 +7,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from influxdb_client_3.exceptions.exceptions import InfluxDBError
 import pytest
 
 from custom_components.sports_influx.client import (
     CannotConnectError,
+    DatabaseNotFoundError,
     InfluxClient,
     InvalidAuthError,
     ServerKind,
     WriteError,
     normalize_host,
     parse_version,
+    write_error_from,
 )
 from custom_components.sports_influx.records import NhlScore
 from custom_components.sports_influx.schema import RetentionClass
@@ -153,4 +156,85 @@ async def test_server_error_is_retryable(hass: HomeAssistant, fake_v3) -> None:
         )
     assert err.value.retryable
     assert err.value.retry_after == 7.0
+    await hass.async_add_executor_job(client.close)
+
+
+def v3_client(hass: HomeAssistant, fake_v3, database: str = "s") -> InfluxClient:
+    """A client of the local InfluxDB 3 reference server."""
+    return InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, database
+    )
+
+
+def test_write_error_without_response() -> None:
+    """No HTTP answer at all: retryable."""
+    err = write_error_from(InfluxDBError(message="timed out"))
+    assert err.retryable
+    assert err.status is None
+
+
+async def test_v1_admin_answers(hass: HomeAssistant, fake_v3) -> None:
+    """1.x /query answers the integration must survive (canned 1.x bodies)."""
+    client = v3_client(hass, fake_v3)
+    for canned, error in (
+        ((401, b'{"error":"authorization failed"}', {}), InvalidAuthError),
+        ((500, b'{"error":"boom"}', {}), CannotConnectError),
+        ((200, b"not json", {}), CannotConnectError),
+    ):
+        fake_v3.fail_next.append(canned)
+        with pytest.raises(error):
+            await client._async_validate_v1()
+    fake_v3.fail_next += [
+        (200, b'{"results":[{"statement_id":0}]}', {}),
+        (200, b'{"results":[{"error":"unable to create"}]}', {}),
+    ]
+    with pytest.raises(DatabaseNotFoundError):
+        await client._async_validate_v1()
+
+
+async def test_v2_bucket_lookup(hass: HomeAssistant, fake_v3) -> None:
+    """InfluxDB 2.x: /ping says v2; the bucket names its organization."""
+    client = v3_client(hass, fake_v3, "sports")
+    fake_v3.fail_next += [
+        (204, b"", {"X-Influxdb-Version": "v2.7.11", "X-Influxdb-Build": "OSS"}),
+        (200, b'{"buckets":[{"name":"sports","orgID":"0a1b2c"}]}', {}),
+    ]
+    info = await client.async_validate()
+    assert info.kind is ServerKind.V2
+    assert client._org_id == "0a1b2c"
+    for canned, error in (
+        ((404, b'{"code":"not found"}', {}), DatabaseNotFoundError),
+        ((200, b'{"buckets":[]}', {}), DatabaseNotFoundError),
+        ((500, b"", {}), CannotConnectError),
+        ((200, b"[1]", {}), CannotConnectError),
+        ((401, b'{"code":"unauthorized"}', {}), InvalidAuthError),
+    ):
+        fake_v3.fail_next.append(canned)
+        with pytest.raises(error):
+            await client._async_validate_v2()
+
+
+async def test_v3_existing_database_left_alone(hass: HomeAssistant, fake_v3) -> None:
+    """influxdb3-core-openapi.yaml GET /api/v3/configure/database lists it."""
+    client = v3_client(hass, fake_v3, "sports")
+    await client.async_validate()
+    await client.async_validate()
+    creates = [r for r in fake_v3.requests if r.method == "POST"]
+    assert len(creates) == 1
+    fake_v3.fail_next.append((500, b'{"error":"internal"}', {}))
+    with pytest.raises(CannotConnectError):
+        await client._async_validate_v3()
+
+
+async def test_unparsable_retry_after(hass: HomeAssistant, fake_v3) -> None:
+    """A Retry-After that is not seconds is ignored (the backoff applies)."""
+    client = v3_client(hass, fake_v3, "sports")
+    await client.async_validate()
+    fake_v3.fail_next.append((429, b"{}", {"Retry-After": "soon"}))
+    with pytest.raises(WriteError) as err:
+        await hass.async_add_executor_job(
+            client.write, ["m v=1i 1"], RetentionClass.EVENTS
+        )
+    assert err.value.retryable
+    assert err.value.retry_after is None
     await hass.async_add_executor_job(client.close)
