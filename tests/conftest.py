@@ -20,6 +20,7 @@ from custom_components.sports_influx.const import (
     CONF_FLUSH_INTERVAL,
     DOMAIN,
 )
+from homeassistant import const as ha_const
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 
@@ -31,10 +32,27 @@ import influx_stack
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
+class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
+    """HA's snapshots; the newest HA serializes registry entries differently,
+    so its snapshots live in their own folder."""
+
+    @classmethod
+    def dirname(cls, *, test_location: Any) -> str:
+        """snapshots/ for the minimum HA, snapshots/ha-YYYY.M/ for others."""
+        base = Path(super().dirname(test_location=test_location))
+        if HA_VERSION.startswith(MINIMUM_HA):
+            return str(base)
+        return str(base / f"ha-{'.'.join(HA_VERSION.split('.')[:2])}")
+
+
+MINIMUM_HA = "2025.4."
+HA_VERSION = ha_const.__version__
+
+
 @pytest.fixture
 def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
-    """Snapshots with HA's serializer (ids and times as ANY), in snapshots/."""
-    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+    """Snapshots with HA's serializer (ids and times as ANY)."""
+    return snapshot.use_extension(VersionedSnapshotExtension)
 
 
 @pytest.fixture(autouse=True)

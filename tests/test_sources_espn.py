@@ -11,14 +11,22 @@ from typing import Any
 import pytest
 
 from custom_components.sports_influx.points import record_point
-from custom_components.sports_influx.records import InjuryReport, League, PlayerStats, Standing
+from custom_components.sports_influx.records import (
+    InjuryReport,
+    League,
+    PlayerStats,
+    Standing,
+)
 from custom_components.sports_influx.sources import (
     SkipRecord,
     detect,
     espn_standings,
     espn_summary,
 )
-from custom_components.sports_influx.sources.espn_summary import injury_from_core, snake_case
+from custom_components.sports_influx.sources.espn_summary import (
+    injury_from_core,
+    snake_case,
+)
 from homeassistant.core import State
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -65,28 +73,20 @@ def test_standings_detected() -> None:
     assert source.name == "espn_standings"
 
 
-@pytest.mark.parametrize(
-    ("team", "conference", "wins", "losses", "ties", "seed", "streak", "clincher"),
-    [
-        ("NE", "AFC", 14, 3, 0, 2, "W3", "z"),
-        ("DEN", "AFC", 14, 3, 0, 1, "W2", "*"),
-        ("TEN", "AFC", 3, 14, 0, 16, "L2", "e"),
-        ("GB", "NFC", 9, 7, 1, 7, "L4", "y"),
-        ("DAL", "NFC", 7, 9, 1, 12, "L1", "e"),
-        ("SEA", "NFC", 14, 3, 0, 1, "W7", "*"),
-    ],
-)
-def test_standings_rows(
-    standings: dict[str, Standing],
-    team: str,
-    conference: str,
-    wins: int,
-    losses: int,
-    ties: int,
-    seed: int,
-    streak: str,
-    clincher: str,
-) -> None:
+# team: conference, wins, losses, ties, playoff seed, streak, clincher
+ROWS = {
+    "NE": ("AFC", 14, 3, 0, 2, "W3", "z"),
+    "DEN": ("AFC", 14, 3, 0, 1, "W2", "*"),
+    "TEN": ("AFC", 3, 14, 0, 16, "L2", "e"),
+    "GB": ("NFC", 9, 7, 1, 7, "L4", "y"),
+    "DAL": ("NFC", 7, 9, 1, 12, "L1", "e"),
+    "SEA": ("NFC", 14, 3, 0, 1, "W7", "*"),
+}
+
+
+@pytest.mark.parametrize("team", sorted(ROWS))
+def test_standings_rows(standings: dict[str, Standing], team: str) -> None:
+    conference, wins, losses, ties, seed, streak, clincher = ROWS[team]
     record = standings[team]
     assert record.league is League.NFL
     assert record.season == 2025
@@ -123,7 +123,9 @@ def test_standings_all_fields_of_one_team(standings: dict[str, Standing]) -> Non
     assert 'streak="W3"' in line
 
 
-def test_standings_every_record_is_a_valid_point(standings: dict[str, Standing]) -> None:
+def test_standings_every_record_is_a_valid_point(
+    standings: dict[str, Standing],
+) -> None:
     for record in standings.values():
         record_point(record, NOW)
 
@@ -134,7 +136,9 @@ def _nhl_body() -> dict[str, Any]:
     def entry(team: str, **stats: Any) -> dict[str, Any]:
         return {
             "team": {"abbreviation": team},
-            "stats": [{"name": k, "type": k.lower(), "value": v} for k, v in stats.items()]
+            "stats": [
+                {"name": k, "type": k.lower(), "value": v} for k, v in stats.items()
+            ]
             + [{"name": "streak", "type": "streak", "value": 2, "displayValue": "W2"}],
         }
 
@@ -181,7 +185,11 @@ def test_nhl_standings_with_divisions() -> None:
     assert (tor.conference, tor.division) == ("East", "Atlantic Division")
     assert (tor.wins, tor.losses, tor.ot_losses, tor.points) == (40, 30, 12, 92)
     assert tor.ties is None  # not an NHL standings field
-    assert dict(tor.extra) == {"regulation_wins": 33, "games_played": 82, "streak": "W2"}
+    assert dict(tor.extra) == {
+        "regulation_wins": 33,
+        "games_played": 82,
+        "streak": "W2",
+    }
     assert (bos.wins, bos.losses, bos.ot_losses) == (41, 30, 11)
     for record in result.records:
         record_point(record, NOW)
@@ -409,14 +417,16 @@ def test_summary_bad_entries_are_skipped_one_by_one() -> None:
     passing["athletes"].append("garbage")
     kicking = body["boxscore"]["players"][0]["statistics"][8]
     kicking["athletes"][0]["stats"] = ["--", "--", "--", "--", "--"]  # no stat left
-    body["boxscore"]["players"][1]["statistics"][1]["athletes"][0]["athlete"].pop(
-        "displayName"
-    )
+    punting = body["boxscore"]["players"][1]["statistics"][9]  # ATL: Bradley Pinion
+    punting["athletes"][0]["athlete"].pop("displayName")
     injuries = body["injuries"][0]["injuries"]
     injuries[0]["details"] = {"detail": "Not Specified"}  # nothing to write
     injuries[1]["status"] = None
     injuries[1]["type"] = {}
     injuries[2] = 7
+    # Neither a stat group nor an injury block: no entries at all.
+    body["boxscore"]["players"][0]["statistics"].append("not a group")
+    body["injuries"].append(None)
     result = espn_summary.parse(_summary_state(body), OBSERVED)
     assert sorted(result.skipped) == [
         "malformed_payload",
@@ -435,7 +445,9 @@ def test_summary_of_another_league_skips_injuries() -> None:
     body["header"]["league"] = {"abbreviation": "NHL"}
     result = espn_summary.parse(_summary_state(body), OBSERVED)
     assert result.skipped == ("unknown_league",) * 10
-    assert {r.league for r in result.records if isinstance(r, PlayerStats)} == {League.NHL}
+    assert {r.league for r in result.records if isinstance(r, PlayerStats)} == {
+        League.NHL
+    }
     assert {r.week for r in result.records if isinstance(r, PlayerStats)} == {None}
 
 
@@ -459,7 +471,11 @@ def test_summary_header_fallbacks() -> None:
 @pytest.mark.parametrize(
     ("attributes", "state", "reason"),
     [
-        ({"boxscore": {}, "header": {"league": {"abbreviation": "NFL"}}}, "ok", "malformed_payload"),
+        (
+            {"boxscore": {}, "header": {"league": {"abbreviation": "NFL"}}},
+            "ok",
+            "malformed_payload",
+        ),
         ({"boxscore": {"players": []}, "header": {}}, "ok", "unknown_league"),
         ({"boxscore": {}}, "unavailable", "unavailable"),
     ],
@@ -499,7 +515,11 @@ def test_columns_from_labels_when_keys_are_missing() -> None:
     (record,) = espn_summary.parse(State("sensor.s", "ok", body), OBSERVED).records
     assert isinstance(record, PlayerStats)
     assert (record.player_id, record.player_name) == ("1", "A Back")
-    assert dict(record.stats) == {"rushing_car": 3.0, "rushing_yards": 1004, "a_b_c": 7.0}
+    assert dict(record.stats) == {
+        "rushing_car": 3.0,
+        "rushing_yards": 1004,
+        "a_b_c": 7.0,
+    }
 
 
 @pytest.mark.parametrize(
@@ -521,7 +541,11 @@ def test_snake_case(name: str, snake: str) -> None:
 
 
 CORE = _load("espn_injury_detail_nfl.json")
-LONDON = {"id": "4426502", "displayName": "Drake London", "position": {"abbreviation": "WR"}}
+LONDON = {
+    "id": "4426502",
+    "displayName": "Drake London",
+    "position": {"abbreviation": "WR"},
+}
 
 
 def test_core_injury_record() -> None:
@@ -547,7 +571,11 @@ def test_core_injury_expanded_athlete_and_team() -> None:
     del record["$ref"]
     record["shortComment"] = None
     report = injury_from_core(record, OBSERVED, team=None)
-    assert (report.player_id, report.player_name, report.team) == ("9", "Some Body", "DET")
+    assert (report.player_id, report.player_name, report.team) == (
+        "9",
+        "Some Body",
+        "DET",
+    )
     assert report.comment == CORE["longComment"]
     assert report.season == 2025  # from the report date
 
@@ -556,7 +584,11 @@ def test_core_injury_expanded_athlete_and_team() -> None:
     ("changes", "athlete", "reason"),
     [
         ({}, None, "missing_attribute"),  # no name without the athlete
-        ({"$ref": "http://x/leagues/nhl/seasons/2025/injuries/1"}, LONDON, "unknown_league"),
+        (
+            {"$ref": "http://x/leagues/nhl/seasons/2025/injuries/1"},
+            LONDON,
+            "unknown_league",
+        ),
         ({"team": {"$ref": "http://x/teams/99"}}, LONDON, "missing_attribute"),
         ({"shortComment": None, "longComment": None}, LONDON, "no_fields"),
     ],

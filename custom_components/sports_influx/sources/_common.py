@@ -32,6 +32,11 @@ SEASON_START_MONTH: Mapping[League, int] = {League.NFL: 3, League.NHL: 7}
 
 # Dates outside this range are garbage, not games.
 _YEARS = range(1900, 2200)
+# Line protocol integers are signed 64-bit: larger ones make the server
+# refuse the whole line.
+_INT64 = range(-(2**63), 2**63)
+# Scores are written with at most four digits ("24", "3(2)").
+_MAX_SCORE = 9999
 
 # ESPN NFL team ids (scoreboard ``team.id``, core API ``teams/{id}``).
 ESPN_NFL_TEAMS: Mapping[str, str] = {
@@ -82,10 +87,31 @@ class Score(NamedTuple):
     shootout: int | None = None
 
 
-def check_available(state: str) -> None:
-    """Refuse a state HA marks as having no value."""
-    if state in (STATE_UNAVAILABLE, STATE_UNKNOWN):
+def check_available(state: str, *, payload: bool = False) -> None:
+    """Refuse a state HA marks as having no value.
+
+    A payload sensor (a ``rest`` sensor keeping a JSON body in attributes)
+    is often ``unknown`` by design, its body being too long for a state:
+    only ``unavailable`` (attributes gone) stops it.
+    """
+    if state == STATE_UNAVAILABLE or (state == STATE_UNKNOWN and not payload):
         raise SkipRecord(Reason.UNAVAILABLE)
+
+
+def game_status(
+    state: str, games: frozenset[str], no_games: frozenset[str] | None = None
+) -> str:
+    """The state as a game status (upper case).
+
+    ``no_games`` are known states without a game; ``None`` means any state
+    that is not a game state is one (free-text states like "No Game Scheduled").
+    """
+    status = state.strip().upper()
+    if status in games:
+        return status
+    if no_games is None or status in no_games:
+        raise SkipRecord(Reason.NOT_A_GAME)
+    raise SkipRecord(Reason.UNKNOWN_STATE)
 
 
 def as_mapping(value: object) -> Mapping[str, Any] | None:
@@ -102,6 +128,14 @@ def text(value: object) -> str | None:
     """A non-empty, stripped string, else None."""
     if isinstance(value, str):
         return value.strip() or None
+    return None
+
+
+def first_text(*values: object) -> str | None:
+    """The first value that is a non-empty string (ESPN's name fallbacks)."""
+    for value in values:
+        if (found := text(value)) is not None:
+            return found
     return None
 
 
@@ -123,28 +157,46 @@ def to_float(value: object) -> float | None:
     if isinstance(value, str):
         cleaned = value.strip().replace(",", "")
         if _NUMBER.fullmatch(cleaned):
-            return float(cleaned)
+            number = float(cleaned)
+            return number if math.isfinite(number) else None
     return None
 
 
 def to_int(value: object) -> int | None:
     """A whole number from a number or numeric text; fractions are refused."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return value if value in _INT64 else None
     number = to_float(value)
     if number is None or not number.is_integer():
         return None
-    return int(number)
+    return int(number) if int(number) in _INT64 else None
 
 
 def parse_score(value: object) -> Score:
     """A score: an int, or text like "24" or "3(2)" (shootout in brackets)."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= _MAX_SCORE
+    ):
         return Score(value)
     if isinstance(value, str) and (match := _SCORE.fullmatch(value)):
         shootout = match.group(2)
         return Score(int(match.group(1)), int(shootout) if shootout else None)
     raise SkipRecord(Reason.BAD_SCORE)
+
+
+def game_score(value: object, status: str) -> Score:
+    """A side's score; before the game (``PRE``) a missing score is 0."""
+    if value is None and status == "PRE":
+        return Score(0)
+    return parse_score(value)
+
+
+def shot_count(value: object) -> int | None:
+    """Shots on goal (an int, or text in some versions); nonsense left out."""
+    shots = to_int(value)
+    return shots if shots is not None and shots >= 0 else None
 
 
 def parse_time(value: object) -> datetime | None:
@@ -163,6 +215,17 @@ def parse_time(value: object) -> datetime | None:
     except (OverflowError, ValueError):
         return None
     return value if value.year in _YEARS else None
+
+
+def espn_league(abbreviation: object, uid: object) -> League:
+    """An ESPN payload's league: its abbreviation, else its uid ("s:20~l:28")."""
+    league = LEAGUES.get((text(abbreviation) or "").upper())
+    if league is None:
+        _, _, rest = (text(uid) or "").partition("~l:")
+        league = ESPN_LEAGUE_IDS.get(rest.partition("~")[0])
+    if league is None:
+        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
+    return league
 
 
 def season_of(league: League, when: datetime) -> int:

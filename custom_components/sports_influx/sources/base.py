@@ -34,6 +34,7 @@ class Reason(StrEnum):
     BAD_DATE = "bad_date"
     BAD_VALUE = "bad_value"
     NO_STATS = "no_stats"
+    NO_FIELDS = "no_fields"
     MALFORMED_PAYLOAD = "malformed_payload"
 
 

@@ -1,0 +1,150 @@
+"""TeamTracker sensors (vasqued2/ha-teamtracker) -> NFL and NHL scores.
+
+One sensor follows one team; its attributes describe that team's game from
+the team's side (``team_*``) and the opponent's (``opponent_*``). Both
+attribute generations are read: the 2022 form (52 attributes, no
+``event_id``/``season``) and the current one (73 attributes).
+
+Decisions the issue left open
+- ``PRE`` with a game (a date and both teams): a 0-0 point with status PRE,
+  timestamped at the game start, so every poll rewrites the same point.
+  ``PRE`` without one, ``NOT_FOUND`` and ``BYE``: ``not_a_game``.
+- ``IN``/``POST`` are timestamped with ``observed`` (the state's change time).
+- Game id: ``event_id`` when present, else ``NFL-20220911-NO@ATL``: league,
+  the game's UTC start date, away@home. The same game gets the same id from
+  every sensor of the 2022 form, but not the ESPN id the current form gives.
+- ``quarter`` is the period in every sport; 0 (not started) is left out.
+- NHL shots are ``*_shots_on_target``: TeamTracker fills them for hockey from
+  the other side's saves plus the goals, i.e. shots on goal; ``*_total_shots``
+  is the soccer attribute and stays empty for hockey.
+- Conference and division tags are left out: TeamTracker has only
+  ``*_conference_id`` (a number, usually empty), never a name.
+
+``team_view_score`` is the shared mapping for every sensor of this family
+(ha-nfl uses it too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from homeassistant.core import State
+
+from ..records import League, NflScore, NhlScore
+from ._common import (
+    LEAGUES,
+    check_available,
+    clock_time,
+    down_and_field,
+    game_score,
+    game_status,
+    ident,
+    make_score,
+    parse_time,
+    period_number,
+    season_of,
+    shot_count,
+    synthetic_game_id,
+    text,
+)
+from .base import ParseResult, Reason, SkipRecord
+
+GAME_STATES = frozenset({"PRE", "IN", "POST"})
+NO_GAME_STATES = frozenset({"NOT_FOUND", "BYE"})
+
+# Present in both attribute generations, absent from every other source.
+SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
+
+_HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
+
+
+def matches(state: State) -> bool:
+    """Whether the state looks like a TeamTracker sensor."""
+    return state.attributes.keys() >= SIGNATURE
+
+
+def parse(state: State, observed: datetime) -> ParseResult:
+    """A TeamTracker state -> one score record."""
+    check_available(state.state)
+    status = game_status(state.state, GAME_STATES, NO_GAME_STATES)
+    league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
+    if league is None:
+        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
+    return ParseResult.one(
+        team_view_score(
+            state.attributes, league=league, status=status, observed=observed
+        )
+    )
+
+
+def team_view_score(
+    attrs: Mapping[str, Any], *, league: League, status: str, observed: datetime
+) -> NflScore | NhlScore:
+    """A score record from ``team_*``/``opponent_*`` attributes."""
+    start = parse_time(attrs.get("date"))
+    team = text(attrs.get("team_abbr"))
+    opponent = text(attrs.get("opponent_abbr"))
+    if status == "PRE" and (start is None or team is None or opponent is None):
+        raise SkipRecord(Reason.NOT_A_GAME)
+    if team is None or opponent is None:
+        raise SkipRecord(Reason.MISSING_ATTRIBUTE)
+    if start is None:
+        raise SkipRecord(Reason.BAD_DATE)
+    team_score = game_score(attrs.get("team_score"), status)
+    opponent_score = game_score(attrs.get("opponent_score"), status)
+    team_shots = shot_count(attrs.get("team_shots_on_target"))
+    opponent_shots = shot_count(attrs.get("opponent_shots_on_target"))
+    if _team_is_home(attrs):
+        home, away = team, opponent
+        home_score, away_score = team_score, opponent_score
+        home_shots, away_shots = team_shots, opponent_shots
+    else:
+        home, away = opponent, team
+        home_score, away_score = opponent_score, team_score
+        home_shots, away_shots = opponent_shots, team_shots
+    down, field = down_and_field(attrs.get("down_distance_text"))
+    return make_score(
+        league=league,
+        game_id=ident(attrs.get("event_id"))
+        or synthetic_game_id(league, start, away, home),
+        season=season_of(league, start),
+        season_type=text(attrs.get("season")),
+        status=status,
+        home_team=home,
+        away_team=away,
+        home=home_score,
+        away=away_score,
+        period=period_number(attrs.get("quarter")),
+        time_remaining=clock_time(attrs.get("clock")),
+        time=start if status == "PRE" else observed,
+        possession=_possession(attrs, team, opponent),
+        down_distance=down,
+        field_position=field,
+        home_shots=home_shots,
+        away_shots=away_shots,
+    )
+
+
+def _team_is_home(attrs: Mapping[str, Any]) -> bool:
+    """From ``team_homeaway``, else the opposite of ``opponent_homeaway``."""
+    side = _HOME_AWAY.get((text(attrs.get("team_homeaway")) or "").lower())
+    if side is not None:
+        return side
+    side = _HOME_AWAY.get((text(attrs.get("opponent_homeaway")) or "").lower())
+    if side is not None:
+        return not side
+    raise SkipRecord(Reason.MISSING_ATTRIBUTE)
+
+
+def _possession(attrs: Mapping[str, Any], team: str, opponent: str) -> str | None:
+    """``possession`` holds a team id: the abbreviation of that team."""
+    holder = ident(attrs.get("possession"))
+    if holder is None:
+        return None
+    if holder == ident(attrs.get("team_id")):
+        return team
+    if holder == ident(attrs.get("opponent_id")):
+        return opponent
+    return None
