@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,7 +28,8 @@ from custom_components.sports_influx.sources.espn_summary import (
 )
 from homeassistant.core import State
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .conftest import FIXTURES
+
 OBSERVED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 KICKOFF = datetime(2023, 9, 17, 17, 0, tzinfo=UTC)
@@ -202,9 +202,13 @@ def test_standings_bad_entries_are_skipped_one_by_one() -> None:
     entries[1]["stats"] = [s for s in entries[1]["stats"] if s.get("name") != "wins"]
     entries[2] = "garbage"
     next(s for s in entries[3]["stats"] if s.get("name") == "losses")["value"] = "many"
+    next(s for s in entries[4]["stats"] if s.get("name") == "wins")["value"] = True
+    entries[5]["stats"] += ["junk", {"value": 1}]  # ignored, the entry is fine
+    body["children"].append("not a conference")
     result = espn_standings.parse(_standings_state(body), OBSERVED)
-    assert len(result.records) == 28
+    assert len(result.records) == 27
     assert sorted(result.skipped) == [
+        "bad_value",
         "bad_value",
         "bad_value",
         "malformed_payload",

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 import json
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +27,8 @@ from custom_components.sports_influx.sources import (
 )
 from homeassistant.core import State
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .conftest import FIXTURES
+
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

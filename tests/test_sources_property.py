@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta, timezone
 import json
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,19 +29,18 @@ from custom_components.sports_influx.sources import (
 )
 from homeassistant.core import State
 
+from .conftest import FIXTURES
 from .test_sources_other import HA_NFL, NHLAPI
 
-FIXTURES = Path(__file__).parent / "fixtures"
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 REASONS = frozenset(reason.value for reason in Reason)
 
-# The autouse hass fixture of conftest is function scoped; these tests do
-# not use it, so sharing it between examples is harmless.
+# The real payloads are large: building one example may take a while.
 PROPERTY = settings(
     max_examples=150,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    suppress_health_check=[HealthCheck.too_slow],
 )
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,8 @@ from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, detect, teamtracker
 from homeassistant.core import State
 
-FIXTURES = Path(__file__).parent / "fixtures"
+from .conftest import FIXTURES
+
 OBSERVED = datetime(2022, 9, 11, 21, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 

@@ -176,6 +176,9 @@ PLAYER_STAT_TYPES: Mapping[str, FieldType] = dict.fromkeys(
         "long_punt",
         "interception_yards",
         "interception_touchdowns",
+        # Renamed where ESPN's key means another group's stat (espn_summary).
+        "defensive_interceptions",
+        "sack_yards_lost",
         # NHL
         "goals",
         "assists",

@@ -81,7 +81,7 @@ _OWN_FIELDS = frozenset(
 )
 
 SIGNATURE = frozenset({"children"})
-# A game summary has children nowhere at the top; keep it out anyway.
+# A game summary's keys: never a standings body, whatever else it holds.
 _NOT_HERE = frozenset({"boxscore", "header"})
 
 
@@ -126,16 +126,15 @@ def _entries(
         node = as_mapping(child)
         if node is None:
             continue
-        if conference is None:
-            names = (node.get("abbreviation"), node.get("name"))
-            group = _Group(first_text(*names), None, season)
-        else:
-            names = (node.get("name"), node.get("abbreviation"))
-            group = _Group(conference, first_text(*names), season)
         standings = as_mapping(node.get("standings")) or {}
         own_season = to_int(standings.get("season"))
-        if own_season is not None:
-            group = _Group(group.conference, group.division, own_season)
+        group_season = season if own_season is None else own_season
+        if conference is None:  # top level: a conference ("AFC")
+            name = first_text(node.get("abbreviation"), node.get("name"))
+            group = _Group(name, None, group_season)
+        else:  # nested: a division ("AFC East"; abbreviations repeat)
+            name = first_text(node.get("name"), node.get("abbreviation"))
+            group = _Group(conference, name, group_season)
         for entry in as_list(standings.get("entries")):
             yield group, entry
         yield from _entries(

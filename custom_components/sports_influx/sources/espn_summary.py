@@ -12,10 +12,10 @@ Decisions the issue left open
   same point with the latest line.
 - Stat names: ESPN's key in snake case ("passingYards" -> "passing_yards");
   "C/ATT"-style keys ("completions/passingAttempts", "sacks-sackYardsLost")
-  split into two stats. Two keys mean another stat in another group and
-  are renamed (``STAT_RENAMES``): the defensive "sacks" (made, halves
+  split into two stats. Two keys name different stats in different groups
+  and are renamed (``STAT_RENAMES``): the defensive "sacks" (made, halves
   allowed) and the interceptions group's "interceptions" (caught), since
-  "sacks"/"interceptions" in the schema are the passer's.
+  "sacks"/"interceptions" in the schema are the passer's (integers).
 - A column without a key takes its label, prefixed with the group
   ("rushing_yds"). Values that are not numbers ("--", "18:32") are left
   out; a stat the schema types as integer that is fractional is left out.
@@ -338,23 +338,21 @@ def injury_from_core(
         or ident(person.get("id"))
         or _ref_id(_REF_ATHLETE, athlete_ref)
     )
-    team_info = as_mapping(record.get("team")) or {}
-    team = (
-        team
-        or text(team_info.get("abbreviation"))
-        or ESPN_NFL_TEAMS.get(
-            _ref_id(_REF_TEAM, text(team_info.get("$ref")) or "") or ""
-        )
-    )
     season = _ref_id(_REF_SEASON, record_ref or athlete_ref)
     return _report(
         record,
         player_id=player_id,
         athlete=person,
-        team=team,
+        team=team or _core_team(as_mapping(record.get("team")) or {}),
         season=int(season) if season else None,
         observed=observed,
     )
+
+
+def _core_team(team: Mapping[str, Any]) -> str | None:
+    """The team's abbreviation if expanded, else from its link's NFL team id."""
+    team_id = _ref_id(_REF_TEAM, text(team.get("$ref")) or "")
+    return text(team.get("abbreviation")) or ESPN_NFL_TEAMS.get(team_id or "")
 
 
 def _ref_id(pattern: re.Pattern[str], ref: str) -> str | None:
