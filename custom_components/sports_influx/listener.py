@@ -40,6 +40,7 @@ HEARTBEAT = timedelta(minutes=1)
 STORE_VERSION = 1
 SAVE_DELAY = 10  # seconds; a restart inside it can repeat one final, not lose it
 _LIVE = frozenset({"IN", "LIVE", "CRIT"})
+_NOT_FINAL = _LIVE | {"PRE"}
 
 
 def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
@@ -100,7 +101,7 @@ class Deduper:
         ):
             return False
         self._scores[record.game_id] = (key, now)
-        if record.status not in _LIVE and record.status not in ("PRE",):
+        if record.status not in _NOT_FINAL:
             self.finals[record.game_id] = final
         return True
 

@@ -192,11 +192,7 @@ class SportsInfluxWriter:
 
     @callback
     def async_notify(self) -> None:
-        """Tell listeners the statistics changed (for the listener's counts)."""
-        self._notify()
-
-    @callback
-    def _notify(self) -> None:
+        """Tell listeners the statistics changed."""
         self.stats.queue_depth = len(self._queue)
         for listener in list(self._listeners):
             listener()
@@ -223,7 +219,7 @@ class SportsInfluxWriter:
             queued += 1
         if len(self._queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
-        self._notify()
+        self.async_notify()
         return queued
 
     @callback
@@ -306,7 +302,7 @@ class SportsInfluxWriter:
                 batch = self._ready[0]
                 if await self._async_write(batch):
                     self._ready.popleft()
-                self._notify()
+                self.async_notify()
 
     async def _async_write(self, batch: _Batch) -> bool:
         """Try a batch once; False when it waits for a retry."""
@@ -349,7 +345,7 @@ class SportsInfluxWriter:
         if self._logged_errors:
             LOGGER.info("InfluxDB accepts writes again")
             self._logged_errors.clear()
-        self._notify()
+        self.async_notify()
 
     @callback
     def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
@@ -358,7 +354,7 @@ class SportsInfluxWriter:
         LOGGER.debug(
             "Write failed (%s), retry %d in %.1f s", err.message, attempt, delay
         )
-        self._notify()
+        self.async_notify()
 
     @callback
     def _on_error(self, err: WriteError, count: int) -> None:
@@ -379,7 +375,7 @@ class SportsInfluxWriter:
             err.rejected if err.rejected is not None else count,
             err.message,
         )
-        self._notify()
+        self.async_notify()
 
     def _log_once(self, key: str, msg: str, *args: object) -> None:
         # Log a kind of failure once until writes succeed again.
