@@ -603,3 +603,49 @@ def test_core_injury_skips(
     with pytest.raises(SkipRecord) as err:
         injury_from_core({**CORE, **changes}, OBSERVED, athlete=athlete)
     assert err.value.reason == reason
+
+
+def _injury_state(record: dict[str, Any], state: str = "Active") -> State:
+    """A `rest` sensor keeping the core record (and a customized name)."""
+    return State("sensor.drake_london_injury", state, record)
+
+
+def test_core_injury_sensor() -> None:
+    """The name comes from a `player_name` attribute added by customize."""
+    state = _injury_state({**CORE, "player_name": "Drake London"})
+    source = detect(state)
+    assert source is not None
+    assert source.name == "espn_injury"
+    (record,) = source.parse(state, OBSERVED).records
+    assert isinstance(record, InjuryReport)
+    assert (record.player_id, record.player_name, record.team, record.status) == (
+        "4426502",
+        "Drake London",
+        "ATL",
+        "Active",
+    )
+
+
+@pytest.mark.parametrize(
+    ("attributes", "state", "reason"),
+    [
+        (CORE, "Active", "missing_attribute"),  # a link, no name
+        ({**CORE, "athlete": "4426502"}, "Active", "malformed_payload"),
+        ({**CORE, "player_name": "Drake London"}, "unavailable", "unavailable"),
+    ],
+)
+def test_core_injury_sensor_skips(
+    attributes: dict[str, Any], state: str, reason: str
+) -> None:
+    source = detect(_injury_state(attributes))
+    assert source is not None
+    with pytest.raises(SkipRecord) as err:
+        source.parse(_injury_state(attributes, state), OBSERVED)
+    assert err.value.reason == reason
+
+
+def test_core_injury_not_mistaken() -> None:
+    """Summaries, standings and team sensors are not injury records."""
+    assert detect(_summary_state(SUMMARY_BODY)).name == "espn_summary"  # type: ignore[union-attr]
+    assert detect(_standings_state(STANDINGS_BODY)).name == "espn_standings"  # type: ignore[union-attr]
+    assert detect(State("sensor.x", "ok", {"athlete": {}, "type": {}})) is None

@@ -51,6 +51,7 @@ def _load(name: str) -> Any:
 TEAMTRACKER = _load("teamtracker_nfl.json") + _load("teamtracker_nhl.json")
 STANDINGS = _load("espn_standings_nfl.json")
 SUMMARY = _load("espn_summary_nfl.json")
+INJURY = {**_load("espn_injury_detail_nfl.json"), "player_name": "Drake London"}
 
 SOURCE = {source.name: source for source in SOURCES}
 ATTRIBUTE_NAMES: dict[str, list[str]] = {
@@ -59,6 +60,7 @@ ATTRIBUTE_NAMES: dict[str, list[str]] = {
     "nhlapi": sorted(NHLAPI),
     "espn_standings": ["abbreviation", "season", "children", "uid"],
     "espn_summary": ["header", "boxscore", "injuries"],
+    "espn_injury": sorted(INJURY),
 }
 # Real attribute sets, to mangle rather than build from nothing.
 REAL_ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
@@ -67,6 +69,7 @@ REAL_ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
     "nhlapi": [NHLAPI],
     "espn_standings": [STANDINGS],
     "espn_summary": [SUMMARY],
+    "espn_injury": [INJURY],
 }
 STATES = [
     "PRE",

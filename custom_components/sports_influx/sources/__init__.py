@@ -23,7 +23,7 @@ from datetime import datetime
 
 from homeassistant.core import State
 
-from . import espn_standings, espn_summary, ha_nfl, nhlapi, teamtracker
+from . import espn_injury, espn_standings, espn_summary, ha_nfl, nhlapi, teamtracker
 from .base import ParseResult, Reason, SkipRecord
 
 __all__ = ["SOURCES", "ParseResult", "Reason", "SkipRecord", "Source", "detect"]
@@ -41,6 +41,7 @@ class Source:
 SOURCES: tuple[Source, ...] = (
     Source("espn_summary", espn_summary.matches, espn_summary.parse),
     Source("espn_standings", espn_standings.matches, espn_standings.parse),
+    Source("espn_injury", espn_injury.matches, espn_injury.parse),
     Source("teamtracker", teamtracker.matches, teamtracker.parse),
     Source("ha_nfl", ha_nfl.matches, ha_nfl.parse),
     Source("nhlapi", nhlapi.matches, nhlapi.parse),

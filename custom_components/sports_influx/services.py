@@ -1,0 +1,397 @@
+"""Actions: write scores, standings, injuries and player stats; flush.
+
+The same records the sources produce, for automations and scripts that get
+their data elsewhere. Data is checked twice: voluptuous for shape and types
+(its message wrapped in a translated ``ServiceValidationError``), then the
+rules a schema cannot say (a field of the other league, a team against
+itself, a value the InfluxDB schema refuses). An invalid call writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import voluptuous as vol
+
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.core import HomeAssistant, ServiceCall, callback
+from homeassistant.exceptions import ServiceValidationError
+from homeassistant.helpers import config_validation as cv
+from homeassistant.util import dt as dt_util
+
+from .const import DOMAIN
+from .models import SportsInfluxConfigEntry
+from .points import InvalidRecordError, measurement_for, record_point
+from .records import (
+    InjuryReport,
+    League,
+    NflScore,
+    NhlScore,
+    PlayerStats,
+    Record,
+    Standing,
+)
+from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType
+from .sources._common import season_of, synthetic_game_id
+
+SERVICE_WRITE_SCORE = "write_score"
+SERVICE_WRITE_STANDINGS = "write_standings"
+SERVICE_WRITE_INJURY_REPORT = "write_injury_report"
+SERVICE_WRITE_PLAYER_STATS = "write_player_stats"
+SERVICE_FLUSH = "flush"
+
+ATTR_CONFIG_ENTRY_ID = "config_entry_id"
+
+# Shapes shared by the schemas below.
+_TEXT = vol.All(cv.string, vol.Strip, vol.Length(min=1, max=200))
+_TEAM = vol.All(cv.string, vol.Strip, vol.Upper, vol.Length(min=1, max=10))
+_COUNT = vol.All(vol.Coerce(int), vol.Range(min=0, max=9999))
+_SEASON = vol.All(vol.Coerce(int), vol.Range(min=1900, max=2199))
+_LEAGUE = vol.All(cv.string, vol.Upper, vol.Coerce(League))
+_ENTRY: dict[Any, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
+_TIME: dict[Any, Any] = {vol.Optional("time"): cv.datetime}
+
+# Score fields only one league has (the records' own field names).
+_NFL_ONLY = ("week", "possession", "down_distance", "field_position")
+_NHL_ONLY = (
+    "home_shots",
+    "away_shots",
+    "home_power_play",
+    "away_power_play",
+    "home_shootout",
+    "away_shootout",
+)
+
+WRITE_SCORE_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required("league"): _LEAGUE,
+        vol.Required("home_team"): _TEAM,
+        vol.Required("away_team"): _TEAM,
+        vol.Required("home_score"): _COUNT,
+        vol.Required("away_score"): _COUNT,
+        vol.Optional("status", default="IN"): _TEAM,
+        vol.Optional("game_id"): _TEXT,
+        vol.Optional("season"): _SEASON,
+        vol.Optional("season_type"): _TEXT,
+        # The quarter (NFL) or period (NHL), as TeamTracker's `quarter`.
+        vol.Optional("period"): vol.All(vol.Coerce(int), vol.Range(min=1, max=20)),
+        vol.Optional("time_remaining"): _TEXT,
+        vol.Optional("week"): vol.All(vol.Coerce(int), vol.Range(min=0, max=30)),
+        vol.Optional("possession"): _TEAM,
+        vol.Optional("down_distance"): _TEXT,
+        vol.Optional("field_position"): _TEXT,
+        **{vol.Optional(name): _COUNT for name in _NHL_ONLY},
+        **_TIME,
+    }
+)
+
+
+def _field_validator(field_type: FieldType) -> Any:
+    if field_type is FieldType.INTEGER:
+        return vol.Coerce(int)
+    if field_type is FieldType.FLOAT:
+        return vol.All(vol.Coerce(float), vol.Range(min=-1e12, max=1e12))
+    return _TEXT
+
+
+# Every standings field either league's measurement has, typed by schema.py.
+_STANDING_FIELDS = {
+    name: _field_validator(field_type)
+    for measurement in (NFL_STANDINGS, NHL_STANDINGS)
+    for name, field_type in measurement.fields.items()
+}
+
+_STANDING_TAGS = ("team", "conference", "division")
+
+_STANDING_OPTIONAL: dict[Any, Any] = {
+    vol.Optional(name): validator
+    for name, validator in _STANDING_FIELDS.items()
+    if name not in ("wins", "losses")
+}
+
+_STANDING = vol.Schema(
+    {
+        vol.Required("team"): _TEAM,
+        vol.Required("wins"): _COUNT,
+        vol.Required("losses"): _COUNT,
+        vol.Optional("conference"): _TEXT,
+        vol.Optional("division"): _TEXT,
+        **_STANDING_OPTIONAL,
+    }
+)
+
+WRITE_STANDINGS_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required("league"): _LEAGUE,
+        vol.Required("season"): _SEASON,
+        vol.Required("standings"): vol.All(
+            cv.ensure_list, vol.Length(min=1), [_STANDING]
+        ),
+        **_TIME,
+    }
+)
+
+_INJURY = vol.Schema(
+    {
+        vol.Required("player_id"): _TEXT,
+        vol.Required("player_name"): _TEXT,
+        vol.Required("team"): _TEAM,
+        vol.Required("status"): _TEXT,
+        vol.Optional("position"): _TEXT,
+        vol.Optional("injury_type"): _TEXT,
+        vol.Optional("weeks_out"): vol.All(vol.Coerce(int), vol.Range(min=0, max=60)),
+        vol.Optional("practice_participation"): _TEXT,
+        vol.Optional("comment"): vol.All(cv.string, vol.Length(max=2000)),
+    }
+)
+
+WRITE_INJURY_REPORT_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Optional("season"): _SEASON,
+        vol.Required("injuries"): vol.All(cv.ensure_list, vol.Length(min=1), [_INJURY]),
+        **_TIME,
+    }
+)
+
+
+def _stat_value(value: Any) -> int | float:
+    # Stats are numbers; booleans and numeric strings are not silently taken.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise vol.Invalid(f"{value!r} is not a number")
+    return value
+
+
+_PLAYER = vol.Schema(
+    {
+        vol.Required("player_id"): _TEXT,
+        vol.Required("player_name"): _TEXT,
+        vol.Required("team"): _TEAM,
+        vol.Optional("position"): _TEXT,
+        vol.Required("stats"): vol.All(
+            {vol.Match(r"^[a-z][a-z0-9_]{0,63}$"): _stat_value}, vol.Length(min=1)
+        ),
+    }
+)
+
+WRITE_PLAYER_STATS_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required("league"): _LEAGUE,
+        vol.Optional("game_id"): _TEXT,
+        vol.Optional("season"): _SEASON,
+        vol.Optional("week"): vol.All(vol.Coerce(int), vol.Range(min=0, max=30)),
+        vol.Required("players"): vol.All(cv.ensure_list, vol.Length(min=1), [_PLAYER]),
+        **_TIME,
+    }
+)
+
+FLUSH_SCHEMA = vol.Schema(_ENTRY)
+
+
+def _translated(schema: vol.Schema) -> vol.All:
+    """Run ``schema``; turn its error into a translated validation error."""
+
+    def validate(data: Any) -> Any:
+        try:
+            return schema(data)
+        except vol.Invalid as err:
+            raise ServiceValidationError(
+                translation_domain=DOMAIN,
+                translation_key="invalid_action_data",
+                translation_placeholders={"error": str(err)},
+            ) from err
+
+    # vol.All only catches vol.Invalid: the translated error reaches the caller.
+    return vol.All(validate)
+
+
+def _invalid(key: str, **placeholders: str) -> ServiceValidationError:
+    return ServiceValidationError(
+        translation_domain=DOMAIN,
+        translation_key=key,
+        translation_placeholders=placeholders,
+    )
+
+
+def _entry(hass: HomeAssistant, call: ServiceCall) -> SportsInfluxConfigEntry:
+    """The loaded entry the call names, or the only one."""
+    if entry_id := call.data.get(ATTR_CONFIG_ENTRY_ID):
+        entry: SportsInfluxConfigEntry | None = hass.config_entries.async_get_entry(
+            entry_id
+        )
+        if entry is None or entry.domain != DOMAIN:
+            raise _invalid("entry_not_found", entry_id=entry_id)
+    else:
+        entries = hass.config_entries.async_loaded_entries(DOMAIN)
+        if len(entries) != 1:
+            raise _invalid("entry_required", count=str(len(entries)))
+        entry = entries[0]
+    if entry.state is not ConfigEntryState.LOADED:
+        raise _invalid("entry_not_loaded", title=entry.title)
+    return entry
+
+
+def _not_for_league(
+    data: Mapping[str, Any], league: League, names: tuple[str, ...]
+) -> None:
+    if wrong := sorted(name for name in names if name in data):
+        raise _invalid("field_not_for_league", fields=", ".join(wrong), league=league)
+
+
+def _season(data: Mapping[str, Any], league: League, when: datetime) -> int:
+    season: int = data.get("season") or season_of(league, when)
+    return season
+
+
+def _only(data: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: data.get(name) for name in names}
+
+
+def _score(data: Mapping[str, Any], now: datetime) -> list[NflScore | NhlScore]:
+    league: League = data["league"]
+    home, away = data["home_team"], data["away_team"]
+    if home == away:
+        raise _invalid("same_team", team=home)
+    _not_for_league(data, league, _NHL_ONLY if league is League.NFL else _NFL_ONLY)
+    when: datetime = data.get("time") or now
+    common: dict[str, Any] = {
+        "game_id": data.get("game_id") or synthetic_game_id(league, when, away, home),
+        "season": _season(data, league, when),
+        "season_type": data.get("season_type"),
+        "home_team": home,
+        "away_team": away,
+        "status": data["status"],
+        "home_score": data["home_score"],
+        "away_score": data["away_score"],
+        "time_remaining": data.get("time_remaining"),
+        "time": when,
+    }
+    if league is League.NFL:
+        return [
+            NflScore(
+                **common,
+                quarter=data.get("period"),
+                **_only(data, _NFL_ONLY),
+            )
+        ]
+    return [
+        NhlScore(
+            **common,
+            period=data.get("period"),
+            **_only(data, _NHL_ONLY),
+        )
+    ]
+
+
+# Standing's own attributes; any other field goes to ``extra``.
+_STANDING_ATTRS = frozenset(
+    ("team", "wins", "losses", "conference", "division", "ties", "ot_losses")
+) | {"points", "win_percentage"}
+
+
+def _standings(data: Mapping[str, Any], now: datetime) -> list[Standing]:
+    league: League = data["league"]
+    fields = (NFL_STANDINGS if league is League.NFL else NHL_STANDINGS).fields
+    records = []
+    for item in data["standings"]:
+        _not_for_league(
+            item,
+            league,
+            tuple(k for k in item if k not in fields and k not in _STANDING_TAGS),
+        )
+        records.append(
+            Standing(
+                league=league,
+                season=data["season"],
+                team=item["team"],
+                wins=item["wins"],
+                losses=item["losses"],
+                conference=item.get("conference"),
+                division=item.get("division"),
+                ties=item.get("ties"),
+                ot_losses=item.get("ot_losses"),
+                points=item.get("points"),
+                win_percentage=item.get("win_percentage"),
+                extra={k: v for k, v in item.items() if k not in _STANDING_ATTRS},
+                time=data.get("time") or now,
+            )
+        )
+    return records
+
+
+def _injuries(data: Mapping[str, Any], now: datetime) -> list[InjuryReport]:
+    when: datetime = data.get("time") or now
+    season = data.get("season") or season_of(League.NFL, when)
+    return [InjuryReport(**item, season=season, time=when) for item in data["injuries"]]
+
+
+def _player_stats(data: Mapping[str, Any], now: datetime) -> list[PlayerStats]:
+    league: League = data["league"]
+    when: datetime = data.get("time") or now
+    return [
+        PlayerStats(
+            league=league,
+            game_id=data.get("game_id"),
+            season=_season(data, league, when),
+            week=data.get("week"),
+            time=when,
+            **item,
+        )
+        for item in data["players"]
+    ]
+
+
+def _write(
+    entry: SportsInfluxConfigEntry, records: Sequence[Record], now: datetime
+) -> None:
+    """Queue records, all or none: each is checked against the schema first."""
+    for record in records:
+        try:
+            record_point(record, now)
+        except InvalidRecordError as err:
+            raise _invalid(
+                "invalid_record",
+                measurement=measurement_for(record).name,
+                error=str(err),
+            ) from err
+    entry.runtime_data.writer.async_enqueue(records)
+
+
+type _Builder = Callable[[Mapping[str, Any], datetime], Sequence[Record]]
+
+
+def _register_writer(
+    hass: HomeAssistant, service: str, schema: vol.Schema, build: _Builder
+) -> None:
+    @callback
+    def handle(call: ServiceCall) -> None:
+        entry = _entry(hass, call)
+        now = dt_util.utcnow()
+        _write(entry, build(call.data, now), now)
+
+    hass.services.async_register(DOMAIN, service, handle, schema=_translated(schema))
+
+
+@callback
+def async_setup_services(hass: HomeAssistant) -> None:
+    """Register the actions (once, at integration setup)."""
+    _register_writer(hass, SERVICE_WRITE_SCORE, WRITE_SCORE_SCHEMA, _score)
+    _register_writer(hass, SERVICE_WRITE_STANDINGS, WRITE_STANDINGS_SCHEMA, _standings)
+    _register_writer(
+        hass, SERVICE_WRITE_INJURY_REPORT, WRITE_INJURY_REPORT_SCHEMA, _injuries
+    )
+    _register_writer(
+        hass, SERVICE_WRITE_PLAYER_STATS, WRITE_PLAYER_STATS_SCHEMA, _player_stats
+    )
+
+    async def flush(call: ServiceCall) -> None:
+        await _entry(hass, call).runtime_data.writer.async_flush()
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)
+    )
