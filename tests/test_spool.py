@@ -1,0 +1,135 @@
+"""The outbox's files: order, restart, tears, the bound, quarantine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from custom_components.sports_influx.spool import REJECTED_FILE, Outbox, OutboxRecord
+
+
+def _lines(start: int, count: int) -> list[str]:
+    return [
+        f'nfl_scores,game_id=g{i} home_score={i}i,note="a b" {i}'
+        for i in range(start, start + count)
+    ]
+
+
+def _drain(outbox: Outbox) -> list[OutboxRecord]:
+    out = []
+    while (record := outbox.peek()) is not None:
+        out.append(record)
+        outbox.ack()
+    return out
+
+
+def test_oldest_first_and_deleted_when_sent(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    assert outbox.load() == []
+    assert outbox.peek() is None
+    outbox.append("events", _lines(0, 3))
+    outbox.append("standings", _lines(3, 2))
+    outbox.append("events", [])  # nothing to keep
+    assert (outbox.points, outbox.size > 0) == (5, True)
+    assert _drain(outbox) == [
+        OutboxRecord("events", tuple(_lines(0, 3))),
+        OutboxRecord("standings", tuple(_lines(3, 2))),
+    ]
+    assert (outbox.points, outbox.size) == (0, 0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_restart_keeps_everything_not_sent(tmp_path: Path) -> None:
+    first = Outbox(tmp_path, max_bytes=10**6)
+    first.load()
+    for n in range(4):
+        first.append("events", _lines(n * 10, 10))
+    assert first.peek() == OutboxRecord("events", tuple(_lines(0, 10)))
+    first.ack()
+    # A new run (HA restarted) sees the three batches left, in order.
+    second = Outbox(tmp_path, max_bytes=10**6)
+    assert second.load() == []
+    second.append("stats", _lines(100, 1))
+    records = _drain(second)
+    # The half-sent segment comes again (at least once), then the new batch.
+    assert [r.lines[0] for r in records] == [
+        _lines(0, 1)[0],
+        _lines(10, 1)[0],
+        _lines(20, 1)[0],
+        _lines(30, 1)[0],
+        _lines(100, 1)[0],
+    ]
+
+
+def test_segments_roll_over(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6, segment_bytes=4096)
+    outbox.load()
+    for n in range(40):
+        outbox.append("events", _lines(n * 5, 5))
+    files = sorted(tmp_path.iterdir())
+    assert len(files) >= 3
+    assert all(f.stat().st_size <= 4096 for f in files)
+    assert sum(len(r.lines) for r in _drain(outbox)) == 200
+
+
+@pytest.mark.parametrize("cut", [1, 10, 60, -1])
+def test_torn_record_keeps_what_precedes(
+    tmp_path: Path, cut: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", _lines(0, 3))
+    outbox.append("events", _lines(3, 3))
+    (segment,) = tmp_path.iterdir()
+    data = segment.read_bytes()
+    first_end = data.index(b"SI1", 1)
+    # Power cut in the middle of writing the second record.
+    segment.write_bytes(data[: first_end + cut] if cut > 0 else data[:-1])
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert again.load() == [str(segment)]
+    assert str(segment) in caplog.text
+    again.append("events", _lines(6, 1))  # goes to a new file, after the tear
+    assert [len(r.lines) for r in _drain(again)] == [3, 1]
+
+
+def test_corrupt_checksum_and_garbage(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", _lines(0, 2))
+    outbox.append("events", _lines(2, 2))
+    (segment,) = tmp_path.iterdir()
+    data = bytearray(segment.read_bytes())
+    data[-5] ^= 0x01  # a flipped bit in the second payload
+    segment.write_bytes(bytes(data))
+    (tmp_path / "outbox-99999999.lp").write_bytes(b"not an outbox\n")
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert len(again.load()) == 2
+    assert [r.lines for r in _drain(again)] == [tuple(_lines(0, 2))]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=64 * 1024)
+    outbox.load()
+    dropped = sum(outbox.append("events", _lines(n * 10, 10)) for n in range(200))
+    assert outbox.size <= 64 * 1024
+    assert dropped == outbox.dropped > 0
+    assert outbox.points + dropped == 2000
+    records = _drain(outbox)
+    # What is left is the newest, still in order.
+    kept = [line for r in records for line in r.lines]
+    assert kept == _lines(2000 - len(kept), len(kept))
+
+
+def test_quarantine(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "new", max_bytes=10**6)
+    outbox.quarantine([], "nothing")
+    outbox.quarantine(_lines(0, 2), "partial write:\nfield type conflict")
+    text = (tmp_path / "new" / REJECTED_FILE).read_text()
+    assert text.startswith("# ")
+    assert text.splitlines()[0].endswith("partial write: field type conflict")
+    assert text.splitlines()[1:] == _lines(0, 2)
+    assert outbox.rejected == 2
+    assert outbox.peek() is None
+    outbox.ack()  # nothing to ack: no error
