@@ -14,6 +14,7 @@ Dedupe
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -106,6 +107,42 @@ class Deduper:
         return True
 
 
+class StateReader:
+    """Sources and dedupe: a state in, the records worth writing out.
+
+    Live states (the listener) and the recorder's history (backfill) go
+    through the same reader, so both write the same points.
+    """
+
+    def __init__(self, deduper: Deduper, skip: Callable[[str, str], None]) -> None:
+        """``skip(entity_id, reason)`` is told about every state left out."""
+        self.deduper = deduper
+        self.kinds: dict[str, Source] = {}
+        self._skip = skip
+
+    def read(self, state: State) -> list[Record]:
+        """Parse and dedupe one state. Never raises."""
+        entity_id = state.entity_id
+        source = self.kinds.get(entity_id) or detect(state)
+        if source is None:
+            self._skip(entity_id, "unrecognized")
+            return []
+        self.kinds[entity_id] = source
+        try:
+            result = source.parse(state, state.last_updated)
+        except SkipRecord as err:
+            self._skip(entity_id, err.reason)
+            return []
+        except Exception:  # noqa: BLE001 - a parser bug must not break HA's loop
+            LOGGER.exception("Could not read %s as %s", entity_id, source.name)
+            self._skip(entity_id, "parser_error")
+            return []
+        for reason in result.skipped:
+            self._skip(entity_id, reason)
+        now = state.last_updated
+        return [r for r in result.records if self.deduper.keep(r, now)]
+
+
 class SportsListener:
     """Follows source sensors and feeds the writer."""
 
@@ -123,20 +160,19 @@ class SportsListener:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.dedupe"
         )
-        self._deduper = Deduper()
-        self._kinds: dict[str, Source] = {}
+        self._reader = StateReader(Deduper(), self._skip)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._logged: set[str] = set()
 
     @property
     def followed(self) -> list[str]:
         """Entity ids followed now."""
-        return sorted(self._kinds)
+        return sorted(self._reader.kinds)
 
     async def async_start(self) -> None:
         """Load the dedupe memory and subscribe."""
         stored = await self._store.async_load()
-        self._deduper = Deduper((stored or {}).get("finals"))
+        self._reader.deduper = Deduper((stored or {}).get("finals"))
         if self._chosen is not None:
             candidates = self._chosen
         else:
@@ -155,19 +191,19 @@ class SportsListener:
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        await self._store.async_save({"finals": self._deduper.finals})
+        await self._store.async_save({"finals": self._reader.deduper.finals})
 
     @callback
     def _save(self) -> None:
         # A delayed save is also written at HA's final-write stage on stop.
         self._store.async_delay_save(
-            lambda: {"finals": self._deduper.finals}, SAVE_DELAY
+            lambda: {"finals": self._reader.deduper.finals}, SAVE_DELAY
         )
 
     @callback
     def _follow(self, entity_id: str, state: State | None) -> None:
         """Follow an entity whose state looks like a source (or was chosen)."""
-        if entity_id in self._kinds:
+        if entity_id in self._reader.kinds:
             return
         source = detect(state) if state is not None else None
         if source is None:
@@ -176,7 +212,7 @@ class SportsListener:
             # A chosen entity not (yet) recognizable: follow it anyway and
             # detect its kind when a state arrives.
         else:
-            self._kinds[entity_id] = source
+            self._reader.kinds[entity_id] = source
         self._unsubs.append(
             async_track_state_change_event(
                 self._hass, [entity_id], self._async_state_changed
@@ -197,33 +233,15 @@ class SportsListener:
     @callback
     def _handle(self, state: State) -> None:
         """Parse, dedupe, enqueue. Never raises into the event loop."""
-        entity_id = state.entity_id
-        source = self._kinds.get(entity_id) or detect(state)
-        if source is None:
-            self._skip(entity_id, "unrecognized")
+        if not (fresh := self._reader.read(state)):
             return
-        self._kinds[entity_id] = source
-        try:
-            result = source.parse(state, state.last_updated)
-        except SkipRecord as err:
-            self._skip(entity_id, err.reason)
-            return
-        except Exception:  # noqa: BLE001 - a parser bug must not break HA's loop
-            LOGGER.exception("Could not read %s as %s", entity_id, source.name)
-            self._skip(entity_id, "parser_error")
-            return
-        for reason in result.skipped:
-            self._skip(entity_id, reason)
-        now = state.last_updated
-        fresh = [r for r in result.records if self._deduper.keep(r, now)]
-        if fresh:
-            self._writer.async_enqueue(fresh)
-            if any(
-                isinstance(r, (NflScore, NhlScore))
-                and r.game_id in self._deduper.finals
-                for r in fresh
-            ):
-                self._save()
+        self._writer.async_enqueue(fresh)
+        if any(
+            isinstance(r, (NflScore, NhlScore))
+            and r.game_id in self._reader.deduper.finals
+            for r in fresh
+        ):
+            self._save()
 
     @callback
     def _skip(self, entity_id: str, reason: str) -> None:
