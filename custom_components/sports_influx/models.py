@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 
@@ -19,6 +20,8 @@ class SportsInfluxData:
     server: ServerInfo
     writer: SportsInfluxWriter
     listener: SportsListener
+    # One backfill at a time per entry.
+    backfill_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 type SportsInfluxConfigEntry = ConfigEntry[SportsInfluxData]

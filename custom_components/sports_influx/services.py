@@ -10,7 +10,7 @@ itself, a value the InfluxDB schema refuses). An invalid call writes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import voluptuous as vol
@@ -19,8 +19,10 @@ from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core import HomeAssistant, ServiceCall, callback
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
+from .backfill import async_backfill
 from .const import DOMAIN
 from .models import SportsInfluxConfigEntry
 from .points import InvalidRecordError, measurement_for, record_point
@@ -41,6 +43,7 @@ SERVICE_WRITE_STANDINGS = "write_standings"
 SERVICE_WRITE_INJURY_REPORT = "write_injury_report"
 SERVICE_WRITE_PLAYER_STATS = "write_player_stats"
 SERVICE_FLUSH = "flush"
+SERVICE_BACKFILL = "backfill"
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 
@@ -191,6 +194,15 @@ WRITE_PLAYER_STATS_SCHEMA = vol.Schema(
 )
 
 FLUSH_SCHEMA = vol.Schema(_ENTRY)
+
+BACKFILL_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Optional("entity_id"): cv.entity_ids,
+        vol.Optional("start"): cv.datetime,
+        vol.Optional("end"): cv.datetime,
+    }
+)
 
 
 def _translated(schema: vol.Schema) -> vol.All:
@@ -395,3 +407,40 @@ def async_setup_services(hass: HomeAssistant) -> None:
     hass.services.async_register(
         DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)
     )
+
+    async def backfill(call: ServiceCall) -> None:
+        await _async_backfill(hass, _entry(hass, call), call.data)
+
+    hass.services.async_register(
+        DOMAIN, SERVICE_BACKFILL, backfill, schema=_translated(BACKFILL_SCHEMA)
+    )
+
+
+async def _async_backfill(
+    hass: HomeAssistant, entry: SportsInfluxConfigEntry, data: Mapping[str, Any]
+) -> None:
+    """Check the window and the recorder, then backfill (one at a time)."""
+    if "recorder" not in hass.config.components:
+        raise _invalid("recorder_not_loaded")
+    data_ = entry.runtime_data
+    now = dt_util.utcnow()
+    recorder = get_instance(hass)
+    start: datetime = dt_util.as_utc(
+        data.get("start") or now - timedelta(days=recorder.keep_days)
+    )
+    end: datetime = dt_util.as_utc(data.get("end") or now)
+    if start >= end:
+        raise _invalid("invalid_window", start=start.isoformat(), end=end.isoformat())
+    entity_ids: list[str] = data.get("entity_id") or data_.listener.followed
+    if not entity_ids:
+        raise _invalid("nothing_to_backfill")
+    if data_.backfill_lock.locked():
+        raise _invalid("backfill_running")
+    writer = data_.writer
+
+    def progress(value: float) -> None:
+        writer.stats.backfill_progress = value
+        writer.async_notify()
+
+    async with data_.backfill_lock:
+        await async_backfill(hass, writer, entity_ids, start, end, progress=progress)

@@ -61,6 +61,8 @@ class WriteStatistics:
     queue_depth: int = 0
     last_success: datetime | None = None
     last_error: str | None = None
+    # Percent done of the running (or last) backfill.
+    backfill_progress: float | None = None
     # Source states that gave nothing to write, per reason slug.
     skipped: Counter[str] = field(default_factory=Counter)
     write_times_ms: deque[float] = field(
