@@ -51,26 +51,34 @@ class QueryResult:
         return {"rows": self.rows, "count": len(self.rows), "truncated": self.truncated}
 
 
+def _series_rows(series: dict[str, Any]) -> list[dict[str, Any]]:
+    base = {"measurement": series["name"]} if "name" in series else {}
+    base.update(series.get("tags") or {})
+    columns = series["columns"]
+    return [
+        {**base, **dict(zip(columns, values, strict=True))}
+        for values in series["values"]
+    ]
+
+
 def rows_from_v1(text: str, limit: int) -> QueryResult:
     """Flatten a 1.x/2.x ``/query`` answer; raise ``QueryError`` on its errors."""
     try:
         body = json.loads(text)
-        if error := body.get("error"):
-            raise QueryError(str(error))
-        rows: list[dict[str, Any]] = []
-        for result in body["results"]:
-            if error := result.get("error"):
-                raise QueryError(str(error))
-            for series in result.get("series") or []:
-                base = {"measurement": series["name"]} if "name" in series else {}
-                base.update(series.get("tags") or {})
-                columns = series["columns"]
-                for values in series["values"]:
-                    rows.append({**base, **dict(zip(columns, values, strict=True))})
-    except QueryError:
-        raise
+        results = body.get("results") or []
+        errors = [body.get("error"), *(r.get("error") for r in results)]
+        rows = [
+            row
+            for result in results
+            for series in result.get("series") or []
+            for row in _series_rows(series)
+        ]
     except (ValueError, KeyError, TypeError, AttributeError) as err:
         raise QueryError(f"unreadable answer: {text[:200]!r}") from err
+    if error := next((e for e in errors if e), None):
+        raise QueryError(str(error))
+    if "results" not in body:
+        raise QueryError(f"unreadable answer: {text[:200]!r}")
     return QueryResult(rows[:limit], len(rows) > limit)
 
 
