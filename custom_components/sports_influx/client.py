@@ -605,9 +605,12 @@ class InfluxClient:
     async def _async_v3_retention(self, statuses: list[DestinationStatus]) -> None:
         """Each database's retention, from InfluxQL SHOW RETENTION POLICIES.
 
-        reference/influxql/show.md "SHOW RETENTION POLICIES"; the server
+        reference/influxql/show.md "SHOW RETENTION POLICIES" (one "autogen"
+        row per database). The reference calls its values placeholders; Core
         prints the database's retention period as a Go duration ("0s" for
-        none). The database list itself does not carry it.
+        none), as the reference server does after the source. The database
+        list does not carry it. Shown in diagnostics only: nothing is
+        changed because of it.
         """
         code, _, text = await self._request(
             "GET",
