@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 import sys
 from typing import Any
@@ -20,6 +21,7 @@ from custom_components.sports_influx.const import (
     CONF_FLUSH_INTERVAL,
     DOMAIN,
 )
+from custom_components.sports_influx.schema import MEASUREMENTS, V1_RETENTION_POLICIES
 from homeassistant import const as ha_const
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
@@ -30,6 +32,12 @@ sys.path.insert(0, str(Path(__file__).parent))
 import influx_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Written points must be inside their retention window by the real server's
+# clock (1.x refuses older ones), so test games are a month old, not a date.
+RECENT = (datetime.now(UTC) - timedelta(days=30)).replace(
+    hour=17, minute=0, second=0, microsecond=0
+)
 
 
 class VersionedSnapshotExtension(HomeAssistantSnapshotExtension):
@@ -139,6 +147,25 @@ async def init_integration(
     if mock_config_entry.state.recoverable:
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+def rp(measurement: str) -> str:
+    """``"rp"."measurement"``: where 1.x keeps a measurement (schema routing)."""
+    policy = V1_RETENTION_POLICIES[MEASUREMENTS[measurement].retention]
+    return f'"{policy}"."{measurement}"'
+
+
+def select_from(
+    stack: influx_stack.Stack,
+    database: str,
+    measurement: str,
+    columns: str = "*",
+    *,
+    where: str | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of a measurement, read from the retention policy it lands in."""
+    query = f'SELECT {columns} FROM "{database}".{rp(measurement)}'
+    return select(stack, database, f"{query} WHERE {where}" if where else query)
 
 
 def select(

@@ -5,8 +5,6 @@ Each test names the section of influxdata/docs-v2 it relies on.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from influxdb_client_3.exceptions.exceptions import InfluxDBError
 import pytest
 
@@ -26,6 +24,8 @@ from custom_components.sports_influx.schema import RetentionClass
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+from .conftest import RECENT
 
 
 def test_parse_version() -> None:
@@ -132,7 +132,7 @@ async def test_v3_partial_write_names_rejected_lines(
                 status=status,
                 home_score=2,
                 away_score=1,
-                time=datetime(2024, 1, 1, tzinfo=UTC),
+                time=RECENT,
             )
             for status in ("IN", "POST")
         ]

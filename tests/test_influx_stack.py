@@ -111,7 +111,7 @@ def _write(
 
 def _times(stack: Stack, db: str, rp: str = "autogen") -> list[int]:
     """Times (ns) of measurement m in db.rp."""
-    q = f'SELECT * FROM "{db}"."{rp}"."m"'  # noqa: S608 - test-made names
+    q = f'SELECT * FROM "{db}"."{rp}"."m"'
     series = stack.query(q, db, epoch="ns")["results"][0].get("series", [])
     return [row[0] for row in series[0]["values"]] if series else []
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
@@ -18,9 +16,9 @@ from homeassistant.const import (
 )
 from homeassistant.core import HomeAssistant
 
-from .conftest import select
+from .conftest import RECENT, select_from
 
-KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+KICKOFF = RECENT
 
 
 def score(home: int) -> NflScore:
@@ -46,11 +44,11 @@ async def test_setup_and_unload_flushes(
     assert mock_config_entry.state is ConfigEntryState.LOADED
     writer = mock_config_entry.runtime_data.writer
     assert writer.async_enqueue([score(n) for n in range(3)]) == 3
-    assert select(stack, database, "SELECT * FROM nfl_scores") == []
+    assert select_from(stack, database, "nfl_scores") == []
 
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
     assert mock_config_entry.state is ConfigEntryState.NOT_LOADED
-    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores", "home_score")
     assert [r["home_score"] for r in rows] == [0, 1, 2]
 
 
@@ -62,7 +60,7 @@ async def test_home_assistant_stop_flushes(
     writer.async_enqueue([score(7)])
     hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
     await hass.async_block_till_done()
-    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores", "home_score")
     assert [r["home_score"] for r in rows] == [7]
 
 

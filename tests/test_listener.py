@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 import json
 from typing import Any
 
@@ -14,9 +14,9 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sports_influx.const import CONF_ENTITIES
 from homeassistant.core import HomeAssistant
 
-from .conftest import FIXTURES, select
+from .conftest import FIXTURES, RECENT, rp, select, select_from
 
-START = datetime(2022, 9, 11, 20, 0, tzinfo=UTC)
+START = RECENT.replace(hour=20)
 
 
 def fixture_state(name: str, entity_id: str) -> dict[str, Any]:
@@ -75,7 +75,7 @@ async def test_replayed_nfl_game(
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
 
-    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores")
     written = [row["time"] for row in rows]
     expected_polls = [0, 10, 22, 30, 42, 54, 60]  # changes, minutes, final
     assert written == [int(times[n].timestamp()) * 10**9 for n in expected_polls]
@@ -86,7 +86,7 @@ async def test_replayed_nfl_game(
     )
     assert rows[0]["home_team"] == "ATL"
     assert rows[0]["away_team"] == "NO"
-    types = select(stack, database, 'SHOW FIELD KEYS FROM "nfl_scores"')
+    types = select(stack, database, f"SHOW FIELD KEYS FROM {rp('nfl_scores')}")
     assert {t["fieldKey"]: t["fieldType"] for t in types}["home_score"] == "integer"
     assert len(types) == len({t["fieldKey"] for t in types})
     assert writer.stats.points_written == 7
@@ -104,7 +104,7 @@ async def test_final_is_not_written_again_after_restart(
     final = fixture_state("teamtracker_nhl.json", "sensor.test_tt_nhl_test01")
     await replay(hass, freezer, "sensor.sabres", [("POST", final["attributes"])])
     await hass.config_entries.async_unload(init_integration.entry_id)
-    assert len(select(stack, database, "SELECT * FROM nhl_scores")) == 1
+    assert len(select_from(stack, database, "nhl_scores")) == 1
 
     assert await hass.config_entries.async_setup(init_integration.entry_id)
     await hass.async_block_till_done()
@@ -114,7 +114,7 @@ async def test_final_is_not_written_again_after_restart(
     )
     await hass.async_block_till_done()
     await init_integration.runtime_data.writer.async_flush()
-    assert len(select(stack, database, "SELECT * FROM nhl_scores")) == 1
+    assert len(select_from(stack, database, "nhl_scores")) == 1
 
 
 @pytest.mark.parametrize("entry_options", [{CONF_ENTITIES: ["sensor.chosen"]}])
@@ -139,7 +139,7 @@ async def test_only_chosen_entities_and_bad_states_counted(
     await hass.async_block_till_done()
     await runtime.writer.async_flush()
     assert sum(runtime.writer.stats.skipped.values()) == 2
-    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores")
     assert [(r["home_team"], r["home_score"]) for r in rows] == [("CHI", 19)]
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
@@ -155,7 +155,7 @@ async def test_new_sensors_are_found(
     runtime = init_integration.runtime_data
     assert runtime.listener.followed == ["sensor.oilers"]
     await runtime.writer.async_flush()
-    rows = select(stack, database, "SELECT * FROM nhl_scores")
+    rows = select_from(stack, database, "nhl_scores")
     assert [(r["home_team"], r["away_team"], r["period"]) for r in rows] == [
         ("EDM", "WPG", 2)
     ]
@@ -182,7 +182,7 @@ async def test_standings_sensor_writes_changed_teams_only(
     await hass.async_block_till_done()
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
-    rows = select(stack, database, "SELECT * FROM nfl_standings")
+    rows = select_from(stack, database, "nfl_standings")
     assert len(rows) == 32
     per_conference = {
         c: sum(r["conference"] == c for r in rows) for c in ("AFC", "NFC")
@@ -198,23 +198,30 @@ async def test_standings_sensor_writes_changed_teams_only(
     hass.states.async_set("sensor.nfl_standings", "ok2", changed)
     await hass.async_block_till_done()
     await writer.async_flush()
-    assert len(select(stack, database, "SELECT * FROM nfl_standings")) == 33
+    assert len(select_from(stack, database, "nfl_standings")) == 33
 
 
 async def test_summary_sensor_writes_player_stats_and_injuries(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
     """A game summary sensor: one point per player, one per injury."""
-    hass.states.async_set(
-        "sensor.gb_atl_summary",
-        "ok",
-        espn_attributes("espn_summary_nfl.json", ("boxscore", "header", "injuries")),
+    attributes = espn_attributes(
+        "espn_summary_nfl.json", ("boxscore", "header", "injuries")
     )
+    # The recorded game (2023) is past its retention window: replay it as
+    # a recent one, else the writer counts its points as expired.
+    recent = RECENT.strftime("%Y-%m-%dT%H:%MZ")
+    attributes["header"]["competitions"][0]["date"] = recent
+    for team in attributes["injuries"]:
+        for injury in team["injuries"]:
+            injury["date"] = recent
+    hass.states.async_set("sensor.gb_atl_summary", "ok", attributes)
     await hass.async_block_till_done()
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
-    players = select(stack, database, "SELECT * FROM nfl_player_stats")
-    injuries = select(stack, database, "SELECT * FROM nfl_injuries")
+    players = select_from(stack, database, "nfl_player_stats")
+    injuries = select_from(stack, database, "nfl_injuries")
     assert len(players) == 58  # every athlete of the box score, once
     assert len(injuries) == 10
     assert writer.stats.points_failed == 0
+    assert writer.stats.expired == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from pytest_homeassistant_custom_component.common import (
@@ -22,6 +21,8 @@ from custom_components.sports_influx.records import NhlScore
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+
+from .conftest import RECENT
 
 SNAPSHOT_DB = "sports_snapshot"
 
@@ -82,7 +83,7 @@ async def test_sensors_follow_writes(
             status="IN",
             home_score=1,
             away_score=0,
-            time=datetime(2024, 1, 1, tzinfo=UTC),
+            time=RECENT,
         )
     )
     await hass.async_block_till_done()

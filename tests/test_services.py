@@ -9,13 +9,16 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx.const import DOMAIN
+from custom_components.sports_influx.records import League
+from custom_components.sports_influx.sources._common import season_of
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
-from .conftest import select
+from .conftest import RECENT, rp, select, select_from
 
-KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+KICKOFF = RECENT
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
+SEASON = str(season_of(League.NFL, KICKOFF))
 
 
 async def _call(hass: HomeAssistant, service: str, data: dict[str, Any]) -> None:
@@ -52,11 +55,11 @@ async def test_write_score_nfl(
         },
     )
     await _flush(hass)
-    assert select(stack, database, "SELECT * FROM nfl_scores") == [
+    assert select_from(stack, database, "nfl_scores") == [
         {
             "time": KICKOFF_NS,
             "game_id": "401437654",
-            "season": "2022",
+            "season": SEASON,
             "season_type": "regular-season",
             "week": "1",
             "home_team": "ATL",
@@ -77,7 +80,7 @@ async def test_write_score_nhl_defaults(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
     """Game id, season and status default like the sources make them."""
-    game_time = datetime(2024, 1, 20, 1, 0, tzinfo=UTC)
+    game_time = datetime(RECENT.year, 1, 20, 1, 0, tzinfo=UTC)
     await _call(
         hass,
         "write_score",
@@ -95,10 +98,10 @@ async def test_write_score_nhl_defaults(
         },
     )
     await _flush(hass)
-    (row,) = select(stack, database, "SELECT * FROM nhl_scores")
+    (row,) = select_from(stack, database, "nhl_scores")
     # A January game belongs to the season that started the year before.
-    assert row["season"] == "2023"
-    assert row["game_id"] == "NHL-20240120-NYR@STL"
+    assert row["season"] == str(RECENT.year - 1)
+    assert row["game_id"] == f"NHL-{RECENT.year}0120-NYR@STL"
     assert row["status"] == "IN"
     assert (row["home_score"], row["away_score"]) == (3, 4)
     assert (row["home_shootout"], row["away_shootout"]) == (1, 2)
@@ -115,7 +118,7 @@ async def test_write_standings(
         "write_standings",
         {
             "league": "NFL",
-            "season": 2022,
+            "season": int(SEASON),
             "time": KICKOFF,
             "standings": [
                 {
@@ -145,14 +148,14 @@ async def test_write_standings(
         },
     )
     await _flush(hass)
-    rows = select(stack, database, "SELECT * FROM nfl_standings GROUP BY team")
+    rows = select(stack, database, f"SELECT * FROM {rp('nfl_standings')} GROUP BY team")
     assert rows == [
         {
             "time": KICKOFF_NS,
             "team": "BUF",
             "conference": "AFC",
             "division": "AFC East",
-            "season": "2022",
+            "season": SEASON,
             "wins": 13,
             "losses": 3,
             "ties": 0,
@@ -166,7 +169,7 @@ async def test_write_standings(
             "team": "KC",
             "conference": "AFC",
             "division": None,
-            "season": "2022",
+            "season": SEASON,
             "wins": 14,
             "losses": 3,
             "ties": None,
@@ -176,7 +179,7 @@ async def test_write_standings(
             "playoff_seed": None,
         },
     ]
-    (nhl,) = select(stack, database, "SELECT * FROM nhl_standings")
+    (nhl,) = select_from(stack, database, "nhl_standings")
     assert (nhl["team"], nhl["wins"], nhl["losses"], nhl["ot_losses"]) == (
         "BOS",
         47,
@@ -216,10 +219,12 @@ async def test_write_injury_report(
         },
     )
     await _flush(hass)
-    rows = select(stack, database, "SELECT * FROM nfl_injuries GROUP BY player_id")
+    rows = select(
+        stack, database, f"SELECT * FROM {rp('nfl_injuries')} GROUP BY player_id"
+    )
     assert [(r["player_name"], r["status"], r["season"]) for r in rows] == [
-        ("Kyle Pitts", "Out", "2022"),
-        ("Drake London", "Questionable", "2022"),
+        ("Kyle Pitts", "Out", SEASON),
+        ("Drake London", "Questionable", SEASON),
     ]
     assert rows[0]["weeks_out"] == 3
     assert rows[0]["comment"] == 'Hurt in "week 10"'
@@ -250,14 +255,16 @@ async def test_write_player_stats(
         },
     )
     await _flush(hass)
-    (row,) = select(stack, database, "SELECT * FROM nfl_player_stats")
+    (row,) = select_from(stack, database, "nfl_player_stats")
     assert row["player_name"] == "Patrick Mahomes"
-    assert row["season"] == "2022"
+    assert row["season"] == SEASON
     assert row["passing_yards"] == 360
     assert row["passer_rating"] == 144.0
     types = {
         r["fieldKey"]: r["fieldType"]
-        for r in select(stack, database, "SHOW FIELD KEYS FROM nfl_player_stats")
+        for r in select(
+            stack, database, f"SHOW FIELD KEYS FROM {rp('nfl_player_stats')}"
+        )
     }
     assert types == {"passing_yards": "integer", "passer_rating": "float"}
 
@@ -362,7 +369,7 @@ async def test_entry_selection(
     entry_id = init_integration.entry_id
     await _call(hass, "write_score", {**_SCORE, "config_entry_id": entry_id})
     await _call(hass, "flush", {"config_entry_id": entry_id})
-    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 1
+    assert len(select_from(stack, database, "nfl_scores")) == 1
 
     other = MockConfigEntry(domain=DOMAIN, title="other")
     other.add_to_hass(hass)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx.records import (
@@ -16,15 +14,15 @@ from custom_components.sports_influx.records import (
 )
 from homeassistant.core import HomeAssistant
 
-from .conftest import select
+from .conftest import RECENT, rp, select, select_from
 
-KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+KICKOFF = RECENT
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
 
 
 def field_types(stack, database: str, measurement: str) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """SHOW FIELD KEYS as {field: type}."""
-    rows = select(stack, database, f'SHOW FIELD KEYS FROM "{measurement}"')
+    rows = select(stack, database, f"SHOW FIELD KEYS FROM {rp(measurement)}")
     return {row["fieldKey"]: row["fieldType"] for row in rows}
 
 
@@ -58,7 +56,7 @@ async def test_nfl_score_round_trip(
     assert queued == 1
     await writer.async_flush()
 
-    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores")
     assert rows == [
         {
             "time": KICKOFF_NS,
@@ -116,7 +114,7 @@ async def test_nhl_score_unknown_tags_left_out(
         )
     )
     await writer.async_flush()
-    rows = select(stack, database, "SELECT * FROM nhl_scores")
+    rows = select_from(stack, database, "nhl_scores")
     assert len(rows) == 1
     row = rows[0]
     assert row["home_team"] == "St. Louis Blues"
@@ -124,7 +122,7 @@ async def test_nhl_score_unknown_tags_left_out(
     assert "home_conference" not in row
     assert (row["home_score"], row["away_score"], row["period"]) == (3, 4, 5)
     assert (row["home_shootout"], row["away_shootout"]) == (1, 2)
-    tags = select(stack, database, 'SHOW TAG KEYS FROM "nhl_scores"')
+    tags = select(stack, database, f"SHOW TAG KEYS FROM {rp('nhl_scores')}")
     assert {t["tagKey"] for t in tags} == {
         "game_id",
         "season",
@@ -223,7 +221,7 @@ async def test_player_stats_injuries_standings(
     assert writer.write_standings(standings) == 3
     await writer.async_flush()
 
-    stats = select(stack, database, "SELECT * FROM nfl_player_stats")
+    stats = select_from(stack, database, "nfl_player_stats")
     assert {r["player_name"]: r["passing_yards"] for r in stats} == {
         "Jordan Love": 151,
         "Bijan Robinson": None,
@@ -235,17 +233,17 @@ async def test_player_stats_injuries_standings(
         "rushing_yards": "integer",
         "yards_per_carry": "float",
     }
-    injuries = select(stack, database, "SELECT * FROM nfl_injuries")
+    injuries = select_from(stack, database, "nfl_injuries")
     assert injuries[0]["player_name"] == 'Ja\'Marr "JC" Chase'
     assert injuries[0]["weeks_out"] == 1
     assert injuries[0]["comment"] == "Chase (back) was limited, per the team's report."
 
-    nfl = select(stack, database, "SELECT * FROM nfl_standings")
+    nfl = select_from(stack, database, "nfl_standings")
     assert {(r["team"], r["wins"], r["losses"], r["ties"]) for r in nfl} == {
         ("BUF", 13, 4, 0),
         ("NE", 14, 3, 0),
     }
     assert field_types(stack, database, "nfl_standings")["win_percentage"] == "float"
-    nhl = select(stack, database, "SELECT * FROM nhl_standings")
+    nhl = select_from(stack, database, "nhl_standings")
     assert (nhl[0]["points"], nhl[0]["ot_losses"]) == (92, 12)
     assert writer.stats.points_written == 6

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from influx_stack import http_request
 import pytest
@@ -11,6 +11,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.records import NflScore, NhlScore
+from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.writer import (
     SportsInfluxWriter,
     WriteStatistics,
@@ -20,9 +21,11 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
-from .conftest import select
+from .conftest import RECENT, select_from
 
-KICKOFF = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+KICKOFF = RECENT
+# Where 1.x keeps scores: "another writer" must hit the same shard.
+EVENTS_RP = V1_RETENTION_POLICIES[RetentionClass.EVENTS]
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
 
 
@@ -61,6 +64,7 @@ async def writer(
     """A writer on the real stack: batches of 5, every 10 s, no jitter."""
     client = InfluxClient(async_get_clientsession(hass), stack.url, "token", database)
     await client.async_validate()
+    await client.async_prepare_destinations()
     writer = SportsInfluxWriter(
         hass, client, batch_size=5, flush_interval=10, jitter=lambda: 0.0
     )
@@ -101,7 +105,7 @@ async def test_batch_by_size(
     assert writer.stats.points_written == 5
     assert writer.stats.batches_written == 1
     assert writer.stats.queue_depth == 0
-    rows = select(stack, database, "SELECT home_score FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores", "home_score")
     assert [r["home_score"] for r in rows] == [0, 1, 2, 3, 4]
 
 
@@ -120,7 +124,7 @@ async def test_batch_by_time(
     assert writer.stats.batches_written == 1
     assert writer.stats.last_success is not None
     assert writer.stats.average_write_time is not None
-    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 3
+    assert len(select_from(stack, database, "nfl_scores")) == 3
 
 
 async def test_retry_with_backoff_until_server_returns(
@@ -150,7 +154,7 @@ async def test_retry_with_backoff_until_server_returns(
     assert writer.stats.points_written == 5
     assert writer.stats.points_failed == 0
     assert writer.stats.success_rate == 100.0
-    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 5
+    assert len(select_from(stack, database, "nfl_scores")) == 5
 
 
 async def test_gives_up_after_five_retries(
@@ -175,7 +179,7 @@ async def test_rejected_line_is_not_retried(
     """A 400 (field type conflict) is not retried; the good lines are kept."""
     # Another writer made home_score a float first.
     http_request(
-        f"{stack.influx_url}/write?db={database}",
+        f"{stack.influx_url}/write?db={database}&rp={EVENTS_RP}",
         "POST",
         f"nfl_scores,game_id=other home_score=1.5 {KICKOFF_NS}".encode(),
     )
@@ -186,7 +190,7 @@ async def test_rejected_line_is_not_retried(
     assert writer.stats.retries == 0
     assert writer.stats.points_failed == 4
     assert "field type conflict" in (writer.stats.last_error or "")
-    rows = select(stack, database, "SELECT * FROM nfl_scores")
+    rows = select_from(stack, database, "nfl_scores")
     assert len(rows) == 1  # only the other writer's point
 
 
@@ -195,7 +199,7 @@ async def test_partial_write_keeps_the_good_lines(
 ) -> None:
     """1.x says how many it dropped: those fail, the rest count as written."""
     http_request(
-        f"{stack.influx_url}/write?db={database}",
+        f"{stack.influx_url}/write?db={database}&rp={EVENTS_RP}",
         "POST",
         f"nfl_scores,game_id=other quarter=1.5 {KICKOFF_NS}".encode(),
     )
@@ -206,7 +210,7 @@ async def test_partial_write_keeps_the_good_lines(
     assert writer.stats.points_failed == 4
     assert writer.stats.batches_written == 1
     assert caplog.text.count("InfluxDB rejected 4 points") == 1
-    rows = select(stack, database, "SELECT * FROM nfl_scores WHERE status = 'POST'")
+    rows = select_from(stack, database, "nfl_scores", where="status = 'POST'")
     assert [r["home_score"] for r in rows] == [9]
 
     # The next success is logged once at info.
@@ -226,7 +230,7 @@ async def test_flush_does_not_wait_for_a_pending_retry(
     stack.start_nginx()
     await writer.async_flush()
     assert writer.stats.points_written == 5
-    assert len(select(stack, database, "SELECT * FROM nfl_scores")) == 5
+    assert len(select_from(stack, database, "nfl_scores")) == 5
 
 
 async def test_queue_is_capped(

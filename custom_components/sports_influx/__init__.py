@@ -20,12 +20,15 @@ from .client import (
     DatabaseNotFoundError,
     InfluxClient,
     InvalidAuthError,
+    ServerKind,
 )
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
+    CONF_V2_BUCKETS,
+    CONF_V3_DATABASES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
     DOMAIN,
@@ -34,6 +37,7 @@ from .const import (
 )
 from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData
+from .repairs import async_update_destinations_issue
 from .services import async_setup_services
 from .writer import SportsInfluxWriter
 
@@ -57,9 +61,23 @@ async def async_setup_entry(
         entry.data[CONF_TOKEN],
         entry.data[CONF_DATABASE],
         verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
+        names={
+            ServerKind.V2: {
+                cls: name
+                for cls, key in CONF_V2_BUCKETS.items()
+                if (name := entry.options.get(key))
+            },
+            ServerKind.V3: {
+                cls: name
+                for cls, key in CONF_V3_DATABASES.items()
+                if (name := entry.options.get(key))
+            },
+        },
     )
     try:
         server = await client.async_validate()
+        # Retention policies (1.x) and databases (3.x) the schema wants.
+        await client.async_prepare_destinations()
     except InvalidAuthError as err:
         raise ConfigEntryAuthFailed(
             translation_domain=DOMAIN, translation_key="invalid_auth"
@@ -76,6 +94,8 @@ async def async_setup_entry(
             translation_key="cannot_connect",
             translation_placeholders={"host": client.host},
         ) from err
+
+    async_update_destinations_issue(hass, entry.entry_id, client)
 
     writer = SportsInfluxWriter(
         hass,

@@ -8,8 +8,9 @@ Writes go through influxdb3-python, which is synchronous: ``write`` and
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 import json
 import re
@@ -23,8 +24,15 @@ from influxdb_client_3.exceptions.exceptions import (
     InfluxDBPartialWriteError,
 )
 
-from .const import REQUEST_TIMEOUT
-from .schema import RetentionClass
+from .const import LOGGER, REQUEST_TIMEOUT
+from .schema import (
+    Destination,
+    RetentionClass,
+    duration_text,
+    v1_destinations,
+    v2_destinations,
+    v3_destinations,
+)
 
 
 class ServerKind(StrEnum):
@@ -58,6 +66,10 @@ class InvalidAuthError(InfluxError):
 
 class DatabaseNotFoundError(InfluxError):
     """The database (bucket) does not exist and could not be created."""
+
+
+class StatementError(InfluxError):
+    """An InfluxQL statement the server refused (1.x ``/query``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +109,54 @@ class WriteError(InfluxError):
         self.retry_after = retry_after
 
 
+class DestinationState(StrEnum):
+    """What setup found for a database, retention policy or bucket."""
+
+    CREATED = "created"
+    EXISTS = "exists"
+    # Exists with another retention than the schema's: used, left alone.
+    OTHER_RETENTION = "other_retention"
+    # Does not exist and could not be created: its points fail.
+    MISSING = "missing"
+
+
+@dataclass(slots=True)
+class DestinationStatus:
+    """One place points are written to, as the server reported it."""
+
+    bucket: str
+    classes: list[RetentionClass]
+    state: DestinationState
+    # The destination as the schema gives it (not shown in diagnostics).
+    destination: Destination = field(repr=False)
+    # What the integration creates it with ("730d"); None on 2.x.
+    wanted: str | None
+    # What the server says: 1.x/3.x a duration ("17520h0m0s", "0s" =
+    # forever), 2.x the bucket's retentionRules.
+    actual: object = None
+    # Creation was refused for lack of rights (401/403).
+    forbidden: bool = False
+    error: str | None = None
+    # What an administrator runs to create it by hand (1.x, 3.x).
+    command: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """A plain copy for diagnostics."""
+        return {
+            "bucket": self.bucket,
+            "classes": [str(c) for c in self.classes],
+            "state": str(self.state),
+            "wanted": self.wanted,
+            "actual": self.actual,
+            "forbidden": self.forbidden,
+            "error": self.error,
+            "command": self.command,
+        }
+
+
 _RETRYABLE_STATUS = frozenset({408, 429})
+# Go durations as 1.x and 3.x print them in SHOW RETENTION POLICIES.
+_GO_DURATION_RE = re.compile(r"(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+)s)?")
 # InfluxDB 1.x: "partial write: ... dropped=3"
 _DROPPED_RE = re.compile(r"dropped=(\d+)")
 
@@ -111,6 +170,18 @@ def parse_version(header: str | None) -> ServerKind | None:
         return ServerKind(major)
     except ValueError:
         return None
+
+
+def parse_go_duration(text: object) -> timedelta | None:
+    """``17520h0m0s`` -> 730 days; ``0s`` (forever) and garbage -> None."""
+    if not isinstance(text, str) or not text:
+        return None
+    match = _GO_DURATION_RE.fullmatch(text)
+    if match is None:
+        return None
+    hours, minutes, seconds = (int(g or 0) for g in match.groups())
+    period = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    return period or None
 
 
 def normalize_host(host: str) -> str:
@@ -167,16 +238,26 @@ class InfluxClient:
         database: str,
         *,
         verify_ssl: bool = True,
+        names: Mapping[ServerKind, Mapping[RetentionClass, str]] | None = None,
     ) -> None:
-        """Remember the connection; nothing is opened yet."""
+        """Remember the connection; nothing is opened yet.
+
+        ``names``: per server kind, the databases (3.x) or buckets (2.x) the
+        options give retention classes; the schema's defaults otherwise.
+        """
         self._session = session
         self.host = normalize_host(host)
         self._token = token
         self.database = database
         self._verify_ssl = verify_ssl
+        self._names = names or {}
         self.info: ServerInfo | None = None
         self._writer: InfluxDBClient3 | None = None
         self._org_id: str | None = None
+        # Filled by async_prepare_destinations.
+        self.destinations: list[DestinationStatus] = []
+        self._unavailable: frozenset[str] = frozenset()
+        self._created: set[str] = set()
 
     # -- admin, async ------------------------------------------------------
 
@@ -287,6 +368,22 @@ class InfluxClient:
         self._org_id = buckets[0].get("orgID")
 
     async def _async_validate_v3(self) -> None:
+        names = await self._async_v3_database_names()
+        if self.database in names:
+            return
+        periods = [
+            d.period
+            for d in self.routes().values()
+            if d.database == self.database and d.period is not None
+        ]
+        status, text = await self._async_create_v3(
+            self.database, max(periods) if periods else None
+        )
+        if status in (200, 201, 204, 409):
+            return
+        raise DatabaseNotFoundError(f"create database answered {status}: {text}")
+
+    async def _async_v3_database_names(self) -> set[str]:
         # influxdb3-core-openapi.yaml: GET /api/v3/configure/database
         status, _, text = await self._request(
             "GET",
@@ -299,21 +396,238 @@ class InfluxClient:
             raise CannotConnectError(f"list databases answered {status}: {text}")
         try:
             rows = json.loads(text)
-            names = {row.get("iox::database") for row in rows}
+            return {row.get("iox::database") for row in rows}
         except (ValueError, AttributeError, TypeError) as err:
             raise CannotConnectError(f"list databases answered {text!r}") from err
-        if self.database in names:
-            return
-        # POST /api/v3/configure/database: 200 created, 409 exists.
+
+    async def _async_create_v3(
+        self, name: str, period: timedelta | None
+    ) -> tuple[int, str]:
+        """POST /api/v3/configure/database: 200 created, 409 exists."""
+        body: dict[str, str] = {"db": name}
+        if period is not None:
+            body["retention_period"] = duration_text(period)
         status, _, text = await self._request(
-            "POST",
-            "/api/v3/configure/database",
-            json_body={"db": self.database},
+            "POST", "/api/v3/configure/database", json_body=body, kind=ServerKind.V3
+        )
+        if status in (200, 201, 204):
+            self._created.add(name)
+        return status, text
+
+    # -- retention: databases, retention policies, buckets -----------------
+
+    def routes(self) -> dict[RetentionClass, Destination]:
+        """Each retention class's destination on this server (schema data)."""
+        kind = self.info.kind if self.info else ServerKind.V3
+        if kind is ServerKind.V1:
+            return v1_destinations(self.database)
+        if kind is ServerKind.V2:
+            return v2_destinations(self.database, self._names.get(kind, {}))
+        return v3_destinations(self.database, self._names.get(kind, {}))
+
+    def _grouped(self) -> list[DestinationStatus]:
+        """One status per distinct bucket, in retention-class order."""
+        found: dict[str, DestinationStatus] = {}
+        for cls, dest in self.routes().items():
+            if dest.bucket in found:
+                found[dest.bucket].classes.append(cls)
+                continue
+            found[dest.bucket] = DestinationStatus(
+                bucket=dest.bucket,
+                classes=[cls],
+                state=DestinationState.MISSING,
+                wanted=duration_text(dest.period) if dest.period else None,
+                destination=dest,
+            )
+        return list(found.values())
+
+    async def async_prepare_destinations(self) -> list[DestinationStatus]:
+        """Create what is missing where we may; report what is there.
+
+        Run after ``async_validate``. Nothing existing is altered: a
+        retention that differs from the schema's is reported, not changed.
+        Points for a destination that is still missing fail (counted).
+        """
+        statuses = self._grouped()
+        kind = self.info.kind if self.info else ServerKind.V3
+        if kind is ServerKind.V1:
+            await self._async_prepare_v1(statuses)
+        elif kind is ServerKind.V2:
+            await self._async_prepare_v2(statuses)
+        else:
+            await self._async_prepare_v3(statuses)
+        for status in statuses:
+            if status.state is DestinationState.OTHER_RETENTION:
+                LOGGER.warning(
+                    "%s keeps data for %s, not %s as the schema wants; left as it is",
+                    status.bucket,
+                    status.actual,
+                    status.wanted,
+                )
+            elif status.state is DestinationState.MISSING:
+                LOGGER.warning(
+                    "%s does not exist and could not be created (%s); "
+                    "its points will fail",
+                    status.bucket,
+                    status.error,
+                )
+        self.destinations = statuses
+        self._unavailable = frozenset(
+            s.bucket for s in statuses if s.state is DestinationState.MISSING
+        )
+        return statuses
+
+    @staticmethod
+    def _compare(status: DestinationStatus, actual: object) -> None:
+        """Record the server's retention; flag one that differs."""
+        status.actual = actual
+        wanted = status.destination.period
+        if wanted is not None and parse_go_duration(actual) != wanted:
+            status.state = DestinationState.OTHER_RETENTION
+
+    async def _async_influxql(
+        self, query: str, *, post: bool = False
+    ) -> list[dict[str, object]]:
+        """Rows of one 1.x InfluxQL statement; a statement error raises."""
+        status, _, text = await self._request(
+            "POST" if post else "GET",
+            "/query",
+            params=None if post else {"q": query},
+            data={"q": query} if post else None,
+        )
+        if status in (401, 403):
+            raise InvalidAuthError(f"{query} answered {status}: {text}")
+        try:
+            result = json.loads(text)["results"][0]
+            if status != 200 or "error" in result:
+                raise StatementError(str(result.get("error", text)))
+            return [
+                dict(zip(series["columns"], values, strict=True))
+                for series in result.get("series", [])
+                for values in series["values"]
+            ]
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as err:
+            raise CannotConnectError(f"{query} answered {status}: {text!r}") from err
+
+    async def _async_prepare_v1(self, statuses: list[DestinationStatus]) -> None:
+        ident = _influxql_ident(self.database)
+        show = f'SHOW RETENTION POLICIES ON "{ident}"'
+        existing = await self._async_v1_policies(show)
+        created = False
+        for status in statuses:
+            dest = status.destination
+            rp = dest.retention_policy or ""
+            if rp in existing:
+                status.state = DestinationState.EXISTS
+                self._compare(status, existing[rp])
+                continue
+            # REPLICATION 1: one node; the shard duration is left to the server.
+            create = (
+                f'CREATE RETENTION POLICY "{_influxql_ident(rp)}" ON "{ident}" '
+                f"DURATION {status.wanted} REPLICATION 1"
+            )
+            status.command = create
+            try:
+                await self._async_influxql(create, post=True)
+            except InvalidAuthError as err:
+                status.forbidden = True
+                status.error = str(err)
+                continue
+            except StatementError as err:
+                status.error = str(err)
+                continue
+            status.state = DestinationState.CREATED
+            created = True
+        if created:
+            # Show what the server made of it (1.x prints Go durations).
+            existing = await self._async_v1_policies(show)
+            for status in statuses:
+                if status.state is DestinationState.CREATED:
+                    status.actual = existing.get(
+                        status.destination.retention_policy or ""
+                    )
+
+    async def _async_v1_policies(self, show: str) -> dict[str, object]:
+        try:
+            rows = await self._async_influxql(show)
+        except StatementError as err:
+            raise CannotConnectError(f"{show}: {err}") from err
+        return {str(row["name"]): row["duration"] for row in rows}
+
+    async def _async_prepare_v2(self, statuses: list[DestinationStatus]) -> None:
+        for status in statuses:
+            code, _, text = await self._request(
+                "GET", "/api/v2/buckets", params={"name": status.bucket}
+            )
+            self._check_auth(code, "GET /api/v2/buckets")
+            buckets: list[dict[str, object]] = []
+            if code == 200:
+                try:
+                    buckets = json.loads(text).get("buckets") or []
+                except (ValueError, AttributeError):
+                    buckets = []
+            if not buckets:
+                status.error = f"GET /api/v2/buckets answered {code}"
+                continue
+            status.state = DestinationState.EXISTS
+            # The user owns 2.x buckets: shown as the server reports them.
+            status.actual = buckets[0].get("retentionRules")
+
+    async def _async_prepare_v3(self, statuses: list[DestinationStatus]) -> None:
+        names = await self._async_v3_database_names()
+        for status in statuses:
+            dest = status.destination
+            if dest.database in names:
+                status.state = (
+                    DestinationState.CREATED
+                    if dest.database in self._created
+                    else DestinationState.EXISTS
+                )
+                continue
+            code, text = await self._async_create_v3(dest.database, dest.period)
+            if code in (200, 201, 204):
+                status.state = DestinationState.CREATED
+            elif code == 409:
+                # Created meanwhile by someone else: used as it is.
+                status.state = DestinationState.EXISTS
+            else:
+                status.forbidden = code in (401, 403)
+                status.error = f"{code}: {text.strip()}"
+                # reference/cli/influxdb3/create/database.md
+                status.command = (
+                    f"influxdb3 create database --host {self.host} "
+                    "--token ADMIN_TOKEN"
+                    + (f" --retention-period {status.wanted}" if status.wanted else "")
+                    + f" {dest.database}"
+                )
+        await self._async_v3_retention(statuses)
+
+    async def _async_v3_retention(self, statuses: list[DestinationStatus]) -> None:
+        """Each database's retention, from InfluxQL SHOW RETENTION POLICIES.
+
+        reference/influxql/show.md "SHOW RETENTION POLICIES" (one "autogen"
+        row per database). The reference calls its values placeholders; Core
+        prints the database's retention period as a Go duration ("0s" for
+        none), as the reference server does after the source. The database
+        list does not carry it. Shown in diagnostics only: nothing is
+        changed because of it.
+        """
+        code, _, text = await self._request(
+            "GET",
+            "/api/v3/query_influxql",
+            params={"q": "SHOW RETENTION POLICIES", "format": "json"},
             kind=ServerKind.V3,
         )
-        if status in (200, 201, 204, 409):
+        try:
+            rows = json.loads(text) if code == 200 else []
+            durations = {row["iox::database"]: row["duration"] for row in rows}
+        except (ValueError, KeyError, TypeError) as err:
+            LOGGER.debug("SHOW RETENTION POLICIES answered %r: %s", text, err)
             return
-        raise DatabaseNotFoundError(f"create database answered {status}: {text}")
+        for status in statuses:
+            name = status.destination.database
+            if status.state is not DestinationState.MISSING and name in durations:
+                self._compare(status, durations[name])
 
     # -- writes, blocking (executor only) ----------------------------------
 
@@ -339,16 +653,25 @@ class InfluxClient:
         return self._writer
 
     def destination(self, retention: RetentionClass) -> str:
-        """The database (bucket) a retention class is written to."""
-        return self.database
+        """The bucket a retention class is written to (``db/rp`` on 1.x)."""
+        return self.routes()[retention].bucket
 
     def write(self, lines: Sequence[str], retention: RetentionClass) -> None:
         """Write line protocol; raise ``WriteError`` when the server refuses."""
+        bucket = self.destination(retention)
+        if bucket in self._unavailable:
+            # 1.x would answer 500 (retried in vain), 3.x would create the
+            # database without its retention: refuse here, counted as failed.
+            raise WriteError(
+                f"{bucket} does not exist and could not be created",
+                status=404,
+                retryable=False,
+            )
         body = "\n".join(lines)
         try:
             self._write_client().write(
                 record=body,
-                database=self.destination(retention),
+                database=bucket,
                 write_precision=WritePrecision.NS,
             )
         except InfluxDBError as err:

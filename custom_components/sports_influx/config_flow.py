@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+import re
 from typing import Any
 
 import voluptuous as vol
 
 from homeassistant.config_entries import (
     ConfigEntry,
+    ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
     OptionsFlow,
@@ -32,6 +34,7 @@ from .client import (
     DatabaseNotFoundError,
     InfluxClient,
     InvalidAuthError,
+    ServerKind,
     normalize_host,
 )
 from .const import (
@@ -39,6 +42,8 @@ from .const import (
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
+    CONF_V2_BUCKETS,
+    CONF_V3_DATABASES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
     DOMAIN,
@@ -46,6 +51,10 @@ from .const import (
 )
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
+# reference/cli/influxdb3/create/database.md: letters, digits, hyphens and
+# underscores, starting with a letter or digit (the API schema is stricter
+# about underscores; the server decides).
+_V3_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
@@ -179,48 +188,77 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
     @staticmethod
     @callback
     def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
-        """The batching knobs."""
+        """Followed sensors, batching and destinations."""
         return OptionsFlowHandler()
 
 
 class OptionsFlowHandler(OptionsFlow):
-    """Batching options, applied by reloading the entry."""
+    """Followed sensors, batching and destinations, applied by reloading."""
+
+    def _destination_keys(self) -> tuple[ServerKind | None, dict[str, str]]:
+        """The option key and current name of each destination to ask for.
+
+        Only a loaded entry knows its server: 3.x asks for databases, 2.x
+        for buckets, 1.x for nothing (its retention policies are fixed).
+        """
+        entry = self.config_entry
+        if entry.state is not ConfigEntryState.LOADED:
+            return None, {}
+        client = entry.runtime_data.client
+        kind = entry.runtime_data.server.kind
+        keys = {ServerKind.V3: CONF_V3_DATABASES, ServerKind.V2: CONF_V2_BUCKETS}
+        if kind not in keys:
+            return kind, {}
+        routes = client.routes()
+        return kind, {key: routes[cls].database for cls, key in keys[kind].items()}
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
-        """Followed sensors, batch size and flush interval."""
+        """Followed sensors, batch size, flush interval, destinations."""
+        kind, destinations = self._destination_keys()
+        errors: dict[str, str] = {}
         if user_input is not None:
-            return self.async_create_entry(
-                data={
-                    CONF_ENTITIES: list(user_input.get(CONF_ENTITIES, [])),
-                    CONF_BATCH_SIZE: int(user_input[CONF_BATCH_SIZE]),
-                    CONF_FLUSH_INTERVAL: int(user_input[CONF_FLUSH_INTERVAL]),
-                }
-            )
+            names = {key: str(user_input[key]).strip() for key in destinations}
+            for key, name in names.items():
+                if not name or (kind is ServerKind.V3 and not _V3_NAME.fullmatch(name)):
+                    errors[key] = "invalid_database_name"
+            if not errors:
+                return self.async_create_entry(
+                    data={
+                        **self.config_entry.options,
+                        CONF_ENTITIES: list(user_input.get(CONF_ENTITIES, [])),
+                        CONF_BATCH_SIZE: int(user_input[CONF_BATCH_SIZE]),
+                        CONF_FLUSH_INTERVAL: int(user_input[CONF_FLUSH_INTERVAL]),
+                        **names,
+                    }
+                )
         options = self.config_entry.options
-        schema = vol.Schema(
-            {
-                vol.Optional(
-                    CONF_ENTITIES, default=options.get(CONF_ENTITIES, [])
-                ): EntitySelector(EntitySelectorConfig(domain="sensor", multiple=True)),
-                vol.Required(
-                    CONF_BATCH_SIZE,
-                    default=options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),
-                ): NumberSelector(
-                    NumberSelectorConfig(min=1, max=5000, mode=NumberSelectorMode.BOX)
-                ),
-                vol.Required(
-                    CONF_FLUSH_INTERVAL,
-                    default=options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=1,
-                        max=300,
-                        unit_of_measurement="s",
-                        mode=NumberSelectorMode.BOX,
-                    )
-                ),
-            }
-        )
-        return self.async_show_form(step_id="init", data_schema=schema)
+        fields: dict[vol.Marker, Any] = {
+            vol.Optional(
+                CONF_ENTITIES, default=options.get(CONF_ENTITIES, [])
+            ): EntitySelector(EntitySelectorConfig(domain="sensor", multiple=True)),
+            vol.Required(
+                CONF_BATCH_SIZE,
+                default=options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),
+            ): NumberSelector(
+                NumberSelectorConfig(min=1, max=5000, mode=NumberSelectorMode.BOX)
+            ),
+            vol.Required(
+                CONF_FLUSH_INTERVAL,
+                default=options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=300,
+                    unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+        }
+        for key, name in destinations.items():
+            fields[vol.Required(key, default=name)] = str
+        schema = vol.Schema(fields)
+        if user_input is not None:
+            schema = self.add_suggested_values_to_schema(schema, user_input)
+        return self.async_show_form(step_id="init", data_schema=schema, errors=errors)

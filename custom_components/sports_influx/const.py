@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Final
 
+from .schema import RetentionClass
+
 DOMAIN: Final = "sports_influx"
 LOGGER = logging.getLogger(__package__)
 
@@ -15,6 +17,11 @@ CONF_BATCH_SIZE: Final = "batch_size"
 CONF_FLUSH_INTERVAL: Final = "flush_interval"
 # Entity ids to follow; absent or empty = every recognized sports sensor.
 CONF_ENTITIES: Final = "entities"
+
+# Options naming the database (InfluxDB 3) or bucket (InfluxDB 2.x) of each
+# retention class; absent = the schema's default.
+CONF_V3_DATABASES: Final = {cls: f"v3_database_{cls}" for cls in RetentionClass}
+CONF_V2_BUCKETS: Final = {cls: f"v2_bucket_{cls}" for cls in RetentionClass}
 
 DEFAULT_BATCH_SIZE: Final = 100
 DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds

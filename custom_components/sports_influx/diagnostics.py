@@ -1,4 +1,4 @@
-"""Diagnostics: the entry (token redacted), the server and the statistics."""
+"""Diagnostics: entry (token redacted), server, destinations, statistics."""
 
 from __future__ import annotations
 
@@ -25,5 +25,7 @@ async def async_get_config_entry_diagnostics(
             "options": dict(entry.options),
         },
         "server": asdict(data.server),
+        # Where each retention class lands and what the server says of it.
+        "destinations": [d.as_dict() for d in data.client.destinations],
         "statistics": data.writer.stats.as_dict(),
     }

@@ -1,7 +1,9 @@
 """The schema written to InfluxDB: measurements, tags, fields, retention.
 
 This module is data. Everything that writes a point looks its measurement up
-here; nothing else knows tag names, field types or retention windows.
+here; nothing else knows tag names, field types, retention windows or the
+names of the databases, retention policies and buckets they land in
+(measurement -> ``RetentionClass`` -> ``Destination`` per server kind).
 
 Conventions
 - A tag whose value is unknown is omitted, never written empty (InfluxDB
@@ -26,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 
@@ -43,6 +45,93 @@ RETENTION: Mapping[RetentionClass, timedelta] = {
     RetentionClass.STATS: timedelta(days=730),
     RetentionClass.STANDINGS: timedelta(days=1825),
 }
+
+# Where each retention class lands, per server kind.
+#
+# InfluxDB 1.x: one database, one retention policy per class, written as the
+# bucket "<db>/<rp>" of the /api/v2/write compatibility route.
+V1_RETENTION_POLICIES: Mapping[RetentionClass, str] = {
+    RetentionClass.EVENTS: "sports_events_2y",
+    RetentionClass.STATS: "sports_stats_2y",
+    RetentionClass.STANDINGS: "sports_standings_5y",
+}
+# InfluxDB 3: retention is a property of the database (Core: fixed at
+# creation), so a window needs its own database. Default names are the
+# configured database plus this suffix; hyphens, as 3.x names take no
+# underscores. The options flow can rename each.
+V3_DATABASE_SUFFIX: Mapping[RetentionClass, str] = {
+    RetentionClass.EVENTS: "",
+    RetentionClass.STATS: "",
+    RetentionClass.STANDINGS: "-standings",
+}
+# InfluxDB 2.x: buckets and their retention belong to the user; every class
+# goes to the configured bucket unless the options map it elsewhere.
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where one retention class is written on one server."""
+
+    database: str
+    # 1.x only: the retention policy inside ``database``.
+    retention_policy: str | None = None
+    # The retention the integration gives it when it creates it; None when
+    # the user manages it (2.x buckets).
+    period: timedelta | None = None
+
+    @property
+    def bucket(self) -> str:
+        """The write target: ``db/rp`` on 1.x, else the database (bucket)."""
+        if self.retention_policy:
+            return f"{self.database}/{self.retention_policy}"
+        return self.database
+
+
+def v1_destinations(database: str) -> dict[RetentionClass, Destination]:
+    """1.x: the configured database, a retention policy per class."""
+    return {
+        cls: Destination(database, V1_RETENTION_POLICIES[cls], RETENTION[cls])
+        for cls in RetentionClass
+    }
+
+
+def v2_destinations(
+    bucket: str, names: Mapping[RetentionClass, str]
+) -> dict[RetentionClass, Destination]:
+    """2.x: the bucket the options map a class to, else the configured one."""
+    return {cls: Destination(names.get(cls) or bucket) for cls in RetentionClass}
+
+
+def v3_destinations(
+    database: str, names: Mapping[RetentionClass, str]
+) -> dict[RetentionClass, Destination]:
+    """3.x: a database per retention window, named by the options or derived.
+
+    Classes sharing a database that would need different windows get the
+    longest one, so nothing is hidden early.
+    """
+    chosen = {
+        cls: names.get(cls) or f"{database}{V3_DATABASE_SUFFIX[cls]}"
+        for cls in RetentionClass
+    }
+    period: dict[str, timedelta] = {}
+    for cls, name in chosen.items():
+        period[name] = max(period.get(name, RETENTION[cls]), RETENTION[cls])
+    return {cls: Destination(name, period=period[name]) for cls, name in chosen.items()}
+
+
+def duration_text(period: timedelta) -> str:
+    """A retention period as 1.x InfluxQL and the 3.x API both take it."""
+    return f"{period.days}d"
+
+
+def is_expired(retention: RetentionClass, time: datetime | None, now: datetime) -> bool:
+    """A point already older than its retention window.
+
+    1.x refuses it ("points beyond retention policy"), 3.x hides it at
+    query time: either way sending it is wasted.
+    """
+    return time is not None and time < now - RETENTION[retention]
 
 
 class FieldType(StrEnum):

@@ -48,6 +48,7 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
     _counter("points_written", lambda s: s.points_written),
     _counter("points_failed", lambda s: s.points_failed),
     _counter("points_invalid", lambda s: s.points_invalid),
+    _counter("expired", lambda s: s.expired),
     _counter("batches_written", lambda s: s.batches_written),
     _counter("retries", lambda s: s.retries),
     StatisticsSensorDescription(

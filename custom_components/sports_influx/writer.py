@@ -36,7 +36,7 @@ from .const import (
 )
 from .points import InvalidRecordError, measurement_for, record_point
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
-from .schema import RetentionClass
+from .schema import RetentionClass, is_expired
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -56,6 +56,8 @@ class WriteStatistics:
     points_written: int = 0
     points_failed: int = 0
     points_invalid: int = 0
+    # Points older than their retention window: never sent.
+    expired: int = 0
     batches_written: int = 0
     retries: int = 0
     queue_depth: int = 0
@@ -88,6 +90,7 @@ class WriteStatistics:
             "points_written": self.points_written,
             "points_failed": self.points_failed,
             "points_invalid": self.points_invalid,
+            "expired": self.expired,
             "batches_written": self.batches_written,
             "retries": self.retries,
             "queue_depth": self.queue_depth,
@@ -207,6 +210,18 @@ class SportsInfluxWriter:
         now = dt_util.utcnow()
         queued = 0
         for record in records:
+            retention = measurement_for(record).retention
+            if is_expired(retention, record.time, now):
+                self.stats.expired += 1
+                if self.stats.expired == 1:
+                    LOGGER.warning(
+                        "Not writing %s of %s: older than its %s retention "
+                        "(further ones are counted, not logged)",
+                        type(record).__name__,
+                        record.time,
+                        retention,
+                    )
+                continue
             try:
                 point = record_point(record, now)
             except InvalidRecordError as err:
@@ -217,7 +232,7 @@ class SportsInfluxWriter:
                 self.stats.points_failed += 1
                 self._log_once("queue_full", "Write queue full: dropping points")
                 continue
-            self._queue.append((measurement_for(record).retention, point))
+            self._queue.append((retention, point))
             queued += 1
         if len(self._queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
