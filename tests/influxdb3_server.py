@@ -950,6 +950,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         fake = cast(_Server, self.server).fake
+        if fake.delay:
+            # Test hook, not API behaviour: a server slow to answer.
+            time.sleep(fake.delay)
         split = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         if length > fake.max_request_bytes:
@@ -1047,6 +1050,8 @@ class FakeInfluxDB3:
         self.reject_lines: LineRejecter | set[str] | None = None
         self.fail_next: list[CannedResponse] = []
         self.allow_create = True
+        # Seconds every answer waits (a slow server, for client timeouts).
+        self.delay = 0.0
         self.unauthenticated_paths: set[str] = set()
         enterprise = build == "Enterprise"
         # data/products.yml limits (databases/_index.md "Database, table,

@@ -25,6 +25,14 @@ from influxdb_client_3.exceptions.exceptions import (
 )
 
 from .const import LOGGER, REQUEST_TIMEOUT
+from .query import (
+    QueryError,
+    QueryLanguage,
+    QueryResult,
+    error_message,
+    rows_from_v1,
+    rows_from_v3,
+)
 from .schema import (
     Destination,
     RetentionClass,
@@ -79,6 +87,10 @@ class RejectedLine:
     line_number: int
     error: str
     line: str
+
+
+class UnsupportedQueryError(InfluxError):
+    """The server does not speak the query language asked for."""
 
 
 class WriteError(InfluxError):
@@ -275,9 +287,10 @@ class InfluxClient:
         json_body: Any = None,
         data: dict[str, str] | None = None,
         kind: ServerKind | None = None,
+        time_limit: float = REQUEST_TIMEOUT,
     ) -> tuple[int, dict[str, str], str]:
         try:
-            async with asyncio.timeout(REQUEST_TIMEOUT):
+            async with asyncio.timeout(time_limit):
                 async with self._session.request(
                     method,
                     f"{self.host}{path}",
@@ -628,6 +641,50 @@ class InfluxClient:
             name = status.destination.database
             if status.state is not DestinationState.MISSING and name in durations:
                 self._compare(status, durations[name])
+
+    # -- queries ------------------------------------------------------------
+
+    async def async_query(
+        self,
+        query: str,
+        language: QueryLanguage,
+        retention: RetentionClass,
+        *,
+        limit: int,
+        time_limit: float,
+    ) -> QueryResult:
+        """Run one read query against the database of a retention class.
+
+        InfluxDB 3: ``/api/v3/query_sql`` or ``/api/v3/query_influxql``
+        (``format=json``). 1.x/2.x: InfluxQL on ``/query`` with ``rp`` set
+        to the class's retention policy, so unqualified measurements resolve
+        where the integration writes them.
+        """
+        kind = self.info.kind if self.info else ServerKind.V3
+        route = self.routes()[retention]
+        if kind is ServerKind.V3:
+            path = (
+                "/api/v3/query_sql"
+                if language is QueryLanguage.SQL
+                else "/api/v3/query_influxql"
+            )
+            params = {"db": route.database, "q": query, "format": "json"}
+        elif language is QueryLanguage.SQL:
+            raise UnsupportedQueryError(f"{kind} servers answer InfluxQL only")
+        else:
+            path = "/query"
+            params = {"db": route.database, "q": query}
+            if route.retention_policy:
+                params["rp"] = route.retention_policy
+        status, _, text = await self._request(
+            "GET", path, params=params, kind=kind, time_limit=time_limit
+        )
+        self._check_auth(status, path)
+        if status != 200:
+            raise QueryError(error_message(text))
+        if kind is ServerKind.V3:
+            return rows_from_v3(text, limit)
+        return rows_from_v1(text, limit)
 
     # -- writes, blocking (executor only) ----------------------------------
 

@@ -11,21 +11,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 import voluptuous as vol
 
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.core import HomeAssistant, ServiceCall, callback
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.core import (
+    HomeAssistant,
+    ServiceCall,
+    ServiceResponse,
+    SupportsResponse,
+    callback,
+)
+from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from .backfill import async_backfill
+from .client import (
+    CannotConnectError,
+    InvalidAuthError,
+    ServerKind,
+    UnsupportedQueryError,
+)
 from .const import DOMAIN
 from .models import SportsInfluxConfigEntry
 from .points import InvalidRecordError, measurement_for, record_point
+from .query import QueryError, QueryLanguage, is_read_only
 from .records import (
     InjuryReport,
     League,
@@ -35,7 +49,7 @@ from .records import (
     Record,
     Standing,
 )
-from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType
+from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, RetentionClass
 from .sources._common import season_of, synthetic_game_id
 
 SERVICE_WRITE_SCORE = "write_score"
@@ -44,6 +58,7 @@ SERVICE_WRITE_INJURY_REPORT = "write_injury_report"
 SERVICE_WRITE_PLAYER_STATS = "write_player_stats"
 SERVICE_FLUSH = "flush"
 SERVICE_BACKFILL = "backfill"
+SERVICE_QUERY = "query"
 
 ATTR_CONFIG_ENTRY_ID = "config_entry_id"
 
@@ -194,6 +209,25 @@ WRITE_PLAYER_STATS_SCHEMA = vol.Schema(
 )
 
 FLUSH_SCHEMA = vol.Schema(_ENTRY)
+
+QUERY_SCHEMA = vol.Schema(
+    {
+        **_ENTRY,
+        vol.Required("query"): vol.All(cv.string, vol.Length(min=1, max=10000)),
+        vol.Optional("language"): vol.All(
+            cv.string, vol.Lower, vol.Coerce(QueryLanguage)
+        ),
+        vol.Optional("retention", default=RetentionClass.EVENTS.value): vol.All(
+            cv.string, vol.Lower, vol.Coerce(RetentionClass)
+        ),
+        vol.Optional("limit", default=1000): vol.All(
+            vol.Coerce(int), vol.Range(min=1, max=10000)
+        ),
+        vol.Optional("timeout", default=10): vol.All(
+            vol.Coerce(float), vol.Range(min=1, max=60)
+        ),
+    }
+)
 
 BACKFILL_SCHEMA = vol.Schema(
     {
@@ -408,6 +442,14 @@ def async_setup_services(hass: HomeAssistant) -> None:
         DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)
     )
 
+    hass.services.async_register(
+        DOMAIN,
+        SERVICE_QUERY,
+        partial(_async_query, hass),
+        schema=_translated(QUERY_SCHEMA),
+        supports_response=SupportsResponse.ONLY,
+    )
+
     async def backfill(call: ServiceCall) -> None:
         await _async_backfill(hass, _entry(hass, call), call.data)
 
@@ -444,3 +486,51 @@ async def _async_backfill(
 
     async with data_.backfill_lock:
         await async_backfill(hass, writer, entity_ids, start, end, progress=progress)
+
+
+async def _async_query(hass: HomeAssistant, call: ServiceCall) -> ServiceResponse:
+    """Run a read query; rows come back as the response."""
+    data = call.data
+    query: str = data["query"]
+    if not is_read_only(query):
+        raise _invalid("query_not_read_only")
+    entry = _entry(hass, call)
+    client = entry.runtime_data.client
+    kind = entry.runtime_data.server.kind
+    language: QueryLanguage = data.get("language") or (
+        QueryLanguage.SQL if kind is ServerKind.V3 else QueryLanguage.INFLUXQL
+    )
+    try:
+        result = await client.async_query(
+            query,
+            language,
+            data["retention"],
+            limit=data["limit"],
+            time_limit=data["timeout"],
+        )
+    except UnsupportedQueryError as err:
+        raise _invalid(
+            "query_language_unsupported", language=language, server=str(kind)
+        ) from err
+    except InvalidAuthError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key="invalid_auth"
+        ) from err
+    except CannotConnectError as err:
+        key, placeholders = (
+            ("query_timeout", {"seconds": f"{data['timeout']:g}"})
+            if isinstance(err.__cause__, TimeoutError)
+            else ("cannot_connect", {"host": client.host})
+        )
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key=key,
+            translation_placeholders=placeholders,
+        ) from err
+    except QueryError as err:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="query_failed",
+            translation_placeholders={"error": str(err)},
+        ) from err
+    return result.as_response()
