@@ -10,7 +10,12 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
-from custom_components.sports_influx.records import NflScore, NhlScore
+from custom_components.sports_influx.records import (
+    League,
+    NflScore,
+    NhlScore,
+    PlayerStats,
+)
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.writer import (
     SportsInfluxWriter,
@@ -277,3 +282,32 @@ async def test_retry_after_is_honoured(hass: HomeAssistant, fake_v3) -> None:
     assert writer.stats.points_written == 1
     assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 1
     await writer.async_close(1)
+
+
+async def test_record_changed_after_enqueue_is_refused_alone(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """Checked at enqueue, serialised later: a record whose stats were
+    changed in between is counted invalid at the write, the rest written."""
+    stats: dict[str, object] = {"passing_yards": 250}
+    player = PlayerStats(
+        league=League.NFL,
+        player_id="1",
+        player_name="A B",
+        team="NO",
+        stats=stats,  # type: ignore[arg-type]
+        time=KICKOFF,
+    )
+    writer.async_enqueue([player, score(1)])
+    stats["passing_yards"] = "many"
+    await writer.async_flush()
+    assert writer.stats.points_invalid == 1
+    assert writer.stats.points_written == 1
+    assert len(select_from(stack, database, "nfl_scores")) == 1
+
+    # A batch of nothing but such records writes nothing at all.
+    writer.async_enqueue([player])
+    stats["passing_yards"] = "more"
+    await writer.async_flush()
+    assert writer.stats.points_invalid == 2
+    assert writer.stats.batches_written == 1

@@ -1,10 +1,11 @@
 """Batching, retries and statistics, on Home Assistant's event loop.
 
-Records are turned into points and queued by ``@callback`` methods (cheap,
-no I/O). A batch is written when ``batch_size`` points wait, or every
-``flush_interval`` seconds. Serialisation and the HTTP write run together
-in the executor. A failed batch is retried from a timer (no task sleeps),
-so unload and shutdown only have to cancel the timer.
+Records are checked and queued as they are by ``@callback`` methods (a
+type check per value, no I/O, no formatting). A batch is written when
+``batch_size`` points wait, or every ``flush_interval`` seconds. The batch
+is serialised in bulk (``lineprotocol``) and written in one executor job;
+from then on it holds its lines. A failed batch is retried from a timer (no
+task sleeps), so unload and shutdown only have to cancel the timer.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import random
 import time
-
-from influxdb_client_3 import Point
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
@@ -34,7 +33,8 @@ from .const import (
     RETRY_MAX_RETRIES,
     WRITE_TIME_WINDOW,
 )
-from .points import InvalidRecordError, measurement_for, record_point
+from .lineprotocol import check, serialize
+from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
 
@@ -104,16 +104,24 @@ class WriteStatistics:
         }
 
 
-type _Queued = tuple[RetentionClass, Point]
+type _Queued = tuple[RetentionClass, Record, datetime]
 
 
 @dataclass(slots=True)
 class _Batch:
-    """Points of one retention class written in one request."""
+    """Points of one retention class written in one request.
+
+    ``records`` (with the time they were queued, for those without their
+    own) until the first attempt serialises them; ``lines`` from then on.
+    """
 
     retention: RetentionClass
-    points: list[Point]
+    lines: list[str] = field(default_factory=list)
+    records: list[tuple[Record, datetime]] = field(default_factory=list)
     attempt: int = 0
+
+    def __len__(self) -> int:
+        return len(self.lines) + len(self.records)
 
 
 class SportsInfluxWriter:
@@ -171,7 +179,7 @@ class SportsInfluxWriter:
                 await self.async_flush()
         except TimeoutError:
             pass
-        if unsent := len(self._queue) + sum(len(b.points) for b in self._ready):
+        if unsent := len(self._queue) + sum(len(b) for b in self._ready):
             LOGGER.warning(
                 "InfluxDB did not take the last %d points within %.0f s",
                 unsent,
@@ -206,11 +214,16 @@ class SportsInfluxWriter:
 
     @callback
     def async_enqueue(self, records: Iterable[Record]) -> int:
-        """Queue records as points; return how many were queued."""
+        """Queue records; return how many were queued."""
         now = dt_util.utcnow()
         queued = 0
+        queue = self._queue
         for record in records:
-            retention = measurement_for(record).retention
+            try:
+                retention = check(record, now)
+            except InvalidRecordError as err:
+                self._on_invalid(record, err)
+                continue
             if is_expired(retention, record.time, now):
                 self.stats.expired += 1
                 if self.stats.expired == 1:
@@ -222,17 +235,11 @@ class SportsInfluxWriter:
                         retention,
                     )
                 continue
-            try:
-                point = record_point(record, now)
-            except InvalidRecordError as err:
-                self.stats.points_invalid += 1
-                LOGGER.warning("Skipping invalid %s: %s", type(record).__name__, err)
-                continue
-            if len(self._queue) >= MAX_QUEUE_POINTS:
+            if len(queue) >= MAX_QUEUE_POINTS:
                 self.stats.points_failed += 1
                 self._log_once("queue_full", "Write queue full: dropping points")
                 continue
-            self._queue.append((retention, point))
+            queue.append((retention, record, now))
             queued += 1
         if len(self._queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
@@ -298,11 +305,13 @@ class SportsInfluxWriter:
         """Move up to one batch from the queue to ``_ready``; False if none."""
         if not self._queue or (full_only and len(self._queue) < self.batch_size):
             return False
-        groups: dict[RetentionClass, list[Point]] = {}
+        groups: dict[RetentionClass, _Batch] = {}
         for _ in range(min(self.batch_size, len(self._queue))):
-            retention, point = self._queue.popleft()
-            groups.setdefault(retention, []).append(point)
-        self._ready.extend(_Batch(r, p) for r, p in groups.items())
+            retention, record, now = self._queue.popleft()
+            if (batch := groups.get(retention)) is None:
+                batch = groups[retention] = _Batch(retention)
+            batch.records.append((record, now))
+        self._ready.extend(groups.values())
         return True
 
     async def _async_drain(self, *, full_only: bool) -> None:
@@ -324,11 +333,16 @@ class SportsInfluxWriter:
     async def _async_write(self, batch: _Batch) -> bool:
         """Try a batch once; False when it waits for a retry."""
         started = time.monotonic()
-        try:
-            await self._hass.async_add_executor_job(
-                self._write_blocking, batch.retention, batch.points
-            )
-        except WriteError as err:
+        records, batch.records = batch.records, []
+        lines, refused, err = await self._hass.async_add_executor_job(
+            self._write_blocking, batch.retention, batch.lines, records
+        )
+        batch.lines = lines
+        for record, invalid in refused:
+            self._on_invalid(record, invalid)
+        if not lines:
+            return True
+        if err is not None:
             if err.retryable and batch.attempt < RETRY_MAX_RETRIES and not self._closed:
                 delay = retry_delay(batch.attempt, self._jitter())
                 if err.retry_after:
@@ -339,16 +353,34 @@ class SportsInfluxWriter:
                     self._hass, delay, self._async_on_retry_timer
                 )
                 return False
-            self._on_error(err, len(batch.points))
+            self._on_error(err, len(lines))
             return True
-        self._on_success(len(batch.points), time.monotonic() - started)
+        self._on_success(len(lines), time.monotonic() - started)
         return True
 
     def _write_blocking(
-        self, retention: RetentionClass, points: Sequence[Point]
-    ) -> None:
-        """Serialise and write; runs in the executor."""
-        self._client.write([p.to_line_protocol() for p in points], retention)
+        self,
+        retention: RetentionClass,
+        lines: list[str],
+        records: Sequence[tuple[Record, datetime]],
+    ) -> tuple[list[str], list[tuple[Record, InvalidRecordError]], WriteError | None]:
+        """Serialise what is not yet, and write; runs in the executor.
+
+        Returns the lines (kept by the batch for its retries), the records
+        refused while serialising (checked at enqueue, so only a record
+        changed since) and the write error, if any.
+        """
+        refused: list[tuple[Record, InvalidRecordError]] = []
+        if records:
+            new_lines, refused = serialize(records)
+            lines = [*lines, *new_lines] if lines else new_lines
+        if not lines:
+            return lines, refused, None
+        try:
+            self._client.write(lines, retention)
+        except WriteError as err:
+            return lines, refused, err
+        return lines, refused, None
 
     # -- callbacks feeding the statistics ----------------------------------
 
@@ -363,6 +395,11 @@ class SportsInfluxWriter:
             LOGGER.info("InfluxDB accepts writes again")
             self._logged_errors.clear()
         self.async_notify()
+
+    @callback
+    def _on_invalid(self, record: Record, err: InvalidRecordError) -> None:
+        self.stats.points_invalid += 1
+        LOGGER.warning("Skipping invalid %s: %s", type(record).__name__, err)
 
     @callback
     def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
