@@ -19,6 +19,7 @@ from custom_components.sports_influx.const import (
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
+    CONF_OUTBOX_MAX_MB,
     DOMAIN,
 )
 from homeassistant.config_entries import SOURCE_USER
@@ -256,4 +257,5 @@ async def test_options_flow(
         CONF_ENTITIES: [],
         CONF_BATCH_SIZE: 250,
         CONF_FLUSH_INTERVAL: 30,
+        CONF_OUTBOX_MAX_MB: 50,
     }

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+import shutil
+
 from homeassistant.const import (
     CONF_HOST,
     CONF_TOKEN,
@@ -27,18 +31,25 @@ from .const import (
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
+    CONF_OUTBOX_MAX_MB,
     CONF_V2_BUCKETS,
     CONF_V3_DATABASES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_OUTBOX_MAX_MB,
     DOMAIN,
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
 from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData
-from .repairs import async_update_destinations_issue
+from .repairs import (
+    EntryProblems,
+    async_clear_outbox_issues,
+    async_update_destinations_issue,
+)
 from .services import async_setup_services
+from .spool import REJECTED_FILE, Outbox
 from .writer import SportsInfluxWriter
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]
@@ -97,13 +108,26 @@ async def async_setup_entry(
 
     async_update_destinations_issue(hass, entry.entry_id, client)
 
+    max_mb = int(entry.options.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB))
+    outbox = Outbox(outbox_dir(hass, entry.entry_id), max_bytes=max_mb * 1024 * 1024)
     writer = SportsInfluxWriter(
         hass,
         client,
         batch_size=entry.options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),
         flush_interval=entry.options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
+        outbox=outbox,
+        problems=EntryProblems(hass, entry, max_mb),
     )
     writer.async_start()
+    # What an earlier run could not write is replayed first.
+    await writer.async_load_outbox()
+    async_clear_outbox_issues(
+        hass,
+        entry.entry_id,
+        quarantine_exists=await hass.async_add_executor_job(
+            (outbox.directory / REJECTED_FILE).exists
+        ),
+    )
     listener = SportsListener(
         hass, writer, entry.entry_id, entry.options.get(CONF_ENTITIES) or None
     )
@@ -131,6 +155,20 @@ async def _async_update_listener(
 ) -> None:
     """Apply changed options by reloading."""
     await hass.config_entries.async_reload(entry.entry_id)
+
+
+def outbox_dir(hass: HomeAssistant, entry_id: str) -> Path:
+    """Where an entry keeps its outbox: under HA's ``.storage``."""
+    return Path(hass.config.path(".storage", DOMAIN, entry_id))
+
+
+async def async_remove_entry(
+    hass: HomeAssistant, entry: SportsInfluxConfigEntry
+) -> None:
+    """A deleted entry leaves no outbox behind."""
+    await hass.async_add_executor_job(
+        partial(shutil.rmtree, outbox_dir(hass, entry.entry_id), ignore_errors=True)
+    )
 
 
 async def async_unload_entry(

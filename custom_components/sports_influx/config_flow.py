@@ -42,10 +42,12 @@ from .const import (
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
+    CONF_OUTBOX_MAX_MB,
     CONF_V2_BUCKETS,
     CONF_V3_DATABASES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
+    DEFAULT_OUTBOX_MAX_MB,
     DOMAIN,
     LOGGER,
 )
@@ -230,6 +232,9 @@ class OptionsFlowHandler(OptionsFlow):
                         CONF_ENTITIES: list(user_input.get(CONF_ENTITIES, [])),
                         CONF_BATCH_SIZE: int(user_input[CONF_BATCH_SIZE]),
                         CONF_FLUSH_INTERVAL: int(user_input[CONF_FLUSH_INTERVAL]),
+                        CONF_OUTBOX_MAX_MB: int(
+                            user_input.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB)
+                        ),
                         **names,
                     }
                 )
@@ -252,6 +257,17 @@ class OptionsFlowHandler(OptionsFlow):
                     min=1,
                     max=300,
                     unit_of_measurement="s",
+                    mode=NumberSelectorMode.BOX,
+                )
+            ),
+            vol.Required(
+                CONF_OUTBOX_MAX_MB,
+                default=options.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB),
+            ): NumberSelector(
+                NumberSelectorConfig(
+                    min=1,
+                    max=10000,
+                    unit_of_measurement="MB",
                     mode=NumberSelectorMode.BOX,
                 )
             ),

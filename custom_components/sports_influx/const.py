@@ -23,7 +23,11 @@ CONF_ENTITIES: Final = "entities"
 CONF_V3_DATABASES: Final = {cls: f"v3_database_{cls}" for cls in RetentionClass}
 CONF_V2_BUCKETS: Final = {cls: f"v2_bucket_{cls}" for cls in RetentionClass}
 
+# Bound of the durable outbox on disk, in MB.
+CONF_OUTBOX_MAX_MB: Final = "outbox_max_mb"
+
 DEFAULT_BATCH_SIZE: Final = 100
+DEFAULT_OUTBOX_MAX_MB: Final = 50
 DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds
 
 # Retry policy: delay = min(BASE_DELAY * BACKOFF_BASE ** n, MAX_DELAY) + jitter.

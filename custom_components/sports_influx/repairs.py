@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
 from .client import InfluxClient, ServerKind
 from .const import DOMAIN
+from .spool import REJECTED_FILE
+from .writer import RejectedReport, WriterProblems
 
 _TRANSLATION_KEYS = {
     ServerKind.V1: "retention_policies_not_created",
@@ -47,3 +50,75 @@ def async_update_destinations_issue(
             "commands": "\n".join(s.command or s.bucket for s in refused),
         },
     )
+
+
+def rejected_issue_id(entry_id: str) -> str:
+    """The issue of one entry's quarantined points."""
+    return f"points_rejected_{entry_id}"
+
+
+def outbox_full_issue_id(entry_id: str) -> str:
+    """The issue of one entry's outbox dropping points."""
+    return f"outbox_full_{entry_id}"
+
+
+@callback
+def async_clear_outbox_issues(
+    hass: HomeAssistant, entry_id: str, *, quarantine_exists: bool
+) -> None:
+    """At setup: forget what is resolved (the quarantine file was handled)."""
+    if not quarantine_exists:
+        ir.async_delete_issue(hass, DOMAIN, rejected_issue_id(entry_id))
+
+
+class EntryProblems(WriterProblems):
+    """The writer's problems for one entry: repair issues and reauth."""
+
+    def __init__(self, hass: HomeAssistant, entry: ConfigEntry, max_mb: int) -> None:
+        """Report for ``entry``; ``max_mb`` is the outbox bound it has."""
+        self._hass = hass
+        self._entry = entry
+        self._max_mb = max_mb
+
+    def auth_failed(self) -> None:
+        """Start the reauth flow; the outbox keeps the points meanwhile."""
+        self._entry.async_start_reauth(self._hass)
+
+    def rejected(self, report: RejectedReport) -> None:
+        """Name the measurement and field, and where the lines are kept."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            rejected_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="points_rejected",
+            translation_placeholders={
+                "count": str(report.count),
+                "measurement": report.measurement,
+                "field": report.field,
+                "message": report.message[:300],
+                "file": report.path or REJECTED_FILE,
+            },
+        )
+
+    def drained(self) -> None:
+        """The outbox is empty again: what it dropped is told, now resolved."""
+        ir.async_delete_issue(
+            self._hass, DOMAIN, outbox_full_issue_id(self._entry.entry_id)
+        )
+
+    def dropped(self, total: int) -> None:
+        """The outbox hit its bound and dropped its oldest points."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            outbox_full_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="outbox_full",
+            translation_placeholders={
+                "dropped": str(total),
+                "max_mb": str(self._max_mb),
+            },
+        )

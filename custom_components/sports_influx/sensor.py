@@ -12,7 +12,12 @@ from homeassistant.components.sensor import (
     SensorEntityDescription,
     SensorStateClass,
 )
-from homeassistant.const import PERCENTAGE, EntityCategory, UnitOfTime
+from homeassistant.const import (
+    PERCENTAGE,
+    EntityCategory,
+    UnitOfInformation,
+    UnitOfTime,
+)
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
@@ -84,6 +89,35 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.MEASUREMENT,
         value_fn=lambda s: s.queue_depth,
+    ),
+    StatisticsSensorDescription(
+        key="outbox_points",
+        translation_key="outbox_points",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        value_fn=lambda s: s.outbox_points,
+    ),
+    StatisticsSensorDescription(
+        key="outbox_bytes",
+        translation_key="outbox_bytes",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        device_class=SensorDeviceClass.DATA_SIZE,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=UnitOfInformation.BYTES,
+        suggested_unit_of_measurement=UnitOfInformation.KILOBYTES,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.outbox_bytes,
+    ),
+    _counter("rejected", lambda s: s.rejected),
+    _counter("dropped", lambda s: s.dropped),
+    StatisticsSensorDescription(
+        key="backfill_progress",
+        translation_key="backfill_progress",
+        entity_category=EntityCategory.DIAGNOSTIC,
+        state_class=SensorStateClass.MEASUREMENT,
+        native_unit_of_measurement=PERCENTAGE,
+        suggested_display_precision=0,
+        value_fn=lambda s: s.backfill_progress,
     ),
     StatisticsSensorDescription(
         key="last_success",

@@ -146,6 +146,11 @@ class Outbox:
         """Bytes waiting."""
         return sum(s.size for s in self._segments)
 
+    def snapshot(self) -> tuple[int, int]:
+        """(points, bytes) waiting, read under the lock."""
+        with self._lock:
+            return self.points, self.size
+
     # -- blocking I/O (executor) ---------------------------------------------
 
     def load(self) -> list[str]:

@@ -6,6 +6,13 @@ type check per value, no I/O, no formatting). A batch is written when
 is serialised in bulk (``lineprotocol``) and written in one executor job;
 from then on it holds its lines. A failed batch is retried from a timer (no
 task sleeps), so unload and shutdown only have to cancel the timer.
+
+Nothing is lost (with an ``Outbox``): a batch that still fails after its
+retries, everything queued while the server is away, what is left at unload
+or stop, and what overflows the in-memory cap go to the outbox on disk. The
+outbox is replayed, oldest first and alternating with live batches, as soon
+as the server answers. Lines the server refuses for good are quarantined
+with its message. 401/403 stops writing and asks for a new token.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import random
+import re
 import time
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
@@ -37,6 +45,7 @@ from .lineprotocol import check, serialize
 from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
+from .spool import REJECTED_FILE, Outbox
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -65,6 +74,11 @@ class WriteStatistics:
     last_error: str | None = None
     # Percent done of the running (or last) backfill.
     backfill_progress: float | None = None
+    # The durable outbox: waiting now; refused for good; dropped at the bound.
+    outbox_points: int = 0
+    outbox_bytes: int = 0
+    rejected: int = 0
+    dropped: int = 0
     # Source states that gave nothing to write, per reason slug.
     skipped: Counter[str] = field(default_factory=Counter)
     write_times_ms: deque[float] = field(
@@ -94,6 +108,10 @@ class WriteStatistics:
             "batches_written": self.batches_written,
             "retries": self.retries,
             "queue_depth": self.queue_depth,
+            "outbox_points": self.outbox_points,
+            "outbox_bytes": self.outbox_bytes,
+            "rejected": self.rejected,
+            "dropped": self.dropped,
             "success_rate": self.success_rate,
             "average_write_time": self.average_write_time,
             "last_success": self.last_success.isoformat()
@@ -135,6 +153,9 @@ class SportsInfluxWriter:
         batch_size: int,
         flush_interval: float,
         jitter: Callable[[], float] | None = None,
+        outbox: Outbox | None = None,
+        max_queue: int = MAX_QUEUE_POINTS,
+        problems: WriterProblems | None = None,
     ) -> None:
         """Set up an idle writer; ``async_start`` starts the timer."""
         self._hass = hass
@@ -142,6 +163,9 @@ class SportsInfluxWriter:
         self.batch_size = batch_size
         self.flush_interval = flush_interval
         self._jitter = jitter or (lambda: random.uniform(0.0, RETRY_MAX_JITTER))
+        self._outbox = outbox
+        self._max_queue = max_queue
+        self._problems = problems or WriterProblems()
         self._queue: deque[_Queued] = deque()
         self._lock = asyncio.Lock()
         # Batches taken from the queue, the head one possibly awaiting a retry.
@@ -149,7 +173,11 @@ class SportsInfluxWriter:
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        self._spills: set[asyncio.Task[None]] = set()
         self._closed = False
+        self._available = True
+        self._auth_failed = False
+        self._replay_turn = True
         self._logged_errors: set[str] = set()
         self.stats = WriteStatistics()
 
@@ -166,29 +194,61 @@ class SportsInfluxWriter:
             cancel_on_shutdown=True,
         )
 
+    async def async_load_outbox(self) -> None:
+        """Read what an earlier run left in the outbox; replay starts now."""
+        if self._outbox is None:
+            return
+        try:
+            await self._hass.async_add_executor_job(self._outbox.load)
+        except OSError as err:
+            LOGGER.error(
+                "Cannot read the outbox in %s: %s", self._outbox.directory, err
+            )
+            return
+        await self._async_outbox_state()
+        if points := self.stats.outbox_points:
+            LOGGER.info("%d points wait in the outbox; writing them now", points)
+            self._hass.async_create_task(
+                self._async_drain(full_only=False), "sports_influx replay"
+            )
+
     async def async_close(self, deadline: float) -> None:
-        """Flush what is queued within ``deadline`` seconds, then close."""
+        """Flush within ``deadline`` seconds; keep the rest in the outbox."""
         if self._closed:
             return
         self._closed = True
         if self._unsub_timer:
             self._unsub_timer()
             self._unsub_timer = None
-        try:
-            async with asyncio.timeout(deadline):
-                await self.async_flush()
-        except TimeoutError:
-            pass
-        if unsent := len(self._queue) + sum(len(b) for b in self._ready):
-            LOGGER.warning(
-                "InfluxDB did not take the last %d points within %.0f s",
-                unsent,
-                deadline,
-            )
         if self._unsub_retry:
             self._unsub_retry()
             self._unsub_retry = None
+        try:
+            async with asyncio.timeout(deadline):
+                if not self._auth_failed:
+                    await self._async_drain(full_only=False)
+        except TimeoutError:
+            pass
+        if self._spills:
+            await asyncio.gather(*self._spills, return_exceptions=True)
+        if unsent := self._pending():
+            if self._outbox is not None:
+                await self._async_spool_memory()
+                LOGGER.info(
+                    "%d points not written before closing are kept in the outbox",
+                    unsent,
+                )
+            else:
+                LOGGER.warning(
+                    "InfluxDB did not take the last %d points within %.0f s",
+                    unsent,
+                    deadline,
+                )
+                self.stats.points_failed += unsent
         await self._hass.async_add_executor_job(self._client.close)
+
+    def _pending(self) -> int:
+        return len(self._queue) + sum(len(b) for b in self._ready)
 
     # -- statistics listeners ----------------------------------------------
 
@@ -206,7 +266,7 @@ class SportsInfluxWriter:
     @callback
     def async_notify(self) -> None:
         """Tell listeners the statistics changed."""
-        self.stats.queue_depth = len(self._queue)
+        self.stats.queue_depth = self._pending()
         for listener in list(self._listeners):
             listener()
 
@@ -235,13 +295,13 @@ class SportsInfluxWriter:
                         retention,
                     )
                 continue
-            if len(queue) >= MAX_QUEUE_POINTS:
+            if len(queue) >= self._max_queue and not self._spill_oldest():
                 self.stats.points_failed += 1
                 self._log_once("queue_full", "Write queue full: dropping points")
                 continue
             queue.append((retention, record, now))
             queued += 1
-        if len(self._queue) >= self.batch_size and not self._closed:
+        if len(queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
         self.async_notify()
         return queued
@@ -282,7 +342,8 @@ class SportsInfluxWriter:
 
     @callback
     def _async_on_timer(self, _now: datetime) -> None:
-        if (self._queue or self._ready) and not self._lock.locked():
+        work = self._queue or self._ready or self.stats.outbox_points
+        if work and not self._lock.locked():
             self._hass.async_create_task(
                 self._async_drain(full_only=False), "sports_influx timed flush"
             )
@@ -315,23 +376,32 @@ class SportsInfluxWriter:
         return True
 
     async def _async_drain(self, *, full_only: bool) -> None:
-        """Write batches until the queue is drained or a retry is scheduled.
+        """Write live batches and outbox records, alternating, until done.
 
-        A failed batch waits for its retry timer at the head of ``_ready``:
-        later points queue behind it, so order is kept and a struggling
-        server is not hammered.
+        A failed live batch waits for its retry timer at the head of
+        ``_ready``: later points queue behind it, so order is kept and a
+        struggling server is not hammered. Once the retries are spent (or
+        while the server is known to be away) what is in memory goes to the
+        outbox and draining stops until the next timer.
         """
         async with self._lock:
-            while self._unsub_retry is None and (
-                self._ready or self._next_batches(full_only)
-            ):
-                batch = self._ready[0]
-                if await self._async_write(batch):
-                    self._ready.popleft()
+            while self._unsub_retry is None and not self._auth_failed:
+                live = bool(self._ready) or self._next_batches(full_only)
+                replay = self.stats.outbox_points > 0 and not self._closed
+                if not (live or replay):
+                    break
+                if replay and (self._replay_turn or not live):
+                    going_on = await self._async_replay_one()
+                else:
+                    going_on = await self._async_write_head()
+                self._replay_turn = not self._replay_turn
                 self.async_notify()
+                if not going_on:
+                    break
 
-    async def _async_write(self, batch: _Batch) -> bool:
-        """Try a batch once; False when it waits for a retry."""
+    async def _async_write_head(self) -> bool:
+        """Write the head batch once; False when draining should stop."""
+        batch = self._ready[0]
         started = time.monotonic()
         records, batch.records = batch.records, []
         lines, refused, err = await self._hass.async_add_executor_job(
@@ -340,23 +410,76 @@ class SportsInfluxWriter:
         batch.lines = lines
         for record, invalid in refused:
             self._on_invalid(record, invalid)
-        if not lines:
+        if not lines or err is None:
+            self._ready.popleft()
+            if lines:
+                self._on_success(len(lines), time.monotonic() - started)
             return True
-        if err is not None:
-            if err.retryable and batch.attempt < RETRY_MAX_RETRIES and not self._closed:
-                delay = retry_delay(batch.attempt, self._jitter())
-                if err.retry_after:
-                    delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
-                batch.attempt += 1
-                self._on_retry(err, batch.attempt, delay)
-                self._unsub_retry = async_call_later(
-                    self._hass, delay, self._async_on_retry_timer
-                )
-                return False
-            self._on_error(err, len(lines))
+        if err.status in _AUTH_STATUS:
+            await self._async_on_auth_failed(err)
+            return False
+        if not err.retryable:
+            self._ready.popleft()
+            await self._async_on_rejected(err, lines)
             return True
-        self._on_success(len(lines), time.monotonic() - started)
+        if self._available and batch.attempt < RETRY_MAX_RETRIES and not self._closed:
+            delay = retry_delay(batch.attempt, self._jitter())
+            if err.retry_after:
+                delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
+            batch.attempt += 1
+            self._on_retry(err, batch.attempt, delay)
+            self._unsub_retry = async_call_later(
+                self._hass, delay, self._async_on_retry_timer
+            )
+            return False
+        await self._async_on_unavailable(err)
+        return False
+
+    async def _async_replay_one(self) -> bool:
+        """Write the oldest outbox record; False when draining should stop."""
+        assert self._outbox is not None  # noqa: S101 - outbox_points > 0
+        outbox = self._outbox
+        started = time.monotonic()
+        try:
+            stored = await self._hass.async_add_executor_job(outbox.peek)
+        except OSError as err:
+            LOGGER.error("Cannot read the outbox: %s", err)
+            return False
+        if stored is None:
+            await self._async_outbox_state()
+            return True
+        lines = list(stored.lines)
+        failure: WriteError | None
+        if stored.retention in _RETENTIONS:
+            failure = await self._hass.async_add_executor_job(
+                self._replay_blocking, RetentionClass(stored.retention), lines
+            )
+        else:
+            failure = WriteError(
+                f"unknown retention {stored.retention!r}", status=400, retryable=False
+            )
+        if failure is not None and failure.status in _AUTH_STATUS:
+            await self._async_on_auth_failed(failure)
+            return False
+        if failure is not None and failure.retryable:
+            await self._async_on_unavailable(failure)
+            return False
+        await self._hass.async_add_executor_job(outbox.ack)
+        if failure is None:
+            self._on_success(len(lines), time.monotonic() - started)
+        else:
+            await self._async_on_rejected(failure, lines)
+        await self._async_outbox_state()
         return True
+
+    def _replay_blocking(
+        self, retention: RetentionClass, lines: list[str]
+    ) -> WriteError | None:
+        try:
+            self._client.write(lines, retention)
+        except WriteError as err:
+            return err
+        return None
 
     def _write_blocking(
         self,
@@ -382,6 +505,167 @@ class SportsInfluxWriter:
             return lines, refused, err
         return lines, refused, None
 
+    # -- the outbox (executor jobs started from the loop) --------------------
+
+    @callback
+    def _spill_oldest(self) -> bool:
+        """Past the memory cap: move the oldest tenth to the outbox."""
+        if self._outbox is None:
+            return False
+        count = max(1, self._max_queue // 10)
+        chunk = [self._queue.popleft() for _ in range(min(count, len(self._queue)))]
+        task = self._hass.async_create_task(
+            self._async_spool(chunk), "sports_influx spill"
+        )
+        self._spills.add(task)
+        task.add_done_callback(self._spills.discard)
+        return True
+
+    async def _async_spool_memory(self) -> None:
+        """Everything in memory (batches and queue) to the outbox."""
+        items: list[_Queued] = []
+        written: list[tuple[RetentionClass, list[str]]] = []
+        for batch in self._ready:
+            written.append((batch.retention, batch.lines))
+            items.extend((batch.retention, r, t) for r, t in batch.records)
+        items.extend(self._queue)
+        self._ready.clear()
+        self._queue.clear()
+        await self._async_spool(items, written)
+
+    async def _async_spool(
+        self,
+        items: Sequence[_Queued],
+        lines: Sequence[tuple[RetentionClass, list[str]]] = (),
+    ) -> None:
+        if self._outbox is None:  # pragma: no cover - callers check
+            return
+        try:
+            refused, dropped = await self._hass.async_add_executor_job(
+                self._spool_blocking, self._outbox, items, lines
+            )
+        except OSError as err:
+            lost = len(items) + sum(len(group) for _, group in lines)
+            self.stats.points_failed += lost
+            LOGGER.error("Cannot write %d points to the outbox: %s", lost, err)
+            return
+        for record, invalid in refused:
+            self._on_invalid(record, invalid)
+        if dropped:
+            self._on_dropped(dropped)
+        await self._async_outbox_state()
+
+    def _spool_blocking(
+        self,
+        outbox: Outbox,
+        items: Sequence[_Queued],
+        lines: Sequence[tuple[RetentionClass, list[str]]],
+    ) -> tuple[list[tuple[Record, InvalidRecordError]], int]:
+        """Serialise and append, in batches per retention class; executor."""
+        groups: dict[RetentionClass, list[tuple[Record, datetime]]] = {}
+        for retention, record, now in items:
+            groups.setdefault(retention, []).append((record, now))
+        refused: list[tuple[Record, InvalidRecordError]] = []
+        dropped = 0
+        for retention, done in lines:
+            dropped += outbox.append(retention, done)
+        for retention, group in groups.items():
+            for start in range(0, len(group), self.batch_size):
+                new, bad = serialize(group[start : start + self.batch_size])
+                refused.extend(bad)
+                dropped += outbox.append(retention, new)
+        return refused, dropped
+
+    async def _async_outbox_state(self) -> None:
+        if self._outbox is None:
+            return
+        points, size = await self._hass.async_add_executor_job(self._outbox.snapshot)
+        if self.stats.outbox_points and not points:
+            self._problems.drained()
+        self.stats.outbox_points, self.stats.outbox_bytes = points, size
+        self.async_notify()
+
+    # -- what went wrong ----------------------------------------------------
+
+    async def _async_on_unavailable(self, err: WriteError) -> None:
+        """The server is away: keep what is in memory on disk, log once."""
+        self.stats.last_error = err.message
+        if self._available:
+            self._available = False
+            LOGGER.info(
+                "InfluxDB at %s is unavailable (%s); points are kept %s",
+                self._client.host,
+                err.message,
+                "in the outbox until it answers" if self._outbox else "in memory",
+            )
+        if self._outbox is not None:
+            await self._async_spool_memory()
+        else:
+            batch = self._ready.popleft()
+            self.stats.points_failed += len(batch)
+            self._log_once("unreachable", "Dropping %d points", len(batch))
+
+    async def _async_on_auth_failed(self, err: WriteError) -> None:
+        """401/403: stop writing, keep the points, ask for a new token."""
+        self._auth_failed = True
+        self.stats.last_error = err.message
+        LOGGER.warning(
+            "InfluxDB at %s refused the token while writing (%s); writing stops"
+            " until it is re-authenticated",
+            self._client.host,
+            err.status,
+        )
+        if self._outbox is not None:
+            await self._async_spool_memory()
+        self._problems.auth_failed()
+
+    async def _async_on_rejected(self, err: WriteError, lines: list[str]) -> None:
+        """Refused for good: quarantine the lines the server refused."""
+        bad = rejected_lines(err, lines)
+        stats = self.stats
+        stats.last_error = err.message
+        stats.rejected += len(bad)
+        stats.points_failed += len(bad)
+        if written := len(lines) - len(bad):
+            # A partial write: the server kept the other lines.
+            stats.points_written += written
+            stats.batches_written += 1
+        self._log_once(
+            "rejected", "InfluxDB rejected %d points: %s", len(bad), err.message
+        )
+        path = None
+        if self._outbox is not None:
+            path = self._outbox.directory / REJECTED_FILE
+            try:
+                await self._hass.async_add_executor_job(
+                    self._outbox.quarantine, bad, err.message
+                )
+            except OSError as io_err:
+                LOGGER.error("Cannot keep the rejected lines: %s", io_err)
+                path = None
+        measurement, field_name = rejection_subject(err, bad)
+        self._problems.rejected(
+            RejectedReport(
+                count=stats.rejected,
+                measurement=measurement,
+                field=field_name,
+                message=err.message,
+                path=str(path) if path else None,
+            )
+        )
+        self.async_notify()
+
+    @callback
+    def _on_dropped(self, count: int) -> None:
+        self.stats.dropped += count
+        self.stats.points_failed += count
+        LOGGER.warning(
+            "The outbox is full: dropped its %d oldest points (%d so far)",
+            count,
+            self.stats.dropped,
+        )
+        self._problems.dropped(self.stats.dropped)
+
     # -- callbacks feeding the statistics ----------------------------------
 
     @callback
@@ -391,9 +675,14 @@ class SportsInfluxWriter:
         stats.batches_written += 1
         stats.write_times_ms.append(elapsed * 1000.0)
         stats.last_success = dt_util.utcnow()
-        if self._logged_errors:
-            LOGGER.info("InfluxDB accepts writes again")
-            self._logged_errors.clear()
+        if not self._available:
+            self._available = True
+            LOGGER.info(
+                "InfluxDB at %s answers again; %d points wait in the outbox",
+                self._client.host,
+                stats.outbox_points,
+            )
+        self._logged_errors.clear()
         self.async_notify()
 
     @callback
@@ -410,27 +699,6 @@ class SportsInfluxWriter:
         )
         self.async_notify()
 
-    @callback
-    def _on_error(self, err: WriteError, count: int) -> None:
-        stats = self.stats
-        stats.last_error = err.message
-        if err.rejected is not None and err.rejected < count:
-            # A partial write: the server kept the other lines.
-            stats.points_failed += err.rejected
-            stats.points_written += count - err.rejected
-            stats.batches_written += 1
-        else:
-            stats.points_failed += count
-        key = "rejected" if err.status else "unreachable"
-        self._log_once(
-            key,
-            "InfluxDB %s %d points: %s",
-            "rejected" if err.status else "could not be reached for",
-            err.rejected if err.rejected is not None else count,
-            err.message,
-        )
-        self.async_notify()
-
     def _log_once(self, key: str, msg: str, *args: object) -> None:
         # Log a kind of failure once until writes succeed again.
         if key in self._logged_errors:
@@ -438,3 +706,86 @@ class SportsInfluxWriter:
             return
         self._logged_errors.add(key)
         LOGGER.warning(msg, *args)
+
+
+_AUTH_STATUS = frozenset({401, 403})
+_RETENTIONS = frozenset(c.value for c in RetentionClass)
+
+# 1.x: 'partial write: field type conflict: input field "home_score" on
+# measurement "nfl_scores" is type float, already exists as type integer'
+_CONFLICT_RE = re.compile(
+    r'input field "(?P<field>[^"]+)" on measurement "(?P<measurement>[^"]+)"'
+    r" is type (?P<type>\w+)"
+)
+_VALUE_RE = {
+    "float": r"-?[0-9.]+(?:[eE][-+]?[0-9]+)?(?=[, ]|$)",
+    "integer": r"-?[0-9]+i",
+    "unsigned": r"[0-9]+u",
+    "string": '"',
+    "boolean": r"(?:t|f|true|false|T|F|TRUE|FALSE)(?=[, ]|$)",
+}
+
+
+def rejected_lines(err: WriteError, lines: Sequence[str]) -> list[str]:
+    """The lines a 4xx refused: named (3.x), found from the message (1.x), or all."""
+    if err.lines:
+        by_number = dict(enumerate(lines, start=1))
+        return [
+            rejected.line or by_number.get(rejected.line_number, "")
+            for rejected in err.lines
+        ]
+    if err.rejected is not None and err.rejected < len(lines):
+        match = _CONFLICT_RE.search(err.message)
+        if match and (value := _VALUE_RE.get(match["type"])):
+            prefix = match["measurement"]
+            field_re = re.compile(rf"[ ,]{re.escape(match['field'])}={value}")
+            suspects = [
+                line
+                for line in lines
+                if line.startswith((f"{prefix},", f"{prefix} "))
+                and field_re.search(line)
+            ]
+            if len(suspects) == err.rejected:
+                return suspects
+    return list(lines)
+
+
+def rejection_subject(err: WriteError, bad: Sequence[str]) -> tuple[str, str]:
+    """(measurement, field) to name in the repair issue, as well as known."""
+    if match := _CONFLICT_RE.search(err.message):
+        return match["measurement"], match["field"]
+    for rejected in err.lines:
+        if found := re.search(r"column (?:type )?(?:for )?'?(\w+)'?", rejected.error):
+            return _measurement_of(bad[0]) if bad else "?", found.group(1)
+    return (_measurement_of(bad[0]) if bad else "?"), "?"
+
+
+def _measurement_of(line: str) -> str:
+    return re.split(r"(?<!\\)[ ,]", line, maxsplit=1)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedReport:
+    """What to tell the user about refused points."""
+
+    count: int
+    measurement: str
+    field: str
+    message: str
+    path: str | None
+
+
+class WriterProblems:
+    """What the writer reports upward (repair issues, reauth); no-ops here."""
+
+    def auth_failed(self) -> None:
+        """The token was refused while writing."""
+
+    def rejected(self, report: RejectedReport) -> None:
+        """Points were refused for good and quarantined."""
+
+    def dropped(self, total: int) -> None:
+        """The outbox dropped its oldest points to stay in its bound."""
+
+    def drained(self) -> None:
+        """The outbox is empty again."""
