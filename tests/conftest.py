@@ -64,6 +64,13 @@ def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
 
 
 @pytest.fixture(autouse=True)
+def config_dir(hass: HomeAssistant, tmp_path: Path) -> Path:
+    """A config directory of the test's own: the outbox is written under it."""
+    hass.config.config_dir = str(tmp_path / "config")
+    return tmp_path / "config"
+
+
+@pytest.fixture(autouse=True)
 def auto_enable_custom_integrations(enable_custom_integrations: None) -> None:
     """Let HA load the integration from custom_components/."""
 

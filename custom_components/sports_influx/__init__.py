@@ -139,8 +139,9 @@ async def async_setup_entry(
         # HA does not unload entries when it stops: flush here, with a deadline.
         await writer.async_close(STOP_FLUSH_TIMEOUT)
 
+    # Not listen_once: its unsubscribe would complain after the event fired.
     entry.async_on_unload(
-        hass.bus.async_listen_once(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
+        hass.bus.async_listen(EVENT_HOMEASSISTANT_STOP, _async_on_stop)
     )
     entry.async_on_unload(entry.add_update_listener(_async_update_listener))
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)

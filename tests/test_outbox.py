@@ -1,0 +1,351 @@
+"""Nothing lost: outages, restarts, torn files and refused lines, on the real stack.
+
+The server is cut by stopping nginx (or influxd) by PID; HA's timers are
+driven with the frozen clock and ``async_fire_time_changed``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from freezegun.api import FrozenDateTimeFactory
+from influx_stack import http_request
+import pytest
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
+
+from custom_components.sports_influx import outbox_dir
+from custom_components.sports_influx.const import (
+    CONF_BATCH_SIZE,
+    CONF_FLUSH_INTERVAL,
+    CONF_OUTBOX_MAX_MB,
+    DOMAIN,
+)
+from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.records import NflScore
+from custom_components.sports_influx.spool import REJECTED_FILE, _scan
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
+from homeassistant.core import HomeAssistant, State
+from homeassistant.helpers import issue_registry as ir
+
+from .conftest import RECENT, select_from
+from .test_listener import fixture_state
+
+START = RECENT.replace(hour=18)
+ENTITY = "sensor.falcons"
+
+
+@pytest.fixture
+def at_start(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
+    """The clock at kick-off before the entry is set up (its timers follow)."""
+    freezer.move_to(START)
+    return freezer
+
+
+def game_polls(minutes: int) -> list[tuple[datetime, str, dict[str, Any]]]:
+    """TeamTracker polls every 5 s; a score every 2 minutes, clock every poll."""
+    base = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    polls = []
+    for n in range(minutes * 12):
+        when = START + timedelta(seconds=5 * n)
+        attributes = dict(base["attributes"])
+        attributes["clock"] = f"{14 - (n // 12) % 15}:{59 - (n * 5) % 60:02d} - 2nd"
+        attributes["last_update"] = when.isoformat()
+        attributes["team_score"] = str(3 * (n // 24))
+        attributes["opponent_score"] = str(7 * (n // 36))
+        polls.append((when, "IN", attributes))
+    return polls
+
+
+def expected_points(
+    polls: list[tuple[datetime, str, dict[str, Any]]],
+) -> list[NflScore]:
+    """What the integration's own reader keeps of these polls (pure)."""
+    reader = StateReader(Deduper(), lambda *_: None)
+    out = []
+    for when, state, attributes in polls:
+        for record in reader.read(
+            State(ENTITY, state, attributes, last_changed=when, last_updated=when)
+        ):
+            assert isinstance(record, NflScore)
+            out.append(record)
+    return out
+
+
+async def tick(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, when: datetime
+) -> None:
+    """Move the clock, fire HA's timers, let the writer's jobs finish."""
+    freezer.move_to(when)
+    async_fire_time_changed(hass, when)
+    await hass.async_block_till_done()
+
+
+def score_rows(stack, database: str) -> list[tuple[int, int, int]]:  # type: ignore[no-untyped-def]
+    return [
+        (r["time"], r["home_score"], r["away_score"])
+        for r in select_from(stack, database, "nfl_scores")
+    ]
+
+
+def as_rows(records: list[NflScore]) -> list[tuple[int, int, int]]:
+    return [
+        (int(r.time.timestamp() * 10**6) * 1000, r.home_score, r.away_score)  # type: ignore[union-attr]
+        for r in records
+    ]
+
+
+@pytest.mark.parametrize(
+    "entry_options", [{CONF_BATCH_SIZE: 20, CONF_FLUSH_INTERVAL: 10}]
+)
+async def test_outage_of_ten_minutes(
+    hass: HomeAssistant,
+    at_start: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A game goes on while the server is away; every point arrives once."""
+    polls = game_polls(minutes=16)
+    writer = init_integration.runtime_data.writer
+    for n, (when, state, attributes) in enumerate(polls):
+        if n == 12 * 3:
+            stack.stop_nginx()
+        if n == 12 * 13:
+            stack.start_nginx()
+        await tick(hass, at_start, when)
+        hass.states.async_set(ENTITY, state, attributes)
+        await hass.async_block_till_done()
+        if n == 12 * 13 - 1:
+            # Down for 10 minutes: everything waits on disk, nothing lost.
+            assert writer.stats.outbox_points > 0
+            assert writer.stats.points_failed == 0
+    end = polls[-1][0]
+    for k in range(1, 13):
+        await tick(hass, at_start, end + timedelta(seconds=10 * k))
+    await writer.async_flush()
+
+    expected = expected_points(polls)
+    assert score_rows(stack, database) == as_rows(expected)
+    assert writer.stats.outbox_points == 0
+    assert writer.stats.points_failed == 0
+    assert writer.stats.points_written >= len(expected)  # replays may repeat
+    assert caplog.text.count("is unavailable") == 1
+    assert caplog.text.count("answers again") == 1
+    assert not list(outbox_dir(hass, init_integration.entry_id).glob("outbox-*"))
+
+
+async def _score(hass: HomeAssistant, home: int, minute: int) -> None:
+    await hass.services.async_call(
+        DOMAIN,
+        "write_score",
+        {
+            "league": "NFL",
+            "home_team": "ATL",
+            "away_team": "NO",
+            "home_score": home,
+            "away_score": 0,
+            "game_id": "g1",
+            "time": START + timedelta(minutes=minute),
+        },
+        blocking=True,
+    )
+
+
+@pytest.mark.parametrize("how", ["unload", "stop"])
+async def test_restart_while_the_server_is_down(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    how: str,
+) -> None:
+    """Queued points survive an unload (or HA stopping) and a new setup."""
+    stack.stop_influxd()
+    for minute in range(30):
+        await _score(hass, minute, minute)
+    if how == "stop":
+        hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
+        await hass.async_block_till_done()
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert list(outbox_dir(hass, init_integration.entry_id).glob("outbox-*"))
+
+    stack.start_influxd()
+    assert select_from(stack, database, "nfl_scores") == []
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    assert [r[1] for r in score_rows(stack, database)] == list(range(30))
+    assert writer.stats.outbox_points == 0
+
+
+async def test_torn_outbox_file(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A file cut in the middle of a record: what precedes it replays."""
+    stack.stop_nginx()
+    for minute in range(3):
+        await _score(hass, minute, minute)
+        await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    (segment,) = outbox_dir(hass, init_integration.entry_id).glob("outbox-*")
+    entries, _, _ = _scan(segment)
+    assert len(entries) >= 2
+    data = segment.read_bytes()
+    segment.write_bytes(data[: data.rindex(b"SI1") + 20])  # tear the last record
+    kept = 3 - entries[-1].points
+
+    stack.start_nginx()
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    await init_integration.runtime_data.writer.async_flush()
+    assert [r[1] for r in score_rows(stack, database)] == list(range(kept))
+    assert str(segment) in caplog.text
+    assert "damaged" in caplog.text
+
+
+async def test_type_conflict_is_quarantined(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """1.x partial write: the refused line is kept aside, the rest written."""
+    # Another writer made home_score a float in this shard first.
+    http_request(
+        f"{stack.influx_url}/write?db={database}&rp=sports_events_2y",
+        "POST",
+        f"nfl_scores,game_id=other home_score=1.5 {int(START.timestamp()) * 10**9}".encode(),
+    )
+    for minute in range(3):
+        await _score(hass, minute, minute)
+    await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
+    writer = init_integration.runtime_data.writer
+    assert writer.stats.rejected == 3
+    assert writer.stats.points_failed == 3
+    quarantine = outbox_dir(hass, init_integration.entry_id) / REJECTED_FILE
+    text = quarantine.read_text()
+    assert text.startswith("# ")
+    assert "field type conflict" in text
+    assert (
+        len([line for line in text.splitlines() if line.startswith("nfl_scores")]) == 3
+    )
+    issue = issue_registry.async_get_issue(
+        DOMAIN, f"points_rejected_{init_integration.entry_id}"
+    )
+    assert issue is not None
+    assert issue.translation_placeholders is not None
+    assert issue.translation_placeholders["measurement"] == "nfl_scores"
+    assert issue.translation_placeholders["field"] == "home_score"
+
+    # Handled by the user: the issue goes at the next setup.
+    quarantine.unlink()
+    await hass.config_entries.async_reload(init_integration.entry_id)
+    await hass.async_block_till_done()
+    assert (
+        issue_registry.async_get_issue(
+            DOMAIN, f"points_rejected_{init_integration.entry_id}"
+        )
+        is None
+    )
+
+
+@pytest.mark.parametrize(
+    "entry_options",
+    [{CONF_BATCH_SIZE: 10, CONF_FLUSH_INTERVAL: 10, CONF_OUTBOX_MAX_MB: 1}],
+)
+async def test_outbox_bound(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    issue_registry: ir.IssueRegistry,
+) -> None:
+    """Past its bound the outbox drops its oldest points, counted and told."""
+    writer = init_integration.runtime_data.writer
+    stack.stop_nginx()
+    long_text = "x" * 2000
+    writer.async_enqueue(
+        NflScore(
+            game_id=f"g{n}",
+            season=START.year,
+            home_team="ATL",
+            away_team="NO",
+            status="IN",
+            home_score=n,
+            away_score=0,
+            time_remaining=long_text,
+            time=START + timedelta(seconds=n),
+        )
+        for n in range(700)
+    )
+    # Unloading with the server away puts all 700 (1.4 MB) on disk.
+    await hass.config_entries.async_unload(init_integration.entry_id)
+    assert writer.stats.dropped > 0
+    assert writer.stats.outbox_bytes <= 1024 * 1024
+    assert writer.stats.outbox_points + writer.stats.dropped == 700
+    assert writer.stats.points_failed == writer.stats.dropped
+    issue_id = f"outbox_full_{init_integration.entry_id}"
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is not None
+
+    stack.start_nginx()
+    assert await hass.config_entries.async_setup(init_integration.entry_id)
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    while writer.stats.outbox_points:
+        await writer.async_flush()
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    # The newest are kept, all of them.
+    assert [r["home_score"] for r in rows] == list(range(700 - len(rows), 700))
+    assert issue_registry.async_get_issue(DOMAIN, issue_id) is None
+
+
+async def test_token_refused_while_writing(
+    hass: HomeAssistant, fake_v3, config_dir: Path
+) -> None:
+    """401 while writing: writing stops, points wait on disk, reauth starts.
+
+    v3-write-lp.md / openapi: a request without a valid token gets 401.
+    """
+    from .test_retention import entry_for, setup
+
+    entry = entry_for(fake_v3.url, fake_v3.token, "sports")
+    await setup(hass, entry)
+    writer = entry.runtime_data.writer
+    good_token = fake_v3.token
+    fake_v3.token = "apiv3_rotated"
+    await _score(hass, 1, 0)
+    await writer.async_flush()
+    assert writer.stats.outbox_points == 1
+    assert writer.stats.points_failed == 0
+    flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
+    assert [f["context"]["source"] for f in flows] == ["reauth"]
+    # More scores wait too; nothing is sent while the token is refused.
+    await _score(hass, 2, 1)
+    await writer.async_flush()
+    assert fake_v3.rows("sports", "nfl_scores") == []
+
+    # The user enters the new token: the entry reloads and the outbox drains.
+    fake_v3.token = good_token
+    result = await hass.config_entries.flow.async_configure(
+        flows[0]["flow_id"], {"token": good_token}
+    )
+    assert result["reason"] == "reauth_successful"
+    await hass.async_block_till_done()
+    await entry.runtime_data.writer.async_flush()
+    assert sorted(r["home_score"] for r in fake_v3.rows("sports", "nfl_scores")) == [
+        1,
+        2,
+    ]
