@@ -349,3 +349,58 @@ async def test_token_refused_while_writing(
         1,
         2,
     ]
+
+
+async def test_memory_bounded_during_outage(
+    hass: HomeAssistant, stack, database: str, tmp_path: Path
+) -> None:
+    """Past the in-memory cap points go straight to the outbox, none lost."""
+    from custom_components.sports_influx.client import InfluxClient
+    from custom_components.sports_influx.spool import Outbox
+    from custom_components.sports_influx.writer import SportsInfluxWriter
+    from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+    client = InfluxClient(async_get_clientsession(hass), stack.url, "", database)
+    await client.async_validate()
+    await client.async_prepare_destinations()
+    writer = SportsInfluxWriter(
+        hass,
+        client,
+        batch_size=50,
+        flush_interval=10,
+        outbox=Outbox(tmp_path / "outbox", max_bytes=50 * 1024 * 1024),
+        max_queue=200,
+    )
+    stack.stop_nginx()
+    deepest = 0
+    for n in range(2000):
+        writer.async_enqueue(
+            [
+                NflScore(
+                    game_id=f"g{n % 7}",
+                    season=START.year,
+                    home_team="ATL",
+                    away_team="NO",
+                    status="IN",
+                    home_score=n,
+                    away_score=0,
+                    time=START + timedelta(seconds=n),
+                )
+            ]
+        )
+        deepest = max(deepest, len(writer._queue))
+        if n % 100 == 0:
+            await hass.async_block_till_done()
+    await hass.async_block_till_done()
+    assert deepest <= 200
+    # On disk, or in memory: the queue and the batch waiting for its retry.
+    assert writer._pending() <= 200 + 50
+    assert writer.stats.outbox_points + writer._pending() == 2000
+    assert writer.stats.points_failed == 0
+
+    stack.start_nginx()
+    await writer.async_flush()
+    while writer.stats.outbox_points or writer._pending():
+        await writer.async_flush()
+    assert len(select_from(stack, database, "nfl_scores", "home_score")) == 2000
+    await writer.async_close(1)
