@@ -404,3 +404,35 @@ async def test_memory_bounded_during_outage(
         await writer.async_flush()
     assert len(select_from(stack, database, "nfl_scores", "home_score")) == 2000
     await writer.async_close(1)
+
+
+async def test_start_while_the_server_is_down(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """HA restarts while InfluxDB is away: the sensors are followed anyway.
+
+    The server seen at the last start is remembered; scores wait in the
+    outbox and reach the database once it answers.
+    """
+    entry_id = init_integration.entry_id
+    await hass.config_entries.async_unload(entry_id)
+    stack.stop_nginx()
+    assert await hass.config_entries.async_setup(entry_id)
+    await hass.async_block_till_done()
+    assert "starting with the server last seen (InfluxDB 1.6.7" in caplog.text
+    for minute in range(3):
+        await _score(hass, minute, minute)
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    # The first failure goes to disk at once: the server is known to be away.
+    assert writer.stats.retries == 0
+    assert writer.stats.outbox_points == 3
+
+    stack.start_nginx()
+    await writer.async_flush()
+    assert [r[1] for r in score_rows(stack, database)] == [0, 1, 2]
+    assert writer.stats.outbox_points == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from pathlib import Path
 import shutil
+from typing import Any
 
 from homeassistant.const import (
     CONF_HOST,
@@ -17,6 +18,7 @@ from homeassistant.core import Event, HomeAssistant
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
 from .client import (
@@ -38,6 +40,7 @@ from .const import (
     DEFAULT_FLUSH_INTERVAL,
     DEFAULT_OUTBOX_MAX_MB,
     DOMAIN,
+    LOGGER,
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
@@ -85,6 +88,9 @@ async def async_setup_entry(
             },
         },
     )
+    server_store: Store[dict[str, Any]] = Store(
+        hass, 1, f"{DOMAIN}.{entry.entry_id}.server"
+    )
     try:
         server = await client.async_validate()
         # Retention policies (1.x) and databases (3.x) the schema wants.
@@ -100,13 +106,28 @@ async def async_setup_entry(
             translation_placeholders={"database": client.database},
         ) from err
     except CannotConnectError as err:
-        raise ConfigEntryNotReady(
-            translation_domain=DOMAIN,
-            translation_key="cannot_connect",
-            translation_placeholders={"host": client.host},
-        ) from err
-
-    async_update_destinations_issue(hass, entry.entry_id, client)
+        # Known from an earlier start: follow the sensors anyway and keep the
+        # points in the outbox until the server answers (nothing is missed).
+        saved = await server_store.async_load()
+        if (last_seen := client.restore(saved or {})) is None:
+            raise ConfigEntryNotReady(
+                translation_domain=DOMAIN,
+                translation_key="cannot_connect",
+                translation_placeholders={"host": client.host},
+            ) from err
+        server = last_seen
+        LOGGER.warning(
+            "InfluxDB at %s does not answer (%s); starting with the server last"
+            " seen (InfluxDB %s): points wait in the outbox until it answers",
+            client.host,
+            err,
+            server.version,
+        )
+        online = False
+    else:
+        online = True
+        await server_store.async_save(client.remembered())
+        async_update_destinations_issue(hass, entry.entry_id, client)
 
     max_mb = int(entry.options.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB))
     outbox = Outbox(outbox_dir(hass, entry.entry_id), max_bytes=max_mb * 1024 * 1024)
@@ -118,6 +139,8 @@ async def async_setup_entry(
         outbox=outbox,
         problems=EntryProblems(hass, entry, max_mb),
     )
+    if not online:
+        writer.assume_unavailable()
     writer.async_start()
     # What an earlier run could not write is replayed first.
     await writer.async_load_outbox()

@@ -304,6 +304,27 @@ class InfluxClient:
         except (aiohttp.ClientError, TimeoutError) as err:
             raise CannotConnectError(f"{method} {path}: {err!r}") from err
 
+    def remembered(self) -> dict[str, str | None]:
+        """What a later start needs to write while the server is away."""
+        info = self.info
+        return {
+            "kind": info.kind.value if info else None,
+            "version": info.version if info else None,
+            "build": info.build if info else None,
+            "org_id": self._org_id,
+        }
+
+    def restore(self, saved: dict[str, Any]) -> ServerInfo | None:
+        """Take the server as it was last seen; None if nothing usable."""
+        try:
+            kind = ServerKind(saved["kind"])
+            info = ServerInfo(kind, str(saved["version"]), saved.get("build"))
+        except (KeyError, ValueError, TypeError):
+            return None
+        self.info = info
+        self._org_id = saved.get("org_id")
+        return info
+
     async def async_detect(self) -> ServerInfo:
         """Ask ``/ping`` which server this is."""
         status, headers, _ = await self._request("GET", "/ping", kind=ServerKind.V3)

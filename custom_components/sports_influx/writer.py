@@ -194,6 +194,11 @@ class SportsInfluxWriter:
             cancel_on_shutdown=True,
         )
 
+    @callback
+    def assume_unavailable(self) -> None:
+        """Start as if the server were away: the first failure spools at once."""
+        self._available = False
+
     async def async_load_outbox(self) -> None:
         """Read what an earlier run left in the outbox; replay starts now."""
         if self._outbox is None:
