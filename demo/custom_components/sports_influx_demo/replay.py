@@ -73,7 +73,9 @@ class Replay:
         state, attributes = game.frames[index]
         attributes = dict(attributes, last_update=now_iso)
         if state == "IN" and index < len(game.frames) - 1:
-            attributes["clock"] = _clock(poll, attributes.get("quarter"))
+            # Games started at different times: their clocks differ.
+            offset = sum(map(ord, game.object_id)) * 7
+            attributes["clock"] = _clock(poll * 25 + offset, attributes.get("quarter"))
         return state, attributes
 
 
@@ -190,8 +192,8 @@ def _plays(league: str, total: int) -> list[int]:
     return plays
 
 
-def _clock(poll: int, quarter: Any) -> str:
-    seconds = 900 - (poll * 25) % 900
+def _clock(elapsed: int, quarter: Any) -> str:
+    seconds = 900 - elapsed % 900
     period = int(quarter or 1)
     return f"{seconds // 60}:{seconds % 60:02d} - {_ORDINAL.get(period, f'{period}th')}"
 
