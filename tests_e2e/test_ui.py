@@ -127,6 +127,8 @@ def test_dashboard_renders_statistics(page: Page, ha: HomeAssistant) -> None:
     expect(page.locator("hui-history-graph-card state-history-charts")).to_be_visible(
         timeout=TIMEOUT
     )
+    # echarts draws the lines in with a ~1 s animation; nothing marks its end.
+    page.wait_for_timeout(1500)
     screenshot(page, "dashboard.png")
 
 
