@@ -17,12 +17,15 @@ find_python313() {
   return 1
 }
 
-# Debian packages the stack and the newest-HA leg need; installed once, as root.
+# Debian packages the stack, the newest-HA leg and the browser tests need;
+# installed once, as root.
 ensure_apt_packages() {
   local missing=()
   command -v influxd >/dev/null || missing+=(influxdb)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v patchelf >/dev/null || missing+=(patchelf)
+  # The E2E tests drive Debian's Chromium (Playwright cannot download one here).
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "==> apt-get install ${missing[*]}"
   # Keep the packages' own services from starting: the tests start theirs by PID.
