@@ -49,20 +49,28 @@ HARMLESS = ("[homeassistant.components.camera.img_util]",)
 SCORES = {"NFL": "nfl_scores", "NHL": "nhl_scores"}
 
 
-def _load_replay_module() -> Any:
-    """The demo component's pure timeline (no HA import), loaded by path."""
-    spec = importlib.util.spec_from_file_location(
-        "sports_influx_demo_replay", DEMO_COMPONENT / "replay.py"
-    )
+def _load_module(name: str, path: Path) -> Any:
+    """A pure module (no HA import), loaded by path."""
+    spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
-        raise ImportError(DEMO_COMPONENT / "replay.py")
+        raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
 
-replay = _load_replay_module()
+replay = _load_module("sports_influx_demo_replay", DEMO_COMPONENT / "replay.py")
+# The integration's schema: where each measurement lands (1.x retention policy).
+schema = _load_module(
+    "sports_influx_schema", ROOT / "custom_components/sports_influx/schema.py"
+)
+
+
+def _from(server: Server, measurement: str) -> str:
+    """``"db"."rp"."measurement"``: read where the integration wrote it."""
+    policy = schema.V1_RETENTION_POLICIES[schema.MEASUREMENTS[measurement].retention]
+    return f'"{server.database}"."{policy}"."{measurement}"'
 
 
 @dataclass(frozen=True)
@@ -406,14 +414,14 @@ def check(server: Server) -> bool:
     ok = True
     print(f"{'measurement':<18} {'points':>7} {'expected':>9}")
     for measurement, count in sorted(want.items()):
-        got = len(select(server, f'SELECT * FROM "{measurement}"'))  # noqa: S608 - InfluxQL, our names
+        got = len(select(server, f"SELECT * FROM {_from(server, measurement)}"))  # noqa: S608 - InfluxQL, our names
         mark = "ok" if got == count else "MISMATCH"
         ok = ok and got == count
         print(f"{measurement:<18} {got:>7} {count:>9}  {mark}")
     print("\nlast point of each game (read back) vs the fixture:")
     for final in finals:
         teams = f"\"away_team\" = '{final.away}' AND \"home_team\" = '{final.home}'"
-        query = f'SELECT * FROM "{SCORES[final.league]}" WHERE {teams}'  # noqa: S608
+        query = f"SELECT * FROM {_from(server, SCORES[final.league])} WHERE {teams}"  # noqa: S608
         rows = select(server, f"{query} ORDER BY time DESC LIMIT 1")
         got = (
             (rows[0]["away_score"], rows[0]["home_score"], rows[0]["status"])

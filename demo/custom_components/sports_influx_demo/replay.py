@@ -12,16 +12,21 @@ the current frame with a new ``clock`` and ``last_update``, as TeamTracker
 does, so the integration's dedupe has something to drop.
 
 Only scores, status and period are invented (the real game's progression is
-not in the fixtures); the last frame is the fixture, unchanged.
+not in the fixtures); the last frame is the fixture, with one change: every
+date is moved to yesterday (time of day kept), so the games are recent and
+their points fall inside the integration's retention windows, and a game's
+start (the time of its PRE point) is before the replayed live points.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 import json
 import math
 from pathlib import Path
+import re
 from typing import Any
 
 DEFAULT_POLLS = 36  # 3 minutes at TeamTracker's 5 s
@@ -79,19 +84,40 @@ class Replay:
         return state, attributes
 
 
-def load(fixtures: Path, polls: int = DEFAULT_POLLS) -> Replay:
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=T\d{2}:\d{2})")
+
+
+def to_today(value: Any, today: date) -> Any:
+    """Every ISO date-time string in a JSON value, moved to ``today``."""
+    if isinstance(value, str):
+        return _ISO_DATE.sub(today.isoformat(), value)
+    if isinstance(value, dict):
+        return {k: to_today(v, today) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_today(v, today) for v in value]
+    return value
+
+
+def _fixture(path: Path, today: date) -> Any:
+    return to_today(json.loads(path.read_text()), today)
+
+
+def load(
+    fixtures: Path, polls: int = DEFAULT_POLLS, today: date | None = None
+) -> Replay:
     """Read the fixtures and build the replay."""
+    today = today or datetime.now(UTC).date() - timedelta(days=1)
     games: list[Game] = []
     for league in ("nfl", "nhl"):
-        for sensor in json.loads((fixtures / f"teamtracker_{league}.json").read_text()):
+        for sensor in _fixture(fixtures / f"teamtracker_{league}.json", today):
             if sensor["entity_id"] in SKIPPED_SENSORS:
                 continue
             games.append(_game(sensor["state"], sensor["attributes"]))
     longest = max(len(game.frames) for game in games)
     if polls < longest:
         raise ValueError(f"{polls} polls cannot show {longest} frames")
-    standings = json.loads((fixtures / "espn_standings_nfl.json").read_text())
-    summary = json.loads((fixtures / "espn_summary_nfl.json").read_text())
+    standings = _fixture(fixtures / "espn_standings_nfl.json", today)
+    summary = _fixture(fixtures / "espn_summary_nfl.json", today)
     return Replay(
         games=tuple(games),
         # What a rest sensor keeps with json_attributes (see the README).
