@@ -345,11 +345,14 @@ _RESPONSE = (
 _AUTOMATION = """\
 ```yaml
 # An automation: the Falcons' last 3 results, read out after each game.
+alias: Falcons last results
 triggers:
   - trigger: state
     entity_id: sensor.falcons
     to: POST
 actions:
+  # The final was queued a moment ago: write it before asking.
+  - action: sports_influx.flush
   - action: sports_influx.query
     data:
       language: influxql
@@ -363,6 +366,13 @@ actions:
         @ {{ g.home_team }} {{ g.home_score }}{{ '; ' if not loop.last }}
         {% endfor %}
 ```"""
+
+
+def automation_yaml() -> str:
+    """The README's automation example (YAML, without the fence)."""
+    section = render()
+    start = section.index("```yaml\n") + len("```yaml\n")
+    return section[start : section.index("```", start)]
 
 
 def fill(query: str, values: dict[str, str]) -> str:

@@ -21,16 +21,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_mock_service,
+)
 
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import League
 from custom_components.sports_influx.sources._common import season_of
 from homeassistant.core import HomeAssistant
+from homeassistant.setup import async_setup_component
+from homeassistant.util.yaml import parse_yaml
 
 from .conftest import FIXTURES, RECENT
 from .questions import (
@@ -40,6 +45,7 @@ from .questions import (
     SQL_ON_REFERENCE_SERVER,
     START,
     Answer,
+    automation_yaml,
     fill,
     render,
 )
@@ -65,6 +71,17 @@ def kickoff(week: int) -> datetime:
     return FIRST + timedelta(days=7 * (week - 1))
 
 
+class Poll(NamedTuple):
+    """One TeamTracker poll of a game."""
+
+    time: datetime
+    state: str
+    quarter: int | None
+    home: int
+    away: int
+    clock: str | None
+
+
 @dataclass(frozen=True)
 class Game:
     """A game and its points per quarter."""
@@ -88,33 +105,21 @@ class Game:
         home, away = self.final
         return self.home if home > away else self.away
 
-    def polls(self) -> list[tuple[datetime, str, int | None, int, int]]:
-        """(time, state, quarter, home, away) as the sensors show them.
-
-        PRE an hour before, then each side's points per quarter 10 minutes
-        apart, then the final.
+    def polls(self) -> list[Poll]:
+        """What the sensors show: PRE an hour before, then each side's
+        points per quarter 10 minutes apart (the clock moving), the final.
         """
         start = kickoff(self.week)
-        polls: list[tuple[datetime, str, int | None, int, int]] = [
-            (start - timedelta(hours=1), "PRE", None, 0, 0)
-        ]
+        polls = [Poll(start - timedelta(hours=1), "PRE", None, 0, 0, None)]
         home = away = 0
         for quarter in range(1, 5):
             home += self.home_q[quarter - 1]
-            polls.append(
-                (
-                    start + timedelta(minutes=20 * quarter - 10),
-                    "IN",
-                    quarter,
-                    home,
-                    away,
-                )
-            )
+            at_ = start + timedelta(minutes=20 * quarter - 10)
+            polls.append(Poll(at_, "IN", quarter, home, away, "8:12"))
             away += self.away_q[quarter - 1]
-            polls.append(
-                (start + timedelta(minutes=20 * quarter), "IN", quarter, home, away)
-            )
-        polls.append((start + timedelta(hours=3), "POST", 4, home, away))
+            at_ += timedelta(minutes=10)
+            polls.append(Poll(at_, "IN", quarter, home, away, "0:45"))
+        polls.append(Poll(start + timedelta(hours=3), "POST", 4, home, away, None))
         return polls
 
 
@@ -179,16 +184,25 @@ def record(team: str, week: int) -> tuple[int, int, str]:
 # --- the sensors' states ----------------------------------------------------
 
 
-def teamtracker(
-    game: Game, team: str, state: str, quarter: int | None, home: int, away: int
-) -> dict[str, Any]:
-    """A current-generation TeamTracker sensor following ``team``."""
+_ORDINAL = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
+
+
+def teamtracker(game: Game, team: str, poll: Poll) -> dict[str, Any]:
+    """A current-generation TeamTracker sensor following ``team``.
+
+    ``last_update`` changes on every poll, as the real sensor's does.
+    """
     attributes: dict[str, Any] = fixture_state(
         "teamtracker_nfl.json", "sensor.test_tt_all_test06"
     )["attributes"]
     at_home = team == game.home
     opponent = game.away if at_home else game.home
-    score = (home, away) if at_home else (away, home)
+    score = (poll.home, poll.away) if at_home else (poll.away, poll.home)
+    state = poll.state
+    if poll.clock:
+        clock = f"{poll.clock} - {_ORDINAL[poll.quarter or 1]}"
+    else:
+        clock = "Final" if state == "POST" else "Sun, 1:00 PM"
     attributes.update(
         event_id=game.event_id,
         event_name=f"{game.away} @ {game.home}",
@@ -200,8 +214,9 @@ def teamtracker(
         opponent_homeaway="away" if at_home else "home",
         team_score=None if state == "PRE" else str(score[0]),
         opponent_score=None if state == "PRE" else str(score[1]),
-        quarter=quarter or 0,
-        clock={"PRE": "Sun, 1:00 PM", "POST": "Final"}.get(state, "7:30 - Q"),
+        quarter=poll.quarter or 0,
+        clock=clock,
+        last_update=poll.time.isoformat(),
         team_winner=None,
         opponent_winner=None,
     )
@@ -347,10 +362,10 @@ def season_states() -> list[tuple[datetime, str, str, dict[str, Any]]]:
     """Every state change of the stretch, in time order."""
     events: list[tuple[datetime, str, str, dict[str, Any]]] = []
     for game in GAMES:
-        for when, state, quarter, home, away in game.polls():
+        for poll in game.polls():
             for team in (game.home, game.away):
-                attributes = teamtracker(game, team, state, quarter, home, away)
-                events.append((when, SENSORS[team], state, attributes))
+                attributes = teamtracker(game, team, poll)
+                events.append((poll.time, SENSORS[team], poll.state, attributes))
         if "ATL" in (game.home, game.away):
             start = kickoff(game.week)
             for after, final in (
@@ -421,13 +436,23 @@ def at(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def expected_timeline(game: Game) -> list[tuple[str, str, int | None, int, int]]:
-    """(time, status, quarter, home, away): PRE at kick-off, then each poll."""
-    polls = game.polls()
-    first = polls[0]
-    return [(at(kickoff(game.week)), first[1], None, 0, 0)] + [
-        (at(when), state, quarter, home, away)
-        for when, state, quarter, home, away in polls[1:]
+def expected_timeline(
+    game: Game,
+) -> list[tuple[str, str, int | None, str | None, int, int]]:
+    """(time, status, quarter, clock, home, away) of each poll; the PRE point
+    is at kick-off. Every live poll is written: the score or quarter changed,
+    or a minute passed since the last point (10 minutes apart here).
+    """
+    return [
+        (
+            at(kickoff(game.week) if poll.state == "PRE" else poll.time),
+            poll.state,
+            poll.quarter,
+            poll.clock,
+            poll.home,
+            poll.away,
+        )
+        for poll in game.polls()
     ]
 
 
@@ -473,14 +498,21 @@ async def test_questions_influxql(
     await play_season(hass, freezer, init_integration)
     w1 = GAMES[0]
 
-    # 1. Score timeline of one game.
-    rows = await ask(hass, "timeline", "influxql", game_id=w1.event_id)
-    assert [
-        (r["time"], r["status"], r["quarter"], r["home_score"], r["away_score"])
-        for r in rows
-    ] == expected_timeline(w1)
-    assert rows[-1]["time_remaining"] is None
-    assert rows[1]["time_remaining"] == "7:30"
+    # 1. Score timeline of one game; CAR @ TB has polls where nothing but
+    # the clock moved (written: a minute had passed).
+    for game in (w1, GAMES[1]):
+        rows = await ask(hass, "timeline", "influxql", game_id=game.event_id)
+        assert [
+            (
+                r["time"],
+                r["status"],
+                r["quarter"],
+                r["time_remaining"],
+                r["home_score"],
+                r["away_score"],
+            )
+            for r in rows
+        ] == expected_timeline(game)
 
     # 2. A team's results this season.
     rows = await ask(hass, "season_results", "influxql", team="ATL", season=SEASON)
@@ -634,6 +666,21 @@ async def test_questions_influxql(
         "MIN": ("W2", 2, 3),
     }
 
+    # The README's automation: flush, query, a message from the rows.
+    notify = async_mock_service(hass, "notify", "notify")
+    config = parse_yaml(automation_yaml())
+    assert await async_setup_component(hass, "automation", {"automation": [config]})
+    await hass.services.async_call(
+        "automation",
+        "trigger",
+        {"entity_id": "automation.falcons_last_results"},
+        blocking=True,
+    )
+    await hass.async_block_till_done()
+    assert [" ".join(call.data["message"].split()) for call in notify] == [
+        "TB 21 @ ATL 24; ATL 27 @ NO 13; CAR 10 @ ATL 31"
+    ]
+
 
 # --- SQL on the InfluxDB 3 reference server ---------------------------------
 
@@ -666,6 +713,7 @@ async def test_questions_sql_reference_server(
             r["time"] + "Z",
             r["status"],
             r.get("quarter"),
+            r.get("time_remaining"),
             r["home_score"],
             r["away_score"],
         )
