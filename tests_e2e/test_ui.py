@@ -137,9 +137,7 @@ def test_options_dialog_saves(page: Page, ha: HomeAssistant) -> None:
     _open_entry(page, ha)
     page.get_by_role("button", name="Configure").first.click(timeout=TIMEOUT)
     dialog = page.locator("dialog-data-entry-flow")
-    expect(dialog.get_by_text("Followed sensors").first).to_be_visible(
-        timeout=TIMEOUT
-    )
+    expect(dialog.get_by_text("Followed sensors").first).to_be_visible(timeout=TIMEOUT)
     expect(dialog.get_by_text("Outbox size limit").first).to_be_visible()
     dialog.get_by_label("Flush interval").fill("7")
     dialog.get_by_role("button", name="Submit").click()
