@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 import random
 import time
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
@@ -24,8 +26,10 @@ from homeassistant.util import dt as dt_util
 
 from .client import InfluxClient, WriteError
 from .const import (
+    BACKFILL_BATCH_SIZE,
     LOGGER,
     MAX_QUEUE_POINTS,
+    NOTIFY_INTERVAL,
     RETRY_BACKOFF_BASE,
     RETRY_BASE_DELAY,
     RETRY_MAX_DELAY,
@@ -33,7 +37,7 @@ from .const import (
     RETRY_MAX_RETRIES,
     WRITE_TIME_WINDOW,
 )
-from .lineprotocol import check, serialize
+from .lineprotocol import check, serialize, serialize_grouped
 from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass
@@ -146,6 +150,11 @@ class SportsInfluxWriter:
         self._listeners: list[CALLBACK_TYPE] = []
         self._closed = False
         self._logged_errors: set[str] = set()
+        self._unsub_notify: CALLBACK_TYPE | None = None
+        # Set whenever ``_ready`` runs empty (or the writer closes): what a
+        # backfill waits for while one of its batches awaits a retry.
+        self._ready_empty = asyncio.Event()
+        self._last_notify = -NOTIFY_INTERVAL
         self.stats = WriteStatistics()
 
     # -- life cycle --------------------------------------------------------
@@ -183,6 +192,10 @@ class SportsInfluxWriter:
         if self._unsub_retry:
             self._unsub_retry()
             self._unsub_retry = None
+        if self._unsub_notify:
+            self._unsub_notify()
+            self._unsub_notify = None
+        self._ready_empty.set()
         await self._hass.async_add_executor_job(self._client.close)
 
     # -- statistics listeners ----------------------------------------------
@@ -200,10 +213,39 @@ class SportsInfluxWriter:
 
     @callback
     def async_notify(self) -> None:
-        """Tell listeners the statistics changed."""
+        """Tell listeners the statistics changed, now."""
+        if self._unsub_notify:
+            self._unsub_notify()
+            self._unsub_notify = None
+        self._last_notify = self._hass.loop.time()
         self.stats.queue_depth = len(self._queue)
         for listener in list(self._listeners):
             listener()
+
+    @callback
+    def async_notify_soon(self) -> None:
+        """Tell listeners the statistics changed, at most once a second.
+
+        Each listener writes a sensor state (tens of microseconds, and a
+        state_changed event): per queued record that would cost more than
+        everything else the loop does for it. The first change after a quiet
+        second is shown at once, later ones when the second is over.
+        """
+        self.stats.queue_depth = len(self._queue)
+        if self._unsub_notify is not None:
+            return
+        wait = self._last_notify + NOTIFY_INTERVAL - self._hass.loop.time()
+        if wait <= 0:
+            self.async_notify()
+            return
+        self._unsub_notify = async_call_later(
+            self._hass, wait, self._async_on_notify_timer
+        )
+
+    @callback
+    def _async_on_notify_timer(self, _now: datetime) -> None:
+        self._unsub_notify = None
+        self.async_notify()
 
     # -- enqueue (callbacks, on the loop) ----------------------------------
 
@@ -227,7 +269,7 @@ class SportsInfluxWriter:
             queued += 1
         if len(self._queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
-        self.async_notify()
+        self.async_notify_soon()
         return queued
 
     @callback
@@ -254,6 +296,46 @@ class SportsInfluxWriter:
     def write_standings(self, standings: Iterable[Standing]) -> int:
         """Queue a standings table."""
         return self.async_enqueue(standings)
+
+    # -- backfill ----------------------------------------------------------
+
+    async def async_backfill(
+        self, records: Iterable[Record], *, batch_size: int = BACKFILL_BATCH_SIZE
+    ) -> None:
+        """Write a long history of records in large batches.
+
+        Nothing waits in the memory queue (capped at ``MAX_QUEUE_POINTS``):
+        records are taken ``batch_size`` at a time, serialised in bulk in the
+        executor while the previous batch is written, and written through
+        the same path as queued points (statistics, retries, partial writes).
+        A batch awaiting a retry holds the backfill back, so at most two
+        batches are in memory. Invalid records are counted and left out.
+        Returns when every batch was written or given up, or the writer closed.
+        """
+        now = dt_util.utcnow()
+        source: Iterator[Record] = iter(records)
+
+        def next_chunk() -> asyncio.Future[Any] | None:
+            chunk = list(islice(source, batch_size))
+            if not chunk:
+                return None
+            return self._hass.async_add_executor_job(serialize_grouped, chunk, now)
+
+        pending = next_chunk()
+        while pending is not None and not self._closed:
+            groups, refused = await pending
+            for record, err in refused:
+                self._on_invalid(record, err)
+            pending = next_chunk()  # serialised while this one is written
+            self._ready.extend(_Batch(r, lines) for r, lines in groups.items())
+            self._ready_empty.clear()
+            await self._async_drain(full_only=True)
+            while self._ready and not self._closed:
+                # A retry timer owns the head batch now: wait for it.
+                self._ready_empty.clear()
+                await self._ready_empty.wait()
+        if pending is not None:
+            await pending  # do not leave an executor job behind
 
     # -- flushing ----------------------------------------------------------
 
@@ -284,6 +366,8 @@ class SportsInfluxWriter:
             self._unsub_retry()
             self._unsub_retry = None
         await self._async_drain(full_only=False)
+        # An explicit flush shows its outcome at once.
+        self.async_notify()
 
     def _next_batches(self, full_only: bool) -> bool:
         """Move up to one batch from the queue to ``_ready``; False if none."""
@@ -312,7 +396,9 @@ class SportsInfluxWriter:
                 batch = self._ready[0]
                 if await self._async_write(batch):
                     self._ready.popleft()
-                self.async_notify()
+                self.async_notify_soon()
+            if not self._ready:
+                self._ready_empty.set()
 
     async def _async_write(self, batch: _Batch) -> bool:
         """Try a batch once; False when it waits for a retry."""
@@ -378,7 +464,7 @@ class SportsInfluxWriter:
         if self._logged_errors:
             LOGGER.info("InfluxDB accepts writes again")
             self._logged_errors.clear()
-        self.async_notify()
+        self.async_notify_soon()
 
     @callback
     def _on_invalid(self, record: Record, err: InvalidRecordError) -> None:
@@ -392,7 +478,7 @@ class SportsInfluxWriter:
         LOGGER.debug(
             "Write failed (%s), retry %d in %.1f s", err.message, attempt, delay
         )
-        self.async_notify()
+        self.async_notify_soon()
 
     @callback
     def _on_error(self, err: WriteError, count: int) -> None:
@@ -413,7 +499,7 @@ class SportsInfluxWriter:
             err.rejected if err.rejected is not None else count,
             err.message,
         )
-        self.async_notify()
+        self.async_notify_soon()
 
     def _log_once(self, key: str, msg: str, *args: object) -> None:
         # Log a kind of failure once until writes succeed again.
