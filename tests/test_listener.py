@@ -8,11 +8,15 @@ import json
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
+from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx.const import CONF_ENTITIES
-from homeassistant.core import HomeAssistant
+from custom_components.sports_influx.listener import score_key
+from custom_components.sports_influx.records import NflScore, NhlScore
+from custom_components.sports_influx.sources import SkipRecord, teamtracker
+from homeassistant.core import HomeAssistant, State
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
 
@@ -225,3 +229,63 @@ async def test_summary_sensor_writes_player_stats_and_injuries(
     assert len(injuries) == 10
     assert writer.stats.points_failed == 0
     assert writer.stats.expired == 0
+
+
+TEAMTRACKER_STATES = [
+    s
+    for name in ("teamtracker_nfl.json", "teamtracker_nhl.json")
+    for s in json.loads((FIXTURES / name).read_text())
+]
+VOLATILE_VALUES = st.none() | st.text(max_size=12) | st.integers() | st.floats()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(TEAMTRACKER_STATES),
+    st.dictionaries(st.sampled_from(sorted(teamtracker.VOLATILE)), VOLATILE_VALUES),
+)
+def test_volatile_attributes_never_change_the_dedupe_key(
+    base: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    """What the listener may skip parsing for: the same game, status and
+    key whatever the volatile attributes say (so the dedupe memory decides
+    alone)."""
+
+    def parsed(attributes: dict[str, Any]) -> tuple[Any, ...] | None:
+        state = State("sensor.x", base["state"], attributes)
+        try:
+            (record,) = teamtracker.parse(state, START).records
+        except SkipRecord:
+            return None
+        assert isinstance(record, (NflScore, NhlScore))
+        return (record.game_id, record.status, score_key(record))
+
+    before = parsed(base["attributes"])
+    if before is not None:
+        assert parsed({**base["attributes"], **changes}) == before
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_polls_changing_only_the_clock_are_not_parsed(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A live game's polls that move only clocks are decided from the last
+    parse: parsed again for the minute's heartbeat and for a real change."""
+    calls = []
+    original = teamtracker.team_view_score
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(teamtracker, "team_view_score", counting)
+    polls = nfl_polls()[:25]  # 2 minutes; the score changes at poll 10
+    await replay(hass, freezer, "sensor.saints", polls)
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    # Parsed: the first poll, the score change (10), the heartbeats (22).
+    assert len(calls) == 3
+    assert writer.stats.points_written == 3

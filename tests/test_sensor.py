@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
+    async_fire_time_changed,
     snapshot_platform,
 )
 from pytest_homeassistant_custom_component.components.diagnostics import (
@@ -21,6 +23,7 @@ from custom_components.sports_influx.records import NhlScore
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
+from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT
 
@@ -114,3 +117,36 @@ async def test_diagnostics(
     )
     assert diagnostics["entry"]["data"][CONF_TOKEN] == "**REDACTED**"
     assert diagnostics == snapshot(exclude=props("host"))
+
+
+async def test_queue_depth_is_shown_at_most_once_a_second(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Each statistics update writes every sensor's state: while points keep
+    coming, the sensors follow once a second, not once per point."""
+    writer = init_integration.runtime_data.writer
+    depth = "sensor.sports_influx_sports_snapshot_queue_depth"
+
+    def nhl(n: int) -> NhlScore:
+        return NhlScore(
+            game_id=f"g{n}",
+            season=2024,
+            home_team="NYR",
+            away_team="BOS",
+            status="IN",
+            home_score=n,
+            away_score=0,
+            time=RECENT,
+        )
+
+    writer.write_nhl_score(nhl(1))
+    await hass.async_block_till_done()
+    assert hass.states.get(depth).state == "1"  # the first change at once
+    writer.write_nhl_score(nhl(2))
+    writer.write_nhl_score(nhl(3))
+    await hass.async_block_till_done()
+    assert hass.states.get(depth).state == "1"
+    assert writer.stats.queue_depth == 3
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1.1))
+    await hass.async_block_till_done()
+    assert hass.states.get(depth).state == "3"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
 
 from influx_stack import http_request
@@ -55,6 +55,15 @@ async def settle(hass: HomeAssistant) -> None:
     """Let executor writes finish and the tasks waiting on them resume."""
     for _ in range(3):
         await hass.async_block_till_done()
+
+
+async def settle_until(hass: HomeAssistant, done: Callable[[], bool]) -> None:
+    """Settle until ``done()``: a background task's executor jobs run in turn."""
+    for _ in range(50):
+        if done():
+            return
+        await hass.async_block_till_done()
+    raise AssertionError("never settled")
 
 
 def advance(hass: HomeAssistant, seconds: float) -> None:
@@ -312,3 +321,51 @@ async def test_record_changed_after_enqueue_is_refused_alone(
     await writer.async_flush()
     assert writer.stats.points_invalid == 2
     assert writer.stats.batches_written == 1
+
+
+async def test_backfill_writes_in_large_batches(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """A history bypasses the queue: chunks serialised in bulk, one request
+    each; the invalid record is counted and left out."""
+    bad = score(99, home_score="x")  # type: ignore[arg-type]
+    await writer.async_backfill([*(score(n) for n in range(12)), bad], batch_size=5)
+    assert writer.stats.points_written == 12
+    assert writer.stats.batches_written == 3
+    assert writer.stats.points_invalid == 1
+    assert writer.stats.queue_depth == 0
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    assert [r["home_score"] for r in rows] == list(range(12))
+
+
+async def test_backfill_waits_for_a_retry(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """A batch that must be retried holds the backfill until it is written."""
+    stack.stop_nginx()
+    # In the background: block_till_done must not wait for it.
+    task = hass.async_create_background_task(
+        writer.async_backfill([score(n) for n in range(8)], batch_size=4), "backfill"
+    )
+    await settle_until(hass, lambda: writer.stats.retries == 1)
+    assert not task.done()
+    stack.start_nginx()
+    advance(hass, 5.5)
+    await settle_until(hass, task.done)
+    assert writer.stats.points_written == 8
+    assert len(select_from(stack, database, "nfl_scores")) == 8
+
+
+async def test_close_ends_a_waiting_backfill(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack
+) -> None:
+    """Unload does not wait for a backfill stuck behind a dead server."""
+    stack.stop_nginx()
+    # In the background: block_till_done must not wait for it.
+    task = hass.async_create_background_task(
+        writer.async_backfill([score(n) for n in range(8)], batch_size=4), "backfill"
+    )
+    await settle_until(hass, lambda: writer.stats.retries == 1)
+    await writer.async_close(0.1)
+    await task
+    assert writer.stats.points_written == 0

@@ -88,9 +88,9 @@ async def async_backfill(
             )
             records = [r for s in states for r in reader.read(s)]
             result.states += len(states)
-            result.points += writer.async_enqueue(records)
-            # Backpressure: what this chunk queued is written before the next.
-            await writer.async_flush()
+            result.points += len(records)
+            # The bulk path: large requests, written before the next chunk.
+            await writer.async_backfill(records)
             done += 1
             progress(round(100.0 * done / total, 1))
             chunk_start = chunk_end

@@ -45,5 +45,9 @@ REQUEST_TIMEOUT: Final = 10.0
 
 # Queue cap: past it points are refused and counted rather than growing memory.
 MAX_QUEUE_POINTS: Final = 100_000
+# A backfill writes this many points per request (~1 MB of line protocol).
+BACKFILL_BATCH_SIZE: Final = 5000
+# Statistics sensors follow the queue at most this often (seconds).
+NOTIFY_INTERVAL: Final = 1.0
 # Average write time is taken over this many writes.
 WRITE_TIME_WINDOW: Final = 100

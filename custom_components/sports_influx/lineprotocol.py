@@ -448,3 +448,26 @@ def serialize(
             except Exception as err:  # noqa: BLE001 - one bad record, not the batch
                 refused.append((record, _invalid(err)))
     return lines, refused
+
+
+def serialize_grouped(
+    records: Iterable[Record], now: datetime
+) -> tuple[dict[RetentionClass, list[str]], list[tuple[Record, InvalidRecordError]]]:
+    """Records -> lines by retention class, plus the records refused and why."""
+    groups: dict[RetentionClass, list[str]] = {}
+    refused: list[tuple[Record, InvalidRecordError]] = []
+    for record in records:
+        try:
+            layout = layout_for(record)
+            line = layout.line(record, now)
+        except Exception:  # noqa: BLE001 - points.py says why (or writes it)
+            try:
+                line = _explain(record, now)
+                layout = layout_for(record)
+            except Exception as err:  # noqa: BLE001 - one bad record, not the batch
+                refused.append((record, _invalid(err)))
+                continue
+        if (lines := groups.get(layout.retention)) is None:
+            lines = groups[layout.retention] = []
+        lines.append(line)
+    return groups, refused

@@ -15,6 +15,7 @@ Dedupe
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -89,22 +90,38 @@ class Deduper:
             self._standings[game] = key
         return True
 
-    def _keep_score(self, record: NflScore | NhlScore, now: datetime) -> bool:
-        key = score_key(record)
-        final = list(key)
-        if self.finals.get(record.game_id) == final:
+    def would_keep_score(
+        self, game_id: str, key: tuple[Any, ...], status: str, now: datetime
+    ) -> bool:
+        """Whether a score with this key would be written (remembers nothing)."""
+        if (final := self.finals.get(game_id)) is not None and final == list(key):
             return False
-        last = self._scores.get(record.game_id)
-        if (
+        last = self._scores.get(game_id)
+        return not (
             last is not None
             and last[0] == key
-            and (record.status not in _LIVE or now - last[1] < HEARTBEAT)
-        ):
+            and (status not in _LIVE or now - last[1] < HEARTBEAT)
+        )
+
+    def _keep_score(self, record: NflScore | NhlScore, now: datetime) -> bool:
+        key = score_key(record)
+        if not self.would_keep_score(record.game_id, key, record.status, now):
             return False
         self._scores[record.game_id] = (key, now)
         if record.status not in _NOT_FINAL:
-            self.finals[record.game_id] = final
+            self.finals[record.game_id] = list(key)
         return True
+
+
+@dataclass(slots=True)
+class _Seen:
+    """An entity's last parsed state, by what the parse depended on."""
+
+    state: str
+    masked: dict[str, Any]  # the attributes, volatile ones blanked
+    game_id: str
+    key: tuple[Any, ...]
+    status: str
 
 
 class StateReader:
@@ -118,6 +135,7 @@ class StateReader:
         """``skip(entity_id, reason)`` is told about every state left out."""
         self.deduper = deduper
         self.kinds: dict[str, Source] = {}
+        self._seen: dict[str, _Seen] = {}
         self._skip = skip
 
     def read(self, state: State) -> list[Record]:
@@ -128,8 +146,27 @@ class StateReader:
             self._skip(entity_id, "unrecognized")
             return []
         self.kinds[entity_id] = source
+        now = state.last_updated
+        masked = None
+        if source.volatile:
+            # Only clocks and update times changed since the last parse: the
+            # record would have the same game and key, so the dedupe memory
+            # decides without parsing (most polls of a live game end here).
+            masked = dict(state.attributes)
+            masked.update(source.blank)
+            seen = self._seen.get(entity_id)
+            if (
+                seen is not None
+                and seen.state == state.state
+                and seen.masked == masked
+                and not self.deduper.would_keep_score(
+                    seen.game_id, seen.key, seen.status, now
+                )
+            ):
+                return []
+        self._seen.pop(entity_id, None)
         try:
-            result = source.parse(state, state.last_updated)
+            result = source.parse(state, now)
         except SkipRecord as err:
             self._skip(entity_id, err.reason)
             return []
@@ -139,7 +176,16 @@ class StateReader:
             return []
         for reason in result.skipped:
             self._skip(entity_id, reason)
-        now = state.last_updated
+        if masked is not None and len(result.records) == 1:
+            record = result.records[0]
+            if isinstance(record, (NflScore, NhlScore)):
+                self._seen[entity_id] = _Seen(
+                    state.state,
+                    masked,
+                    record.game_id,
+                    score_key(record),
+                    record.status,
+                )
         return [r for r in result.records if self.deduper.keep(r, now)]
 
 
@@ -246,7 +292,7 @@ class SportsListener:
     @callback
     def _skip(self, entity_id: str, reason: str) -> None:
         self._writer.stats.skipped[reason] += 1
-        self._writer.async_notify()
+        self._writer.async_notify_soon()
         if (key := f"{entity_id}:{reason}") not in self._logged:
             self._logged.add(key)
             LOGGER.debug("Skipping %s: %s", entity_id, reason)

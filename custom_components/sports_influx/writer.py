@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import islice
 import random
 import re
 import time
+from typing import Any
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
@@ -32,8 +34,10 @@ from homeassistant.util import dt as dt_util
 
 from .client import InfluxClient, WriteError
 from .const import (
+    BACKFILL_BATCH_SIZE,
     LOGGER,
     MAX_QUEUE_POINTS,
+    NOTIFY_INTERVAL,
     RETRY_BACKOFF_BASE,
     RETRY_BASE_DELAY,
     RETRY_MAX_DELAY,
@@ -41,7 +45,7 @@ from .const import (
     RETRY_MAX_RETRIES,
     WRITE_TIME_WINDOW,
 )
-from .lineprotocol import check, serialize
+from .lineprotocol import check, retention_of, serialize, serialize_grouped
 from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
@@ -179,6 +183,11 @@ class SportsInfluxWriter:
         self._auth_failed = False
         self._replay_turn = True
         self._logged_errors: set[str] = set()
+        self._unsub_notify: CALLBACK_TYPE | None = None
+        # Set whenever ``_ready`` runs empty (or the writer closes): what a
+        # backfill waits for while one of its batches awaits a retry.
+        self._ready_empty = asyncio.Event()
+        self._last_notify = -NOTIFY_INTERVAL
         self.stats = WriteStatistics()
 
     # -- life cycle --------------------------------------------------------
@@ -250,6 +259,10 @@ class SportsInfluxWriter:
                     deadline,
                 )
                 self.stats.points_failed += unsent
+        if self._unsub_notify:
+            self._unsub_notify()
+            self._unsub_notify = None
+        self._ready_empty.set()
         await self._hass.async_add_executor_job(self._client.close)
 
     def _pending(self) -> int:
@@ -270,10 +283,39 @@ class SportsInfluxWriter:
 
     @callback
     def async_notify(self) -> None:
-        """Tell listeners the statistics changed."""
+        """Tell listeners the statistics changed, now."""
+        if self._unsub_notify:
+            self._unsub_notify()
+            self._unsub_notify = None
+        self._last_notify = self._hass.loop.time()
         self.stats.queue_depth = self._pending()
         for listener in list(self._listeners):
             listener()
+
+    @callback
+    def async_notify_soon(self) -> None:
+        """Tell listeners the statistics changed, at most once a second.
+
+        Each listener writes a sensor state (tens of microseconds, and a
+        state_changed event): per queued record that would cost more than
+        everything else the loop does for it. The first change after a quiet
+        second is shown at once, later ones when the second is over.
+        """
+        self.stats.queue_depth = self._pending()
+        if self._unsub_notify is not None:
+            return
+        wait = self._last_notify + NOTIFY_INTERVAL - self._hass.loop.time()
+        if wait <= 0:
+            self.async_notify()
+            return
+        self._unsub_notify = async_call_later(
+            self._hass, wait, self._async_on_notify_timer
+        )
+
+    @callback
+    def _async_on_notify_timer(self, _now: datetime) -> None:
+        self._unsub_notify = None
+        self.async_notify()
 
     # -- enqueue (callbacks, on the loop) ----------------------------------
 
@@ -289,16 +331,7 @@ class SportsInfluxWriter:
             except InvalidRecordError as err:
                 self._on_invalid(record, err)
                 continue
-            if is_expired(retention, record.time, now):
-                self.stats.expired += 1
-                if self.stats.expired == 1:
-                    LOGGER.warning(
-                        "Not writing %s of %s: older than its %s retention "
-                        "(further ones are counted, not logged)",
-                        type(record).__name__,
-                        record.time,
-                        retention,
-                    )
+            if self._expired(record, retention, now):
                 continue
             if len(queue) >= self._max_queue and not self._spill_oldest():
                 self.stats.points_failed += 1
@@ -308,8 +341,25 @@ class SportsInfluxWriter:
             queued += 1
         if len(queue) >= self.batch_size and not self._closed:
             self._start_size_flush()
-        self.async_notify()
+        self.async_notify_soon()
         return queued
+
+    def _expired(
+        self, record: Record, retention: RetentionClass, now: datetime
+    ) -> bool:
+        """Older than its retention window: counted, the first one logged."""
+        if not is_expired(retention, record.time, now):
+            return False
+        self.stats.expired += 1
+        if self.stats.expired == 1:
+            LOGGER.warning(
+                "Not writing %s of %s: older than its %s retention "
+                "(further ones are counted, not logged)",
+                type(record).__name__,
+                record.time,
+                retention,
+            )
+        return True
 
     @callback
     def write_nfl_score(self, score: NflScore) -> int:
@@ -335,6 +385,47 @@ class SportsInfluxWriter:
     def write_standings(self, standings: Iterable[Standing]) -> int:
         """Queue a standings table."""
         return self.async_enqueue(standings)
+
+    # -- backfill ----------------------------------------------------------
+
+    async def async_backfill(
+        self, records: Iterable[Record], *, batch_size: int = BACKFILL_BATCH_SIZE
+    ) -> None:
+        """Write a long history of records in large batches.
+
+        Nothing waits in the memory queue (capped at ``MAX_QUEUE_POINTS``):
+        records are taken ``batch_size`` at a time, serialised in bulk in the
+        executor while the previous batch is written, and written through
+        the same path as queued points (statistics, retries, partial writes).
+        A batch awaiting a retry holds the backfill back, so at most two
+        batches are in memory. Invalid records are counted and left out.
+        Returns when every batch was written or given up, or the writer closed.
+        """
+        now = dt_util.utcnow()
+        source: Iterator[Record] = iter(records)
+
+        def next_chunk() -> asyncio.Future[Any] | None:
+            chunk = list(islice(source, batch_size))
+            if not chunk:
+                return None
+            chunk = [r for r in chunk if not self._expired(r, retention_of(r), now)]
+            return self._hass.async_add_executor_job(serialize_grouped, chunk, now)
+
+        pending = next_chunk()
+        while pending is not None and not self._closed:
+            groups, refused = await pending
+            for record, err in refused:
+                self._on_invalid(record, err)
+            pending = next_chunk()  # serialised while this one is written
+            self._ready.extend(_Batch(r, lines) for r, lines in groups.items())
+            self._ready_empty.clear()
+            await self._async_drain(full_only=True)
+            while self._ready and not self._closed:
+                # A retry timer owns the head batch now: wait for it.
+                self._ready_empty.clear()
+                await self._ready_empty.wait()
+        if pending is not None:
+            await pending  # do not leave an executor job behind
 
     # -- flushing ----------------------------------------------------------
 
@@ -366,6 +457,8 @@ class SportsInfluxWriter:
             self._unsub_retry()
             self._unsub_retry = None
         await self._async_drain(full_only=False)
+        # An explicit flush shows its outcome at once.
+        self.async_notify()
 
     def _next_batches(self, full_only: bool) -> bool:
         """Move up to one batch from the queue to ``_ready``; False if none."""
@@ -400,9 +493,11 @@ class SportsInfluxWriter:
                 else:
                     going_on = await self._async_write_head()
                 self._replay_turn = not self._replay_turn
-                self.async_notify()
+                self.async_notify_soon()
                 if not going_on:
                     break
+            if not self._ready:
+                self._ready_empty.set()
 
     async def _async_write_head(self) -> bool:
         """Write the head batch once; False when draining should stop."""
@@ -585,10 +680,13 @@ class SportsInfluxWriter:
         if self._outbox is None:
             return
         points, size = await self._hass.async_add_executor_job(self._outbox.snapshot)
-        if self.stats.outbox_points and not points:
+        stats = self.stats
+        if (points, size) == (stats.outbox_points, stats.outbox_bytes):
+            return
+        if stats.outbox_points and not points:
             self._problems.drained()
-        self.stats.outbox_points, self.stats.outbox_bytes = points, size
-        self.async_notify()
+        stats.outbox_points, stats.outbox_bytes = points, size
+        self.async_notify_soon()
 
     # -- what went wrong ----------------------------------------------------
 
@@ -688,7 +786,7 @@ class SportsInfluxWriter:
                 stats.outbox_points,
             )
         self._logged_errors.clear()
-        self.async_notify()
+        self.async_notify_soon()
 
     @callback
     def _on_invalid(self, record: Record, err: InvalidRecordError) -> None:
@@ -702,7 +800,7 @@ class SportsInfluxWriter:
         LOGGER.debug(
             "Write failed (%s), retry %d in %.1f s", err.message, attempt, delay
         )
-        self.async_notify()
+        self.async_notify_soon()
 
     def _log_once(self, key: str, msg: str, *args: object) -> None:
         # Log a kind of failure once until writes succeed again.

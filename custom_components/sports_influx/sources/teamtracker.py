@@ -59,6 +59,25 @@ SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
 
 _HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
+# Change on every poll, or between plays, without touching the game id, the
+# status or the dedupe key (score, period, possession, down): the clock, the
+# update time, the play text, odds, timeouts, shots.
+VOLATILE = frozenset(
+    {
+        "clock",
+        "last_update",
+        "last_play",
+        "team_win_probability",
+        "opponent_win_probability",
+        "team_timeouts",
+        "opponent_timeouts",
+        "team_shots_on_target",
+        "opponent_shots_on_target",
+        "team_total_shots",
+        "opponent_total_shots",
+    }
+)
+
 
 def matches(state: State) -> bool:
     """Whether the state looks like a TeamTracker sensor."""
