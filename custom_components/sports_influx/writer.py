@@ -155,6 +155,8 @@ class SportsInfluxWriter:
         # backfill waits for while one of its batches awaits a retry.
         self._ready_empty = asyncio.Event()
         self._last_notify = -NOTIFY_INTERVAL
+        # Whether the last write succeeded (backlogs go out in large batches).
+        self._writes_ok = True
         self.stats = WriteStatistics()
 
     # -- life cycle --------------------------------------------------------
@@ -370,11 +372,24 @@ class SportsInfluxWriter:
         self.async_notify()
 
     def _next_batches(self, full_only: bool) -> bool:
-        """Move up to one batch from the queue to ``_ready``; False if none."""
-        if not self._queue or (full_only and len(self._queue) < self.batch_size):
+        """Move up to one batch from the queue to ``_ready``; False if none.
+
+        A backlog (several batches waiting, after a burst or an outage) goes
+        out in whole batches of up to ``BACKFILL_BATCH_SIZE`` points per
+        request while writes succeed: one HTTP round trip per ``batch_size``
+        points would make catching up far slower than the server allows.
+        While they fail, batches keep their size, so a batch given up after
+        its retries costs no more than before.
+        """
+        waiting = len(self._queue)
+        if not waiting or (full_only and waiting < self.batch_size):
             return False
+        take = min(waiting, self.batch_size)
+        if waiting > self.batch_size and self._writes_ok:
+            whole = waiting // self.batch_size * self.batch_size
+            take = max(self.batch_size, min(whole, BACKFILL_BATCH_SIZE))
         groups: dict[RetentionClass, _Batch] = {}
-        for _ in range(min(self.batch_size, len(self._queue))):
+        for _ in range(take):
             retention, record, now = self._queue.popleft()
             if (batch := groups.get(retention)) is None:
                 batch = groups[retention] = _Batch(retention)
@@ -456,6 +471,7 @@ class SportsInfluxWriter:
 
     @callback
     def _on_success(self, count: int, elapsed: float) -> None:
+        self._writes_ok = True
         stats = self.stats
         stats.points_written += count
         stats.batches_written += 1
@@ -473,6 +489,7 @@ class SportsInfluxWriter:
 
     @callback
     def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
+        self._writes_ok = False
         self.stats.retries += 1
         self.stats.last_error = err.message
         LOGGER.debug(
@@ -482,6 +499,7 @@ class SportsInfluxWriter:
 
     @callback
     def _on_error(self, err: WriteError, count: int) -> None:
+        self._writes_ok = False
         stats = self.stats
         stats.last_error = err.message
         if err.rejected is not None and err.rejected < count:
