@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator, Callable
 from datetime import timedelta
+import time
 
 from influx_stack import http_request
 import pytest
@@ -58,12 +60,14 @@ async def settle(hass: HomeAssistant) -> None:
 
 
 async def settle_until(hass: HomeAssistant, done: Callable[[], bool]) -> None:
-    """Settle until ``done()``: a background task's executor jobs run in turn."""
-    for _ in range(50):
-        if done():
-            return
+    """Settle until ``done()``: a background task waits on executor threads
+    (serialising, connecting) that block_till_done does not track; this is
+    waiting for those threads, not for a timer."""
+    deadline = time.monotonic() + 10
+    while not done():
+        assert time.monotonic() < deadline, "never settled"
         await hass.async_block_till_done()
-    raise AssertionError("never settled")
+        await asyncio.sleep(0.01)
 
 
 def advance(hass: HomeAssistant, seconds: float) -> None:
@@ -369,3 +373,45 @@ async def test_close_ends_a_waiting_backfill(
     await writer.async_close(0.1)
     await task
     assert writer.stats.points_written == 0
+
+
+async def test_backlog_goes_out_in_whole_batches_per_request(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """Twelve waiting with batches of five: ten in one request (a backlog
+    is not written five points per round trip), two wait for the timer."""
+    writer.async_enqueue([score(n) for n in range(12)])
+    await settle(hass)
+    assert writer.stats.batches_written == 1
+    assert writer.stats.points_written == 10
+    assert writer.stats.queue_depth == 2
+    await writer.async_flush()
+    assert writer.stats.batches_written == 2
+    assert len(select_from(stack, database, "nfl_scores")) == 12
+
+
+async def test_backlog_keeps_small_batches_while_writes_fail(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack
+) -> None:
+    """During an outage batches keep batch_size points, not the backlog.
+
+    This writer has no outbox: the first batch is given up after its
+    retries; from then on the server counts as away and each batch is
+    given up at its first failure, five points at a time (with the outbox
+    the integration sets up, they are kept: test_outbox.py).
+    """
+    stack.stop_nginx()
+    writer.async_enqueue([score(n) for n in range(5)])
+    await settle(hass)
+    assert writer.stats.retries == 1
+    writer.async_enqueue([score(n) for n in range(5, 17)])
+    given_up = []
+    for _ in range(10):
+        advance(hass, 30.5)
+        await settle(hass)
+        given_up.append(writer.stats.points_failed)
+    assert writer.stats.retries == 5
+    assert writer.stats.points_failed == 17
+    # Never more than one batch (5 points) at a time.
+    steps = [b - a for a, b in zip([0, *given_up], given_up, strict=False)]
+    assert max(steps) <= 5

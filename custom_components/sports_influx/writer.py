@@ -188,6 +188,8 @@ class SportsInfluxWriter:
         # backfill waits for while one of its batches awaits a retry.
         self._ready_empty = asyncio.Event()
         self._last_notify = -NOTIFY_INTERVAL
+        # Whether the last write succeeded (backlogs go out in large batches).
+        self._writes_ok = True
         self.stats = WriteStatistics()
 
     # -- life cycle --------------------------------------------------------
@@ -461,11 +463,24 @@ class SportsInfluxWriter:
         self.async_notify()
 
     def _next_batches(self, full_only: bool) -> bool:
-        """Move up to one batch from the queue to ``_ready``; False if none."""
-        if not self._queue or (full_only and len(self._queue) < self.batch_size):
+        """Move up to one batch from the queue to ``_ready``; False if none.
+
+        A backlog (several batches waiting, after a burst or an outage) goes
+        out in whole batches of up to ``BACKFILL_BATCH_SIZE`` points per
+        request while writes succeed: one HTTP round trip per ``batch_size``
+        points would make catching up far slower than the server allows.
+        While they fail, batches keep their size, so a batch given up after
+        its retries costs no more than before.
+        """
+        waiting = len(self._queue)
+        if not waiting or (full_only and waiting < self.batch_size):
             return False
+        take = min(waiting, self.batch_size)
+        if waiting > self.batch_size and self._writes_ok:
+            whole = waiting // self.batch_size * self.batch_size
+            take = max(self.batch_size, min(whole, BACKFILL_BATCH_SIZE))
         groups: dict[RetentionClass, _Batch] = {}
-        for _ in range(min(self.batch_size, len(self._queue))):
+        for _ in range(take):
             retention, record, now = self._queue.popleft()
             if (batch := groups.get(retention)) is None:
                 batch = groups[retention] = _Batch(retention)
@@ -667,8 +682,13 @@ class SportsInfluxWriter:
             groups.setdefault(retention, []).append((record, now))
         refused: list[tuple[Record, InvalidRecordError]] = []
         dropped = 0
+        # Records of at most batch_size lines: the bound drops old points in
+        # small steps, and a replayed record is one ordinary request.
         for retention, done in lines:
-            dropped += outbox.append(retention, done)
+            for start in range(0, len(done), self.batch_size):
+                dropped += outbox.append(
+                    retention, done[start : start + self.batch_size]
+                )
         for retention, group in groups.items():
             for start in range(0, len(group), self.batch_size):
                 new, bad = serialize(group[start : start + self.batch_size])
@@ -692,6 +712,7 @@ class SportsInfluxWriter:
 
     async def _async_on_unavailable(self, err: WriteError) -> None:
         """The server is away: keep what is in memory on disk, log once."""
+        self._writes_ok = False
         self.stats.last_error = err.message
         if self._available:
             self._available = False
@@ -773,6 +794,7 @@ class SportsInfluxWriter:
 
     @callback
     def _on_success(self, count: int, elapsed: float) -> None:
+        self._writes_ok = True
         stats = self.stats
         stats.points_written += count
         stats.batches_written += 1
@@ -795,6 +817,7 @@ class SportsInfluxWriter:
 
     @callback
     def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
+        self._writes_ok = False
         self.stats.retries += 1
         self.stats.last_error = err.message
         LOGGER.debug(

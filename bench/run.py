@@ -1,0 +1,235 @@
+"""Run every benchmark and print one table (markdown) with the ratios.
+
+Each benchmark is a separate process that measures its alternatives
+interleaved and repeated in that one run, and reports medians; this script
+only collects them. ``--quick`` shrinks the work for a smoke run (the
+figures are then not comparable with RESULTS.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib.metadata import version
+import json
+import os
+from pathlib import Path
+import platform
+import subprocess
+import sys
+import time
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+def _run(script: str, *args: str) -> dict[str, Any]:
+    started = time.monotonic()
+    print(f"... {script} {' '.join(args)}", file=sys.stderr, flush=True)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / script), *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+        cwd=HERE,
+    )
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["_seconds"] = round(time.monotonic() - started)
+    return result
+
+
+def machine() -> list[str]:
+    """What the figures were measured on."""
+    cpu = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    return [
+        f"- CPU: {cpu}, `nproc` = {os.cpu_count()}",
+        f"- load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+        (
+            f"- Python {platform.python_version()}, Home Assistant "
+            f"{version('homeassistant')}, influxdb3-python "
+            f"{version('influxdb3-python')}, influxdb {version('influxdb')}, "
+            f"influxdb-client {version('influxdb-client')}"
+        ),
+        "- InfluxDB 1.6.7 (Debian) behind nginx, on the same machine",
+    ]
+
+
+def _f(value: float, digits: int = 1) -> str:
+    return f"{value:,.{digits}f}"
+
+
+def table(
+    loop: dict[str, Any],
+    burst: dict[str, Any],
+    tput: dict[str, Any],
+    amp: dict[str, Any],
+    mem: dict[str, Any],
+) -> list[str]:
+    ours, core = loop["sports_influx"], loop["core_influxdb"]
+    rate = tput["points_per_s"]
+    ser = tput["serializer_points_per_s"]
+    a, c = amp["sports_influx"], amp["core_influxdb"]
+    outage = mem["outage"]
+    burst_ours = burst["sports_influx"]["added_us_per_change"]
+    burst_core = burst["core_influxdb"]["added_us_per_change"]
+    rows = [
+        ("| figure | sports_influx | alternative | ratio | target |"),
+        ("|---|---|---|---|---|"),
+        (
+            f"| 1. loop time per tracked state change above baseline, "
+            f"{_f(loop.get('changes_per_s_fed', 1000), 0)} changes/s (baseline "
+            f"{_f(loop['baseline']['busy_us_per_change'])} us) | "
+            f"{_f(ours['added_us_per_change'])} us | core influxdb "
+            f"{_f(core['added_us_per_change'])} us | "
+            f"{_f(ours['added_us_per_change'] / core['added_us_per_change'], 2)} | <= 0.33 |"
+        ),
+        (
+            f"| 1. the same, fed {_f(burst['changes_per_s_fed'], 0)} changes/s "
+            f"(baseline {_f(burst['baseline']['busy_us_per_change'])} us) | "
+            f"{_f(burst_ours)} us | core influxdb {_f(burst_core)} us | "
+            f"{_f(burst_ours / burst_core, 2)} | <= 0.33 |"
+        ),
+        (
+            f"| 1. of which HA's own dispatch to a do-nothing tracked listener | "
+            f"{_f(loop['tracked_noop']['added_us_per_change'])} us | | | |"
+        ),
+        (
+            f"| 1. loop CPU per state change (baseline "
+            f"{_f(loop['baseline']['loop_cpu_us_per_change'])} us) | "
+            f"{_f(ours['loop_cpu_us_per_change'])} us | core influxdb "
+            f"{_f(core['loop_cpu_us_per_change'])} us | "
+            f"{_f(ours['loop_cpu_us_per_change'] / core['loop_cpu_us_per_change'], 2)} | |"
+        ),
+        (
+            f"| 1. points written for {loop['changes']:,} changes | "
+            f"{_f(ours['points'], 0)} | core influxdb {_f(core['points'], 0)} | "
+            f"{_f(ours['points'] / core['points'], 3)} | |"
+        ),
+        (
+            f"| 1. writer CPU per point (threads other than the loop) | "
+            f"{_f(ours['writer_cpu_us_per_point'])} us | core influxdb "
+            f"{_f(core['writer_cpu_us_per_point'])} us | "
+            f"{_f(ours['writer_cpu_us_per_point'] / core['writer_cpu_us_per_point'], 3)}"
+            " | <= 0.1 |"
+        ),
+        (
+            f"| 1. drain through HA, {loop['drain_changes']:,} changes each a point | "
+            f"{_f(ours['drain_points_per_s'], 0)} points/s | core influxdb "
+            f"{_f(core['drain_points_per_s'], 0)} points/s | "
+            f"{_f(ours['drain_points_per_s'] / core['drain_points_per_s'])}x | >= 10x |"
+        ),
+        (
+            f"| 2. throughput, {tput['points']:,} points, backfill path | "
+            f"{_f(rate['ours'], 0)} points/s | raw POST {_f(rate['raw'], 0)} points/s | "
+            f"{_f(tput['ours_vs_raw'], 2)} of raw | >= 0.5 |"
+        ),
+        (
+            f"| 2. throughput vs the stock batching client | {_f(rate['ours'], 0)} points/s"
+            f" | stock {_f(rate['stock'], 0)} points/s "
+            f"({_f(tput['stock_vs_raw'], 2)} of raw) | {_f(tput['ours_vs_stock'])}x | ~3x |"
+        ),
+        (
+            f"| 2. serialiser alone, one thread | {_f(ser['lineprotocol'], 0)} points/s"
+            f" | Point.to_line_protocol {_f(ser['point'], 0)} points/s | "
+            f"{_f(ser['lineprotocol'] / ser['point'])}x | |"
+        ),
+        (
+            f"| 3. 3-hour NFL game, 5 s polls: points per state change | "
+            f"{a['points']:,} / {a['state_changes']:,} = 1/{_f(a['changes_per_point'])} | "
+            f"core influxdb {c['points']:,} / {c['state_changes']:,} | "
+            f"{_f(a['points'] / c['points'], 3)} | <= 1/10 |"
+        ),
+        (
+            f"| 3. score changes kept | {a['scores_kept'][0]} of {a['scores_kept'][1]} | | | all |"
+        ),
+        (
+            f"| 3. (not shipped) heartbeat 5 min instead of 1 | "
+            f"{amp['heartbeat_5min']['points']:,} points = 1/"
+            f"{_f(amp['heartbeat_5min']['changes_per_point'])} | | | |"
+        ),
+        (
+            f"| 4. RSS per 100k queued points | {_f(mem['records']['mb_per_100k'])} MB "
+            f"(records) | as Points {_f(mem['points']['mb_per_100k'])} MB, as lines "
+            f"{_f(mem['lines']['mb_per_100k'])} MB | "
+            f"{_f(mem['records']['mb_per_100k'] / mem['points']['mb_per_100k'], 2)} | bounded |"
+        ),
+        (
+            f"| 4. 1-hour outage, 10 events/s ({outage['events']:,} points) | RSS +"
+            f"{_f(outage['rss_growth_mb_peak'])} MB peak, queue {outage['queue_depth']:,}, "
+            f"{outage['points_failed']:,} failed after retries | cap "
+            f"100,000 points | | bounded |"
+        ),
+    ]
+    return rows  # noqa: RET504 - named for reading
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--json", type=Path, help="write the raw results here, each as it completes"
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the results already in --json, run only the missing ones",
+    )
+    args = parser.parse_args()
+    header = machine()
+    quick = args.quick
+    plan = {
+        "loop": (
+            "loop_cost.py",
+            ["--changes=2000", "--drain-changes=2000", "--repeat=1"] if quick else [],
+        ),
+        "loop_burst": (
+            "loop_cost.py",
+            ["--tick=0.005", "--drain-changes=0"]
+            + (["--changes=2000", "--repeat=1"] if quick else ["--repeat=3"]),
+        ),
+        "throughput": (
+            "throughput.py",
+            ["--points=20000", "--repeat=1"] if quick else [],
+        ),
+        "amplification": ("amplification.py", []),
+        "memory": (
+            "memory.py",
+            ["--points=20000", "--seconds=300"] if quick else [],
+        ),
+    }
+    results: dict[str, Any] = {}
+    if args.resume and args.json and args.json.exists():
+        results = json.loads(args.json.read_text())
+    for name, (script, script_args) in plan.items():
+        if name not in results:
+            results[name] = _run(script, *script_args)
+            if args.json:
+                args.json.write_text(json.dumps(results, indent=1))
+    loop, tput = results["loop"], results["throughput"]
+    burst = results["loop_burst"]
+    amp, mem = results["amplification"], results["memory"]
+    lines = [
+        *header,
+        "",
+        *table(loop, burst, tput, amp, mem),
+        "",
+        (
+            f"Medians of {loop['repeat']} interleaved runs (loop) and "
+            f"{tput['repeat']} (throughput); all runs: loop added us ours "
+            f"{ours_all(loop, 'sports_influx')}, core "
+            f"{ours_all(loop, 'core_influxdb')}; throughput {tput['all_runs']}."
+        ),
+    ]
+    print("\n".join(lines))
+
+
+def ours_all(loop: dict[str, Any], kind: str) -> list[float]:
+    runs: list[float] = loop[kind]["added_us_all_runs"]
+    return runs
+
+
+if __name__ == "__main__":
+    main()
