@@ -18,6 +18,7 @@ import json
 import os
 from pathlib import Path
 import random
+import re
 import statistics
 import sys
 import tempfile
@@ -32,7 +33,25 @@ sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 import influx_stack  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
-START = datetime(2022, 9, 11, 17, 0, tzinfo=UTC)
+# Yesterday's kickoff: points must fall inside the integration's retention
+# windows by the server's clock (older ones are refused, not written).
+START = (datetime.now(UTC) - timedelta(days=1)).replace(
+    hour=17, minute=0, second=0, microsecond=0
+)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=T\d{2}:\d{2})")
+
+
+def _recent(value: Any) -> Any:
+    """Fixture dates moved to START's day (time of day kept)."""
+    if isinstance(value, str):
+        return _ISO_DATE.sub(START.date().isoformat(), value)
+    if isinstance(value, dict):
+        return {k: _recent(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_recent(v) for v in value]
+    return value
+
+
 POLL = 5.0  # seconds: TeamTracker's in-game refresh
 
 
@@ -80,18 +99,25 @@ def database(stack: influx_stack.Stack) -> Iterator[str]:
 
 
 def count_points(stack: influx_stack.Stack, db: str, measurement: str = "") -> int:
-    """Points stored in a database (all measurements, or one)."""
+    """Points stored in a database (all measurements, or one), in every
+    retention policy (sports_influx writes each class to its own)."""
     what = f'"{measurement}"' if measurement else "/.*/"
-    query = urllib.parse.urlencode({"q": f"SELECT count(*) FROM {what}", "db": db})
-    # Counting 200k points of many series takes 1.x a while: a long timeout.
-    resp = influx_stack.http_request(f"{stack.influx_url}/query?{query}", timeout=300)
-    result = json.loads(resp.body)
+    policies = stack.query("SHOW RETENTION POLICIES", db=db)["results"][0]
     total = 0
-    for series in result["results"][0].get("series", []):
-        row = series["values"][0]
-        # count(*) gives one count per field: a point has at least its
-        # most common field, so the largest count is the number of points.
-        total += max(v for v in row[1:] if isinstance(v, int))
+    for policy, *_rest in policies.get("series", [{}])[0].get("values", []):
+        query = urllib.parse.urlencode(
+            {"q": f'SELECT count(*) FROM "{policy}".{what}', "db": db}
+        )
+        # Counting 200k points of many series takes 1.x a while: a long timeout.
+        resp = influx_stack.http_request(
+            f"{stack.influx_url}/query?{query}", timeout=300
+        )
+        result = json.loads(resp.body)
+        for series in result["results"][0].get("series", []):
+            row = series["values"][0]
+            # count(*) gives one count per field: a point has at least its
+            # most common field, so the largest count is the number of points.
+            total += max(v for v in row[1:] if isinstance(v, int))
     return total
 
 
@@ -227,7 +253,7 @@ def teamtracker_sensors() -> list[dict[str, Any]]:
     """The 20 TeamTracker fixture sensors (12 NFL, 8 NHL)."""
     states = []
     for name in ("teamtracker_nfl.json", "teamtracker_nhl.json"):
-        states += json.loads((FIXTURES / name).read_text())
+        states += _recent(json.loads((FIXTURES / name).read_text()))
     return states
 
 

@@ -73,7 +73,7 @@ async def test_replayed_nfl_game(
     stack,
     database: str,
 ) -> None:
-    """One point per meaningful change or live minute; the final once."""
+    """One point per meaningful change; the final once."""
     entity_id = "sensor.saints"
     times = await replay(hass, freezer, entity_id, nfl_polls())
     writer = init_integration.runtime_data.writer
@@ -81,7 +81,7 @@ async def test_replayed_nfl_game(
 
     rows = select_from(stack, database, "nfl_scores")
     written = [row["time"] for row in rows]
-    expected_polls = [0, 10, 22, 30, 42, 54, 60]  # changes, minutes, final
+    expected_polls = [0, 10, 30, 60]  # the first state, 2 changes, the final
     assert written == [int(times[n].timestamp()) * 10**9 for n in expected_polls]
     assert [(r["home_score"], r["away_score"], r["status"]) for r in rows][-1] == (
         27,
@@ -93,7 +93,27 @@ async def test_replayed_nfl_game(
     types = select(stack, database, f"SHOW FIELD KEYS FROM {rp('nfl_scores')}")
     assert {t["fieldKey"]: t["fieldType"] for t in types}["home_score"] == "integer"
     assert len(types) == len({t["fieldKey"] for t in types})
-    assert writer.stats.points_written == 7
+    assert writer.stats.points_written == 4
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_heartbeat_every_five_minutes(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """A live game where nothing moves but the clock: a point every 5 min."""
+    base = nfl_polls()[0][1]
+    polls = [
+        ("IN", dict(base, clock=f"{n % 60}:00 - 2nd", last_update=str(n)))
+        for n in range(12 * 12)  # 12 minutes
+    ]
+    times = await replay(hass, freezer, "sensor.saints", polls)
+    await init_integration.runtime_data.writer.async_flush()
+    written = [row["time"] for row in select_from(stack, database, "nfl_scores")]
+    assert written == [int(times[n].timestamp()) * 10**9 for n in (0, 60, 120)]
 
 
 @pytest.mark.parametrize("entry_options", [{}])
@@ -273,7 +293,7 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A live game's polls that move only clocks are decided from the last
-    parse: parsed again for the minute's heartbeat and for a real change."""
+    parse: parsed again for the heartbeat and for a real change."""
     calls = []
     original = teamtracker.team_view_score
 
@@ -282,10 +302,17 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
         return original(*args, **kwargs)
 
     monkeypatch.setattr(teamtracker, "team_view_score", counting)
+    base = nfl_polls()[0][1]
     polls = nfl_polls()[:25]  # 2 minutes; the score changes at poll 10
+    # Then 6 minutes where only the clock moves: the heartbeat at poll 70.
+    polls += [
+        ("IN", dict(polls[-1][1], clock=f"{n}:00 - 4th", last_update=str(n)))
+        for n in range(25, 25 + 72)
+    ]
+    assert base["team_score"] == polls[0][1]["team_score"]
     await replay(hass, freezer, "sensor.saints", polls)
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
-    # Parsed: the first poll, the score change (10), the heartbeats (22).
+    # Parsed: the first poll, the score change (10), the heartbeat (70).
     assert len(calls) == 3
     assert writer.stats.points_written == 3

@@ -7,8 +7,9 @@ the dedupe memory, saved by HA's ``Store`` with a delay.
 Dedupe
 - Scores: TeamTracker's ``last_update`` and ``clock`` change on every poll
   (every 5 s in a game). A score point is written when the score, status,
-  period, possession or down changes, and at most once a minute otherwise
-  while the game is live. A final result is written once, across restarts.
+  period, possession or down changes, and once every 5 minutes otherwise
+  while the game is live (a heartbeat, so never more than once a minute).
+  A final result is written once, across restarts.
 - Standings: a team's row is written when its record changes.
 """
 
@@ -38,7 +39,10 @@ from .records import NflScore, NhlScore, Record, Standing
 from .sources import SkipRecord, Source, detect
 from .writer import SportsInfluxWriter
 
-HEARTBEAT = timedelta(minutes=1)
+# A live game's clock is written at least this often when nothing else
+# moves (issue 3: "at most once a minute"); 5 minutes keeps a 3-hour game
+# at 1 point per ~13 polls (bench/amplification.py) and still charts it.
+HEARTBEAT = timedelta(minutes=5)
 STORE_VERSION = 1
 SAVE_DELAY = 10  # seconds; a restart inside it can repeat one final, not lose it
 _LIVE = frozenset({"IN", "LIVE", "CRIT"})
