@@ -30,6 +30,7 @@ import sys
 from typing import Any
 
 from common import (
+    START,
     Change,
     database,
     emit,
@@ -63,7 +64,7 @@ async def part_a(points: int, hold: str) -> dict[str, Any]:
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-    now = datetime(2025, 1, 1, tzinfo=UTC)
+    now = datetime.now(UTC)
     async with home_assistant() as hass:
         client = InfluxClient(
             async_get_clientsession(hass), "http://127.0.0.1:9", "t", "x"
@@ -86,7 +87,7 @@ async def part_a(points: int, hold: str) -> dict[str, Any]:
 
 def outage_stream(changes: int) -> list[Change]:
     """10 events/s: every change moves a score, 0.1 s apart."""
-    start = datetime(2022, 9, 11, 17, tzinfo=UTC)
+    start = START  # yesterday: inside the retention windows
     out = []
     for n, change in enumerate(stream(changes, seed=13)):
         attrs = copy.copy(change.attributes)
@@ -144,6 +145,8 @@ async def part_b(seconds: int, rate: int) -> dict[str, Any]:
                     "rss_growth_mb_peak": max(peak, end),
                     "queue_depth": stats.queue_depth,
                     "points_failed": stats.points_failed,
+                    "outbox_points": stats.outbox_points,
+                    "outbox_bytes": stats.outbox_bytes,
                     "retries": stats.retries,
                     "samples": samples,
                 }

@@ -159,7 +159,8 @@ def table(
         (
             f"| 4. 1-hour outage, 10 events/s ({outage['events']:,} points) | RSS +"
             f"{_f(outage['rss_growth_mb_peak'])} MB peak, queue {outage['queue_depth']:,}, "
-            f"{outage['points_failed']:,} failed after retries | cap "
+            f"{outage.get('outbox_points', 0):,} in the outbox, "
+            f"{outage['points_failed']:,} failed | cap "
             f"100,000 points | | bounded |"
         ),
     ]

@@ -82,7 +82,10 @@ STATS = [
     "yards_per_carry",
     "qb_rating",
 ]
-NOW = datetime(2025, 1, 1, tzinfo=UTC)
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+# Games every 4 hours from 600 days back: inside the 2-year retention the
+# integration gives scores and stats (older points are refused, not written).
+FIRST_KICKOFF = (NOW - timedelta(days=600)).replace(hour=17)
 
 
 def history(points: int, seed: int = 5) -> list[Any]:
@@ -91,7 +94,7 @@ def history(points: int, seed: int = 5) -> list[Any]:
     out: list[Any] = []
     game = 0
     while len(out) < points:
-        kickoff = datetime(2015, 9, 10, 17, tzinfo=UTC) + timedelta(days=game)
+        kickoff = FIRST_KICKOFF + timedelta(hours=4 * game)
         home, away = rng.sample(TEAMS, 2)
         game_id = f"40{1000000 + game}"
         h = a = 0
@@ -149,6 +152,8 @@ async def ours(hass: Any, stack: Any, db: str, records: list[Any]) -> float:
 
     client = InfluxClient(async_get_clientsession(hass), stack.url, "t", db)
     await client.async_validate()
+    # The retention policies the integration writes to (made at setup).
+    await client.async_prepare_destinations()
     writer = SportsInfluxWriter(hass, client, batch_size=100, flush_interval=10)
     started = time.perf_counter()
     await writer.async_backfill(records)
