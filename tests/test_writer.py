@@ -415,3 +415,17 @@ async def test_backlog_keeps_small_batches_while_writes_fail(
     # Never more than one batch (5 points) at a time.
     steps = [b - a for a, b in zip([0, *given_up], given_up, strict=False)]
     assert max(steps) <= 5
+
+
+async def test_backfill_skips_expired_points(
+    hass: HomeAssistant, writer: SportsInfluxWriter, stack, database: str
+) -> None:
+    """History older than its retention window is counted, not sent."""
+    old = KICKOFF - timedelta(days=800)  # events are kept 730 days
+    await writer.async_backfill(
+        [score(1, time=old), score(2, time=old, game_id="g2"), score(3)]
+    )
+    assert writer.stats.expired == 2
+    assert writer.stats.points_written == 1
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    assert [r["home_score"] for r in rows] == [3]

@@ -336,8 +336,18 @@ def _score(data: Mapping[str, Any], now: datetime) -> list[NflScore | NhlScore]:
 
 # Standing's own attributes; any other field goes to ``extra``.
 _STANDING_ATTRS = frozenset(
-    ("team", "wins", "losses", "conference", "division", "ties", "ot_losses")
-) | {"points", "win_percentage"}
+    {
+        "team",
+        "wins",
+        "losses",
+        "conference",
+        "division",
+        "ties",
+        "ot_losses",
+        "points",
+        "win_percentage",
+    }
+)
 
 
 def _standings(data: Mapping[str, Any], now: datetime) -> list[Standing]:
