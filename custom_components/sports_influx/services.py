@@ -37,8 +37,9 @@ from .client import (
     UnsupportedQueryError,
 )
 from .const import DOMAIN
+from .lineprotocol import check
 from .models import SportsInfluxConfigEntry
-from .points import InvalidRecordError, measurement_for, record_point
+from .points import InvalidRecordError, measurement_for
 from .query import QueryError, QueryLanguage, is_read_only
 from .records import (
     InjuryReport,
@@ -408,7 +409,7 @@ def _write(
     """Queue records, all or none: each is checked against the schema first."""
     for record in records:
         try:
-            record_point(record, now)
+            check(record, now)
         except InvalidRecordError as err:
             raise _invalid(
                 "invalid_record",

@@ -681,19 +681,19 @@ class SportsInfluxWriter:
         for retention, record, now in items:
             groups.setdefault(retention, []).append((record, now))
         refused: list[tuple[Record, InvalidRecordError]] = []
+        batches = list(lines)
+        for retention, group in groups.items():
+            new, bad = serialize(group)
+            refused.extend(bad)
+            batches.append((retention, new))
         dropped = 0
         # Records of at most batch_size lines: the bound drops old points in
         # small steps, and a replayed record is one ordinary request.
-        for retention, done in lines:
+        for retention, done in batches:
             for start in range(0, len(done), self.batch_size):
                 dropped += outbox.append(
                     retention, done[start : start + self.batch_size]
                 )
-        for retention, group in groups.items():
-            for start in range(0, len(group), self.batch_size):
-                new, bad = serialize(group[start : start + self.batch_size])
-                refused.extend(bad)
-                dropped += outbox.append(retention, new)
         return refused, dropped
 
     async def _async_outbox_state(self) -> None:
