@@ -29,6 +29,7 @@ from common import (
     Change,
     LoopMeter,
     count_points,
+    cpu_ns,
     database,
     emit,
     home_assistant,
@@ -39,7 +40,6 @@ from common import (
     setup_core_influxdb,
     setup_sports_influx,
     stream,
-    thread_cpu_ns,
 )
 
 # 20 changes (one poll of every sensor) every 20 ms: 1000 changes/s, about
@@ -48,14 +48,26 @@ TICK = 0.02
 KINDS = ("baseline", "sports_influx", "core_influxdb", "tracked_noop")
 
 
-async def _wait_for_points(stack: Any, db: str, expected: int, within: float) -> int:
-    """Poll the database until it holds ``expected`` points (or time out)."""
+def _count(stack: Any, db: str) -> tuple[int, int]:
+    """Points stored, and the CPU this query took (not the writer's)."""
+    started = time.thread_time_ns()
+    got = count_points(stack, db)
+    return got, time.thread_time_ns() - started
+
+
+async def _wait_for_points(
+    stack: Any, db: str, expected: int, within: float
+) -> tuple[int, int]:
+    """Poll the database until it holds ``expected`` points (or time out);
+    also return the CPU the polling itself took, to leave it out."""
     deadline = time.monotonic() + within
     loop = asyncio.get_running_loop()
+    polling_cpu = 0
     while True:
-        got = await loop.run_in_executor(None, count_points, stack, db)
+        got, cpu = await loop.run_in_executor(None, _count, stack, db)
+        polling_cpu += cpu
         if got >= expected or time.monotonic() > deadline:
-            return int(got)
+            return int(got), polling_cpu
         await asyncio.sleep(0.05)
 
 
@@ -93,10 +105,10 @@ async def one_run(
                     hass, entities, callback(lambda _e: None)
                 )
             await hass.async_block_till_done()
-            loop_tid = threading.get_native_id()
+            loop_thread = threading.get_ident()
             meter = LoopMeter(hass.loop)
             written_before = writer.stats.points_written if writer else 0
-            cpu_before = thread_cpu_ns()
+            loop_cpu_before, other_cpu_before = cpu_ns(loop_thread)
             meter.start()
             started = time.perf_counter()
             await replay(
@@ -118,16 +130,16 @@ async def one_run(
                 # state it already had); its last batch is written after
                 # block_till_done returns.
                 expected = len(changes) - len(entities)
-            stored = 0
+            stored = polling_cpu = 0
             if expected is not None:
-                stored = await _wait_for_points(stack, db, expected, within=120)
+                stored, polling_cpu = await _wait_for_points(
+                    stack, db, expected, within=120
+                )
             elapsed = time.perf_counter() - started
             busy = meter.busy_ns()
-            cpu_after = thread_cpu_ns()
-            other_cpu = sum(
-                cpu_after[t] - cpu_before.get(t, 0) for t in cpu_after if t != loop_tid
-            )
-            loop_cpu = cpu_after.get(loop_tid, 0) - cpu_before.get(loop_tid, 0)
+            loop_cpu_after, other_cpu_after = cpu_ns(loop_thread)
+            other_cpu = other_cpu_after - other_cpu_before - polling_cpu
+            loop_cpu = loop_cpu_after - loop_cpu_before
             # Points this run made (the setup's first states excluded).
             points = (
                 writer.stats.points_written - written_before

@@ -61,23 +61,28 @@ def _f(value: float, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def table(
-    loop: dict[str, Any],
-    burst: dict[str, Any],
-    tput: dict[str, Any],
-    amp: dict[str, Any],
-    mem: dict[str, Any],
-) -> list[str]:
+def table(results: dict[str, Any]) -> list[str]:
+    """The table's rows, for the benchmarks that ran."""
+    rows = [
+        "| figure | sports_influx | alternative | ratio | target |",
+        "|---|---|---|---|---|",
+    ]
+    if "loop" in results and "loop_burst" in results:
+        rows += loop_rows(results["loop"], results["loop_burst"])
+    if "throughput" in results:
+        rows += throughput_rows(results["throughput"])
+    if "amplification" in results:
+        rows += amplification_rows(results["amplification"])
+    if "memory" in results:
+        rows += memory_rows(results["memory"])
+    return rows
+
+
+def loop_rows(loop: dict[str, Any], burst: dict[str, Any]) -> list[str]:
     ours, core = loop["sports_influx"], loop["core_influxdb"]
-    rate = tput["points_per_s"]
-    ser = tput["serializer_points_per_s"]
-    a, c = amp["sports_influx"], amp["core_influxdb"]
-    outage = mem["outage"]
     burst_ours = burst["sports_influx"]["added_us_per_change"]
     burst_core = burst["core_influxdb"]["added_us_per_change"]
-    rows = [
-        ("| figure | sports_influx | alternative | ratio | target |"),
-        ("|---|---|---|---|---|"),
+    return [
         (
             f"| 1. loop time per tracked state change above baseline, "
             f"{_f(loop.get('changes_per_s_fed', 1000), 0)} changes/s (baseline "
@@ -121,6 +126,13 @@ def table(
             f"{_f(core['drain_points_per_s'], 0)} points/s | "
             f"{_f(ours['drain_points_per_s'] / core['drain_points_per_s'])}x | >= 10x |"
         ),
+    ]
+
+
+def throughput_rows(tput: dict[str, Any]) -> list[str]:
+    rate = tput["points_per_s"]
+    ser = tput["serializer_points_per_s"]
+    return [
         (
             f"| 2. throughput, {tput['points']:,} points, backfill path | "
             f"{_f(rate['ours'], 0)} points/s | raw POST {_f(rate['raw'], 0)} points/s | "
@@ -136,6 +148,12 @@ def table(
             f" | Point.to_line_protocol {_f(ser['point'], 0)} points/s | "
             f"{_f(ser['lineprotocol'] / ser['point'])}x | |"
         ),
+    ]
+
+
+def amplification_rows(amp: dict[str, Any]) -> list[str]:
+    a, c = amp["sports_influx"], amp["core_influxdb"]
+    return [
         (
             f"| 3. 3-hour NFL game, 5 s polls: points per state change | "
             f"{a['points']:,} / {a['state_changes']:,} = 1/{_f(a['changes_per_point'])} | "
@@ -150,6 +168,12 @@ def table(
             f"{amp['heartbeat_1min']['points']:,} points = 1/"
             f"{_f(amp['heartbeat_1min']['changes_per_point'])} | | | |"
         ),
+    ]
+
+
+def memory_rows(mem: dict[str, Any]) -> list[str]:
+    outage = mem["outage"]
+    return [
         (
             f"| 4. RSS per 100k queued points | {_f(mem['records']['mb_per_100k'])} MB "
             f"(records) | as Points {_f(mem['points']['mb_per_100k'])} MB, as lines "
@@ -164,7 +188,6 @@ def table(
             f"100,000 points | | bounded |"
         ),
     ]
-    return rows  # noqa: RET504 - named for reading
 
 
 def main() -> None:
@@ -177,6 +200,11 @@ def main() -> None:
         "--resume",
         action="store_true",
         help="keep the results already in --json, run only the missing ones",
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated: run only these (loop, loop_burst, throughput, "
+        "amplification, memory)",
     )
     args = parser.parse_args()
     header = machine()
@@ -204,26 +232,27 @@ def main() -> None:
     results: dict[str, Any] = {}
     if args.resume and args.json and args.json.exists():
         results = json.loads(args.json.read_text())
+    if args.only:
+        plan = {k: v for k, v in plan.items() if k in args.only.split(",")}
     for name, (script, script_args) in plan.items():
         if name not in results:
             results[name] = _run(script, *script_args)
             if args.json:
                 args.json.write_text(json.dumps(results, indent=1))
-    loop, tput = results["loop"], results["throughput"]
-    burst = results["loop_burst"]
-    amp, mem = results["amplification"], results["memory"]
-    lines = [
-        *header,
-        "",
-        *table(loop, burst, tput, amp, mem),
-        "",
-        (
-            f"Medians of {loop['repeat']} interleaved runs (loop) and "
-            f"{tput['repeat']} (throughput); all runs: loop added us ours "
-            f"{ours_all(loop, 'sports_influx')}, core "
-            f"{ours_all(loop, 'core_influxdb')}; throughput {tput['all_runs']}."
-        ),
-    ]
+    lines = [*header, "", *table(results), ""]
+    if "loop" in results:
+        loop = results["loop"]
+        lines.append(
+            f"Medians of {loop['repeat']} interleaved runs (loop); all runs: loop "
+            f"added us ours {ours_all(loop, 'sports_influx')}, core "
+            f"{ours_all(loop, 'core_influxdb')}."
+        )
+    if "throughput" in results:
+        tput = results["throughput"]
+        lines.append(
+            f"Throughput: medians of {tput['repeat']} runs; all runs "
+            f"{tput['all_runs']}."
+        )
     print("\n".join(lines))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import datetime, timedelta
 import json
+import threading
+import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -12,8 +14,8 @@ from hypothesis import given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx.const import CONF_ENTITIES
-from custom_components.sports_influx.listener import score_key
+from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
+from custom_components.sports_influx.listener import StateReader, score_key
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
 from homeassistant.core import HomeAssistant, State
@@ -316,3 +318,113 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
     # Parsed: the first poll, the score change (10), the heartbeat (70).
     assert len(calls) == 3
     assert writer.stats.points_written == 3
+
+
+def _slow_reader(monkeypatch: pytest.MonkeyPatch, threads: list[int]) -> None:
+    """Reading takes 0.2 s, in whichever thread reads (recorded)."""
+    original = StateReader.read_all
+
+    def slow(self: StateReader, states: list[State]) -> list[Any]:
+        threads.append(threading.get_ident())
+        time.sleep(0.2)  # a slow worker: still reading when the caller moves on
+        return original(self, states)
+
+    monkeypatch.setattr(StateReader, "read_all", slow)
+
+
+def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
+    """``n`` polls of NO @ ATL, each with another ATL score."""
+    base = nfl_polls()[0][1]
+    return [("IN", dict(base, opponent_score=str(20 + i))) for i in range(n)]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_states_are_read_off_the_event_loop_in_batches(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    stack,
+    database: str,
+) -> None:
+    """The handler only appends: a burst of changes is read in one executor
+    job, not on the loop's thread, and every change is written."""
+    threads: list[int] = []
+    _slow_reader(monkeypatch, threads)
+    first, *burst = _scores(6)
+    hass.states.async_set("sensor.saints", *first)  # followed from here on
+    await hass.async_block_till_done()
+    for state, attributes in burst:
+        hass.states.async_set("sensor.saints", state, attributes)
+    await hass.async_block_till_done()
+    await init_integration.runtime_data.writer.async_flush()
+    assert len(threads) == 2  # the first state, then the whole burst
+    assert threading.get_ident() not in threads
+    rows = select_from(stack, database, "nfl_scores")
+    assert [r["home_score"] for r in rows] == [20, 21, 22, 23, 24, 25]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_states_pending_at_unload_are_written(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    stack,
+    database: str,
+) -> None:
+    """Unloading right after the changes arrive waits for them to be read,
+    then flushes them: none is left behind in memory."""
+    _slow_reader(monkeypatch, [])
+    for state, attributes in _scores(3):
+        hass.states.async_set("sensor.saints", state, attributes)
+    assert await hass.config_entries.async_unload(init_integration.entry_id)
+    rows = select_from(stack, database, "nfl_scores")
+    assert [r["home_score"] for r in rows] == [20, 21, 22]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_flush_action_includes_states_not_yet_read(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    stack,
+    database: str,
+) -> None:
+    """``sports_influx.flush`` writes the changes received so far."""
+    _slow_reader(monkeypatch, [])
+    for state, attributes in _scores(2):
+        hass.states.async_set("sensor.saints", state, attributes)
+    await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
+    rows = select_from(stack, database, "nfl_scores")
+    assert [r["home_score"] for r in rows] == [20, 21]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_a_reader_failure_is_counted_and_reading_goes_on(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    stack,
+    database: str,
+) -> None:
+    """A bug in a batch's reading is logged and counted; later states are read."""
+    original = StateReader.read_all
+    failures = [RuntimeError("boom")]
+
+    def failing_once(self: StateReader, states: list[State]) -> list[Any]:
+        if failures:
+            raise failures.pop()
+        return original(self, states)
+
+    monkeypatch.setattr(StateReader, "read_all", failing_once)
+    first, second = _scores(2)
+    hass.states.async_set("sensor.saints", *first)
+    await hass.async_block_till_done()
+    hass.states.async_set("sensor.saints", *second)
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    assert writer.stats.skipped["parser_error"] == 1
+    assert "Could not read 1 states" in caplog.text
+    rows = select_from(stack, database, "nfl_scores")
+    assert [r["home_score"] for r in rows] == [21]

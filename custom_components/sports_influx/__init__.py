@@ -159,7 +159,9 @@ async def async_setup_entry(
     )
 
     async def _async_on_stop(_event: Event) -> None:
-        # HA does not unload entries when it stops: flush here, with a deadline.
+        # HA does not unload entries when it stops: read what is pending and
+        # flush here, with a deadline.
+        await listener.async_drain()
         await writer.async_close(STOP_FLUSH_TIMEOUT)
 
     # Not listen_once: its unsubscribe would complain after the event fired.
@@ -170,7 +172,6 @@ async def async_setup_entry(
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Follow the sensors last, once the statistics sensors can show it.
     await listener.async_start()
-    entry.async_on_unload(listener.async_stop)
     return True
 
 
@@ -198,8 +199,9 @@ async def async_remove_entry(
 async def async_unload_entry(
     hass: HomeAssistant, entry: SportsInfluxConfigEntry
 ) -> bool:
-    """Flush and close the writer."""
+    """Stop following (reading what is pending), then flush and close the writer."""
     unloaded = await hass.config_entries.async_unload_platforms(entry, PLATFORMS)
     if unloaded:
+        await entry.runtime_data.listener.async_stop()
         await entry.runtime_data.writer.async_close(UNLOAD_FLUSH_TIMEOUT)
     return unloaded

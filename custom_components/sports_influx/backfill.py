@@ -25,6 +25,7 @@ from homeassistant.helpers.recorder import get_instance
 
 from .const import DOMAIN, LOGGER
 from .listener import Deduper, StateReader
+from .records import Record
 from .writer import SportsInfluxWriter
 
 CHUNK = timedelta(days=1)
@@ -57,6 +58,18 @@ def _history(
     return [s for s in states.get(entity_id, []) if isinstance(s, State)]
 
 
+def _read_history(
+    hass: HomeAssistant,
+    reader: StateReader,
+    entity_id: str,
+    start: datetime,
+    end: datetime,
+) -> tuple[int, list[Record]]:
+    """How many states were recorded, and their records; recorder thread."""
+    states = _history(hass, entity_id, start, end)
+    return len(states), reader.read_all(states)
+
+
 async def async_backfill(
     hass: HomeAssistant,
     writer: SportsInfluxWriter,
@@ -83,11 +96,12 @@ async def async_backfill(
         chunk_start = start
         while chunk_start < end:
             chunk_end = min(chunk_start + CHUNK, end)
-            states = await recorder.async_add_executor_job(
-                _history, hass, entity_id, chunk_start, chunk_end
+            # Read in the recorder's executor too: a day can be thousands of
+            # states, too much parsing for the event loop.
+            states, records = await recorder.async_add_executor_job(
+                _read_history, hass, reader, entity_id, chunk_start, chunk_end
             )
-            records = [r for s in states for r in reader.read(s)]
-            result.states += len(states)
+            result.states += states
             result.points += len(records)
             # The bulk path: large requests, written before the next chunk.
             await writer.async_backfill(records)

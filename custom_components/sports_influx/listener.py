@@ -1,8 +1,12 @@
 """Which entities are followed, what is worth writing, handed to the writer.
 
-Handlers are ``@callback``: they parse the state (pure, cheap), decide
-whether it changed anything that matters, and enqueue. No I/O here except
-the dedupe memory, saved by HA's ``Store`` with a delay.
+Handlers are ``@callback`` and only enqueue the new state. The states are
+read (sources, dedupe) in HA's executor, a batch at a time, by one task, so
+the event loop pays only for the append: HA's loop is shared by every
+integration, and a full TeamTracker parse costs 20-40 us (bench/loop_cost.py).
+The reader's state (the sources seen, the dedupe memory) is touched only by
+that one job at a time. No I/O here except the dedupe memory, saved by HA's
+``Store`` with a delay.
 
 Dedupe
 - Scores: TeamTracker's ``last_update`` and ``clock`` change on every poll
@@ -15,7 +19,8 @@ Dedupe
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -192,6 +197,10 @@ class StateReader:
                 )
         return [r for r in result.records if self.deduper.keep(r, now)]
 
+    def read_all(self, states: Iterable[State]) -> list[Record]:
+        """Parse and dedupe states in order (one executor job). Never raises."""
+        return [record for state in states for record in self.read(state)]
+
 
 class SportsListener:
     """Follows source sensors and feeds the writer."""
@@ -210,14 +219,20 @@ class SportsListener:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.dedupe"
         )
-        self._reader = StateReader(Deduper(), self._skip)
+        # Written by the reading job (a worker thread), emptied on the loop
+        # only after that job returned: never touched by both at once.
+        self._skipped: list[tuple[str, str]] = []
+        self._reader = StateReader(Deduper(), self._note_skip)
+        self._followed: set[str] = set()
+        self._pending: list[State] = []
+        self._reading: asyncio.Task[None] | None = None
         self._unsubs: list[CALLBACK_TYPE] = []
         self._logged: set[str] = set()
 
     @property
     def followed(self) -> list[str]:
         """Entity ids followed now."""
-        return sorted(self._reader.kinds)
+        return sorted(self._followed)
 
     async def async_start(self) -> None:
         """Load the dedupe memory and subscribe."""
@@ -237,39 +252,49 @@ class SportsListener:
             self._follow(entity_id, self._hass.states.get(entity_id))
 
     async def async_stop(self) -> None:
-        """Unsubscribe and save the dedupe memory now."""
+        """Read what is pending, unsubscribe, save the dedupe memory now."""
+        await self.async_drain()
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        await self._store.async_save({"finals": self._reader.deduper.finals})
+        await self.async_drain()
+        await self._store.async_save(self._finals())
+
+    async def async_drain(self) -> None:
+        """Wait until every state received so far is read and enqueued."""
+        # HA 2025.4 (unlike 2026.10) hands tracked state changes to listeners with
+        # call_soon: one loop iteration delivers those already fired.
+        await asyncio.sleep(0)
+        while self._reading is not None or self._pending:
+            await asyncio.shield(self._reading or self._start_reading())
+
+    def _finals(self) -> dict[str, Any]:
+        # A copy: the reading job may add a final while the Store serializes.
+        return {"finals": dict(self._reader.deduper.finals)}
 
     @callback
     def _save(self) -> None:
         # A delayed save is also written at HA's final-write stage on stop.
-        self._store.async_delay_save(
-            lambda: {"finals": self._reader.deduper.finals}, SAVE_DELAY
-        )
+        self._store.async_delay_save(self._finals, SAVE_DELAY)
 
     @callback
     def _follow(self, entity_id: str, state: State | None) -> None:
         """Follow an entity whose state looks like a source (or was chosen)."""
-        if entity_id in self._reader.kinds:
+        if entity_id in self._followed:
             return
+        # A chosen entity not (yet) recognizable is followed anyway; its kind
+        # is detected when a state arrives.
         source = detect(state) if state is not None else None
-        if source is None:
-            if self._chosen is None:
-                return
-            # A chosen entity not (yet) recognizable: follow it anyway and
-            # detect its kind when a state arrives.
-        else:
-            self._reader.kinds[entity_id] = source
+        if source is None and self._chosen is None:
+            return
+        self._followed.add(entity_id)
         self._unsubs.append(
             async_track_state_change_event(
                 self._hass, [entity_id], self._async_state_changed
             )
         )
         if state is not None and source is not None:
-            self._handle(state)
+            self._enqueue(state)
 
     @callback
     def _async_state_added(self, event: Event[EventStateChangedData]) -> None:
@@ -278,12 +303,47 @@ class SportsListener:
     @callback
     def _async_state_changed(self, event: Event[EventStateChangedData]) -> None:
         if (state := event.data["new_state"]) is not None:
-            self._handle(state)
+            self._enqueue(state)
 
     @callback
-    def _handle(self, state: State) -> None:
-        """Parse, dedupe, enqueue. Never raises into the event loop."""
-        if not (fresh := self._reader.read(state)):
+    def _enqueue(self, state: State) -> None:
+        """Only append; one task reads what accumulated, off the loop."""
+        self._pending.append(state)
+        if self._reading is None:
+            self._start_reading()
+
+    @callback
+    def _start_reading(self) -> asyncio.Task[None]:
+        # Not eager: the rest of this burst of changes joins the batch.
+        self._reading = self._hass.async_create_task(
+            self._async_read_pending(), f"{DOMAIN} read states", eager_start=False
+        )
+        return self._reading
+
+    async def _async_read_pending(self) -> None:
+        """Read batches in the executor until nothing is pending."""
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                try:
+                    fresh = await self._hass.async_add_executor_job(
+                        self._reader.read_all, batch
+                    )
+                except Exception:  # noqa: BLE001 - a reader bug must not stop reading
+                    LOGGER.exception("Could not read %d states", len(batch))
+                    self._writer.stats.skipped["parser_error"] += len(batch)
+                    continue
+                self._apply(fresh)
+        finally:
+            self._reading = None
+
+    @callback
+    def _apply(self, fresh: list[Record]) -> None:
+        """Back on the loop: count the skipped states, enqueue the records."""
+        skipped, self._skipped = self._skipped, []
+        for entity_id, reason in skipped:
+            self._skip(entity_id, reason)
+        if not fresh:
             return
         self._writer.async_enqueue(fresh)
         if any(
@@ -292,6 +352,10 @@ class SportsListener:
             for r in fresh
         ):
             self._save()
+
+    def _note_skip(self, entity_id: str, reason: str) -> None:
+        """Called by the reader, in the reading job's thread: only note it."""
+        self._skipped.append((entity_id, reason))
 
     @callback
     def _skip(self, entity_id: str, reason: str) -> None:

@@ -447,7 +447,10 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def flush(call: ServiceCall) -> None:
-        await _entry(hass, call).runtime_data.writer.async_flush()
+        data = _entry(hass, call).runtime_data
+        # The states received so far are written too, not only those read.
+        await data.listener.async_drain()
+        await data.writer.async_flush()
 
     hass.services.async_register(
         DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)
