@@ -25,6 +25,7 @@ from common import (
     log,
     nfl_game,
     replay,
+    run_ha_loop,
     setup_core_influxdb,
     setup_sports_influx,
 )
@@ -116,8 +117,5 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    from homeassistant import runner
-
     parser = argparse.ArgumentParser(description=__doc__)
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(main(parser.parse_args()))
+    run_ha_loop(main(parser.parse_args()))

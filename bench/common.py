@@ -185,9 +185,17 @@ async def setup_core_influxdb(
             "include": {"entities": entities},
         }
     }
+    # HA 2026.10 imports the YAML into a config entry, whose setup reads
+    # the filters from configuration.yaml itself.
+    await hass.async_add_executor_job(
+        Path(hass.config.path("configuration.yaml")).write_text, json.dumps(config)
+    )
     assert await async_setup_component(hass, "influxdb", config)
     await hass.async_block_till_done()
-    return hass.data["influxdb"]
+    if "influxdb" in hass.data:  # HA 2025.4
+        return hass.data["influxdb"]
+    (entry,) = hass.config_entries.async_entries("influxdb")
+    return entry.runtime_data
 
 
 # -- meters -------------------------------------------------------------------
@@ -397,3 +405,15 @@ async def replay(
         if on_tick:
             on_tick()
         await asyncio.sleep(tick)
+
+
+def run_ha_loop(main: Any) -> Any:
+    """Run ``main`` (a coroutine) on Home Assistant's event loop, debug off:
+    HA 2025.4 gives it through an event loop policy, HA 2026.10 (Python
+    3.14, where policies are deprecated) through a loop factory."""
+    from homeassistant import runner
+
+    if hasattr(runner, "HassEventLoopPolicy"):
+        asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
+        return asyncio.run(main)
+    return asyncio.run(main, loop_factory=runner.create_event_loop)

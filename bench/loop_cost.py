@@ -37,6 +37,7 @@ from common import (
     log,
     median,
     replay,
+    run_ha_loop,
     setup_core_influxdb,
     setup_sports_influx,
     stream,
@@ -232,8 +233,6 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    from homeassistant import runner
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--changes", type=int, default=10_000)
     parser.add_argument("--drain-changes", type=int, default=10_000)
@@ -241,5 +240,4 @@ if __name__ == "__main__":
     parser.add_argument(
         "--tick", type=float, default=TICK, help="seconds between polls of 20"
     )
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(main(parser.parse_args()))
+    run_ha_loop(main(parser.parse_args()))

@@ -20,7 +20,6 @@ the other's heap.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import copy
 from datetime import UTC, datetime, timedelta
 import gc
@@ -38,6 +37,7 @@ from common import (
     influx,
     log,
     rss_bytes,
+    run_ha_loop,
     setup_sports_influx,
     stream,
 )
@@ -158,10 +158,10 @@ async def part_b(seconds: int, rate: int) -> dict[str, Any]:
 
 def main(args: argparse.Namespace) -> None:
     if args.part == "a":
-        emit(asyncio.run(part_a(args.points, args.hold)))
+        emit(run_ha_loop(part_a(args.points, args.hold)))
         return
     if args.part == "b":
-        emit(asyncio.run(part_b(args.seconds, args.rate)))
+        emit(run_ha_loop(part_b(args.seconds, args.rate)))
         return
     out: dict[str, Any] = {}
     runs = [("a", hold) for hold in ("records", "points", "lines")] + [("b", "")]
@@ -179,8 +179,6 @@ def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    from homeassistant import runner
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--part", choices=("a", "b", "both"), default="both")
     parser.add_argument("--points", type=int, default=100_000)
@@ -195,5 +193,4 @@ if __name__ == "__main__":
         f"--seconds={parsed.seconds}",
         f"--rate={parsed.rate}",
     ]
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
     main(parsed)

@@ -29,7 +29,16 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-from common import count_points, database, emit, home_assistant, influx, log, median
+from common import (
+    count_points,
+    database,
+    emit,
+    home_assistant,
+    influx,
+    log,
+    median,
+    run_ha_loop,
+)
 
 from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.const import BACKFILL_BATCH_SIZE
@@ -280,10 +289,7 @@ async def main(args: argparse.Namespace) -> None:
 
 
 if __name__ == "__main__":
-    from homeassistant import runner
-
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--points", type=int, default=200_000)
     parser.add_argument("--repeat", type=int, default=3)
-    asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-    asyncio.run(main(parser.parse_args()))
+    run_ha_loop(main(parser.parse_args()))

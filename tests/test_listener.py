@@ -6,7 +6,6 @@ import copy
 from datetime import datetime, timedelta
 import json
 import threading
-import time
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
@@ -320,16 +319,17 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
     assert writer.stats.points_written == 3
 
 
-def _slow_reader(monkeypatch: pytest.MonkeyPatch, threads: list[int]) -> None:
-    """Reading takes 0.2 s, in whichever thread reads (recorded)."""
+def _recording_reader(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]]
+) -> None:
+    """Record each batch read: (thread, states)."""
     original = StateReader.read_all
 
-    def slow(self: StateReader, states: list[State]) -> list[Any]:
-        threads.append(threading.get_ident())
-        time.sleep(0.2)  # a slow worker: still reading when the caller moves on
+    def recording(self: StateReader, states: list[State]) -> list[Any]:
+        calls.append((threading.get_ident(), len(states)))
         return original(self, states)
 
-    monkeypatch.setattr(StateReader, "read_all", slow)
+    monkeypatch.setattr(StateReader, "read_all", recording)
 
 
 def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
@@ -339,26 +339,26 @@ def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("entry_options", [{}])
-async def test_states_are_read_off_the_event_loop_in_batches(
+async def test_a_burst_of_changes_is_read_in_one_batch(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
     stack,
     database: str,
 ) -> None:
-    """The handler only appends: a burst of changes is read in one executor
-    job, not on the loop's thread, and every change is written."""
-    threads: list[int] = []
-    _slow_reader(monkeypatch, threads)
+    """The handler only appends: the changes of one burst are read together,
+    on the loop, once the burst is in; every change is written."""
+    calls: list[tuple[int, int]] = []
+    _recording_reader(monkeypatch, calls)
     first, *burst = _scores(6)
     hass.states.async_set("sensor.saints", *first)  # followed from here on
     await hass.async_block_till_done()
     for state, attributes in burst:
         hass.states.async_set("sensor.saints", state, attributes)
+    assert calls == [(threading.get_ident(), 1)]  # the burst is not read yet
     await hass.async_block_till_done()
     await init_integration.runtime_data.writer.async_flush()
-    assert len(threads) == 2  # the first state, then the whole burst
-    assert threading.get_ident() not in threads
+    assert calls == [(threading.get_ident(), 1), (threading.get_ident(), 5)]
     rows = select_from(stack, database, "nfl_scores")
     assert [r["home_score"] for r in rows] == [20, 21, 22, 23, 24, 25]
 
@@ -371,9 +371,8 @@ async def test_states_pending_at_unload_are_written(
     stack,
     database: str,
 ) -> None:
-    """Unloading right after the changes arrive waits for them to be read,
-    then flushes them: none is left behind in memory."""
-    _slow_reader(monkeypatch, [])
+    """Unloading right after the changes arrive reads them, then flushes
+    them: none is left behind in memory."""
     for state, attributes in _scores(3):
         hass.states.async_set("sensor.saints", state, attributes)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
@@ -390,7 +389,6 @@ async def test_flush_action_includes_states_not_yet_read(
     database: str,
 ) -> None:
     """``sports_influx.flush`` writes the changes received so far."""
-    _slow_reader(monkeypatch, [])
     for state, attributes in _scores(2):
         hass.states.async_set("sensor.saints", state, attributes)
     await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)

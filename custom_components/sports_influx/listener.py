@@ -1,12 +1,12 @@
 """Which entities are followed, what is worth writing, handed to the writer.
 
-Handlers are ``@callback`` and only enqueue the new state. The states are
-read (sources, dedupe) in HA's executor, a batch at a time, by one task, so
-the event loop pays only for the append: HA's loop is shared by every
-integration, and a full TeamTracker parse costs 20-40 us (bench/loop_cost.py).
-The reader's state (the sources seen, the dedupe memory) is touched only by
-that one job at a time. No I/O here except the dedupe memory, saved by HA's
-``Store`` with a delay.
+Handlers are ``@callback`` and only append the new state; one task on
+the loop, started once per burst, reads the batch (sources, dedupe) and
+hands the records to the writer. Reading in the executor instead was
+measured slower: a TeamTracker state read on a worker thread cost 18 us of
+CPU against ~5 us on the loop (another core's cold caches, GIL hand-offs),
+and the loop still waited for the GIL (bench/loop_cost.py). No I/O here
+except the dedupe memory, saved by HA's ``Store`` with a delay.
 
 Dedupe
 - Scores: TeamTracker's ``last_update`` and ``clock`` change on every poll
@@ -219,13 +219,10 @@ class SportsListener:
         self._store: Store[dict[str, Any]] = Store(
             hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.dedupe"
         )
-        # Written by the reading job (a worker thread), emptied on the loop
-        # only after that job returned: never touched by both at once.
-        self._skipped: list[tuple[str, str]] = []
-        self._reader = StateReader(Deduper(), self._note_skip)
+        self._reader = StateReader(Deduper(), self._skip)
         self._followed: set[str] = set()
         self._pending: list[State] = []
-        self._reading: asyncio.Task[None] | None = None
+        self._read_scheduled = False
         self._unsubs: list[CALLBACK_TYPE] = []
         self._logged: set[str] = set()
 
@@ -261,15 +258,15 @@ class SportsListener:
         await self._store.async_save(self._finals())
 
     async def async_drain(self) -> None:
-        """Wait until every state received so far is read and enqueued."""
-        # HA 2025.4 (unlike 2026.10) hands tracked state changes to listeners with
-        # call_soon: one loop iteration delivers those already fired.
+        """Read every state received so far and hand its records over."""
+        # HA 2025.4 (unlike 2026.10) hands tracked state changes to listeners
+        # with call_soon: one loop iteration delivers those already fired.
         await asyncio.sleep(0)
-        while self._reading is not None or self._pending:
-            await asyncio.shield(self._reading or self._start_reading())
+        self._read_pending()
 
     def _finals(self) -> dict[str, Any]:
-        # A copy: the reading job may add a final while the Store serializes.
+        # A copy: the Store may serialize it in the executor while a new
+        # final is added on the loop.
         return {"finals": dict(self._reader.deduper.finals)}
 
     @callback
@@ -307,42 +304,32 @@ class SportsListener:
 
     @callback
     def _enqueue(self, state: State) -> None:
-        """Only append; one task reads what accumulated, off the loop."""
+        """Only append; the batch is read once the burst of changes is in."""
         self._pending.append(state)
-        if self._reading is None:
-            self._start_reading()
-
-    @callback
-    def _start_reading(self) -> asyncio.Task[None]:
-        # Not eager: the rest of this burst of changes joins the batch.
-        self._reading = self._hass.async_create_task(
-            self._async_read_pending(), f"{DOMAIN} read states", eager_start=False
-        )
-        return self._reading
+        if not self._read_scheduled:
+            self._read_scheduled = True
+            # A task, not call_soon: HA waits for it (async_block_till_done,
+            # stop). Not eager: the rest of this burst joins the batch.
+            self._hass.async_create_task(
+                self._async_read_pending(), f"{DOMAIN} read states", eager_start=False
+            )
 
     async def _async_read_pending(self) -> None:
-        """Read batches in the executor until nothing is pending."""
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    fresh = await self._hass.async_add_executor_job(
-                        self._reader.read_all, batch
-                    )
-                except Exception:  # noqa: BLE001 - a reader bug must not stop reading
-                    LOGGER.exception("Could not read %d states", len(batch))
-                    self._writer.stats.skipped["parser_error"] += len(batch)
-                    continue
-                self._apply(fresh)
-        finally:
-            self._reading = None
+        self._read_pending()
 
     @callback
-    def _apply(self, fresh: list[Record]) -> None:
-        """Back on the loop: count the skipped states, enqueue the records."""
-        skipped, self._skipped = self._skipped, []
-        for entity_id, reason in skipped:
-            self._skip(entity_id, reason)
+    def _read_pending(self) -> None:
+        """Read what accumulated, enqueue the records. Never raises."""
+        self._read_scheduled = False
+        batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            fresh = self._reader.read_all(batch)
+        except Exception:  # noqa: BLE001 - a reader bug must not break HA's loop
+            LOGGER.exception("Could not read %d states", len(batch))
+            self._writer.stats.skipped["parser_error"] += len(batch)
+            return
         if not fresh:
             return
         self._writer.async_enqueue(fresh)
@@ -352,10 +339,6 @@ class SportsListener:
             for r in fresh
         ):
             self._save()
-
-    def _note_skip(self, entity_id: str, reason: str) -> None:
-        """Called by the reader, in the reading job's thread: only note it."""
-        self._skipped.append((entity_id, reason))
 
     @callback
     def _skip(self, entity_id: str, reason: str) -> None:
