@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from datetime import datetime, timedelta
 import json
@@ -17,6 +18,7 @@ from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
 from custom_components.sports_influx.listener import StateReader, score_key
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
+from custom_components.sports_influx.sources._common import LEAGUES
 from homeassistant.core import HomeAssistant, State
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
@@ -257,20 +259,32 @@ TEAMTRACKER_STATES = [
     for name in ("teamtracker_nfl.json", "teamtracker_nhl.json")
     for s in json.loads((FIXTURES / name).read_text())
 ]
-VOLATILE_VALUES = st.none() | st.text(max_size=12) | st.integers() | st.floats()
+ANY_VALUES = st.none() | st.text(max_size=12) | st.integers() | st.floats()
+# Every attribute the fixtures have that the shortcut does not compare, and
+# one no TeamTracker version has.
+NOT_DECISIVE = [
+    *sorted(
+        {k for s in TEAMTRACKER_STATES for k in s["attributes"]}
+        - set(teamtracker.DECISIVE)
+    ),
+    "an_attribute_of_a_future_version",
+]
+# Read by the parser but not compared: they change between plays and only
+# fill fields outside the game id, the status and the dedupe key.
+READ_NOT_DECISIVE = {"clock", "team_shots_on_target", "opponent_shots_on_target"}
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     st.sampled_from(TEAMTRACKER_STATES),
-    st.dictionaries(st.sampled_from(sorted(teamtracker.VOLATILE)), VOLATILE_VALUES),
+    st.dictionaries(st.sampled_from(NOT_DECISIVE), ANY_VALUES, max_size=8),
 )
-def test_volatile_attributes_never_change_the_dedupe_key(
+def test_attributes_outside_decisive_never_change_the_dedupe_key(
     base: dict[str, Any], changes: dict[str, Any]
 ) -> None:
     """What the listener may skip parsing for: the same game, status and
-    key whatever the volatile attributes say (so the dedupe memory decides
-    alone)."""
+    key whatever the attributes it does not compare say (so the dedupe
+    memory decides alone)."""
 
     def parsed(attributes: dict[str, Any]) -> tuple[Any, ...] | None:
         state = State("sensor.x", base["state"], attributes)
@@ -284,6 +298,33 @@ def test_volatile_attributes_never_change_the_dedupe_key(
     before = parsed(base["attributes"])
     if before is not None:
         assert parsed({**base["attributes"], **changes}) == before
+
+
+def test_the_parser_reads_only_decisive_attributes_clock_and_shots() -> None:
+    """Every attribute ``team_view_score`` reads is compared by the shortcut,
+    or is one of the three that change no key (the test above)."""
+    read: set[str] = set()
+
+    class Recording(dict[str, Any]):
+        def get(self, key: str, default: Any = None) -> Any:
+            read.add(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key: str) -> Any:
+            read.add(key)
+            return super().__getitem__(key)
+
+    for state in TEAMTRACKER_STATES:
+        league = LEAGUES[state["attributes"]["league"].upper()]
+        with contextlib.suppress(SkipRecord):
+            teamtracker.team_view_score(
+                Recording(state["attributes"]),
+                league=league,
+                status=state["state"],
+                observed=START,
+            )
+    assert read - set(teamtracker.DECISIVE) == READ_NOT_DECISIVE
+    assert len(read) > 10  # the recording saw the parse
 
 
 @pytest.mark.parametrize("entry_options", [{}])

@@ -127,7 +127,7 @@ class _Seen:
     """An entity's last parsed state, by what the parse depended on."""
 
     state: str
-    masked: dict[str, Any]  # the attributes, volatile ones blanked
+    decisive: tuple[Any, ...]  # the values of the source's decisive attributes
     game_id: str
     key: tuple[Any, ...]
     status: str
@@ -156,18 +156,18 @@ class StateReader:
             return []
         self.kinds[entity_id] = source
         now = state.last_updated
-        masked = None
-        if source.volatile:
-            # Only clocks and update times changed since the last parse: the
-            # record would have the same game and key, so the dedupe memory
-            # decides without parsing (most polls of a live game end here).
-            masked = dict(state.attributes)
-            masked.update(source.blank)
+        decisive = None
+        if source.decisive:
+            # Only clocks, update times, odds ... changed since the last
+            # parse: the record would have the same game and key, so the
+            # dedupe memory decides without parsing (most polls of a live
+            # game end here). 15 lookups at C speed, not 60.
+            decisive = tuple(map(state.attributes.get, source.decisive))
             seen = self._seen.get(entity_id)
             if (
                 seen is not None
                 and seen.state == state.state
-                and seen.masked == masked
+                and seen.decisive == decisive
                 and not self.deduper.would_keep_score(
                     seen.game_id, seen.key, seen.status, now
                 )
@@ -185,12 +185,12 @@ class StateReader:
             return []
         for reason in result.skipped:
             self._skip(entity_id, reason)
-        if masked is not None and len(result.records) == 1:
+        if decisive is not None and len(result.records) == 1:
             record = result.records[0]
             if isinstance(record, (NflScore, NhlScore)):
                 self._seen[entity_id] = _Seen(
                     state.state,
-                    masked,
+                    decisive,
                     record.game_id,
                     score_key(record),
                     record.status,

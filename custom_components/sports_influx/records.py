@@ -11,6 +11,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import dataclass_transform
+
+
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(field,)
+)
+def record[T](cls: type[T]) -> type[T]:
+    """A record class: a slotted, keyword-only dataclass.
+
+    Immutable to the type checker (mypy refuses any assignment), not at run
+    time: a frozen dataclass's ``__init__`` sets each field through
+    ``object.__setattr__``, 6.6 us for a score's 19 fields against 1.4 us,
+    on the path of every state change that is parsed. Nothing assigns to a
+    record once made; the hash is the frozen one's.
+    """
+    return dataclass(slots=True, kw_only=True, unsafe_hash=True)(cls)
 
 
 class League(StrEnum):
@@ -20,7 +36,7 @@ class League(StrEnum):
     NHL = "NHL"
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class _GameScore:
     game_id: str
     season: int
@@ -39,7 +55,7 @@ class _GameScore:
     time: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class NflScore(_GameScore):
     """One NFL score observation."""
 
@@ -50,7 +66,7 @@ class NflScore(_GameScore):
     field_position: str | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class NhlScore(_GameScore):
     """One NHL score observation."""
 
@@ -63,7 +79,7 @@ class NhlScore(_GameScore):
     away_shootout: int | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class PlayerStats:
     """One player's statistics in one game."""
 
@@ -79,7 +95,7 @@ class PlayerStats:
     time: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class InjuryReport:
     """One player's injury status as reported."""
 
@@ -96,7 +112,7 @@ class InjuryReport:
     time: datetime | None = None
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Standing:
     """One team's place in the standings."""
 

@@ -17,8 +17,8 @@ that entity, and its ``parse`` answers ``SkipRecord("unavailable")``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from homeassistant.core import State
@@ -33,30 +33,24 @@ __all__ = ["SOURCES", "ParseResult", "Reason", "SkipRecord", "Source", "detect"]
 class Source:
     """A kind of source sensor: how to recognize it and how to read it.
 
-    ``volatile``: attributes that change on every poll but never change a
-    record's game, status or dedupe key (clocks, update times). When only
-    these changed, the listener can decide from the last parse whether the
-    new state is worth writing, without parsing it (a single-record source
-    only; empty = always parse).
+    ``decisive``: the attributes a record's game, status and dedupe key are
+    made from. When the state and these are as at the last parse, the
+    listener decides from that parse whether the new state is worth
+    writing, without parsing it (a single-record source only; empty =
+    always parse). Clocks, update times and the rest are not compared.
     """
 
     name: str
     matches: Callable[[State], bool]
     parse: Callable[[State, datetime], ParseResult]
-    volatile: frozenset[str] = frozenset()
-    # The volatile attributes as None, to blank them in a copy at C speed.
-    blank: Mapping[str, None] = field(init=False)
-
-    def __post_init__(self) -> None:
-        """Precompute ``blank``."""
-        object.__setattr__(self, "blank", dict.fromkeys(self.volatile))
+    decisive: tuple[str, ...] = ()
 
 
 SOURCES: tuple[Source, ...] = (
     Source("espn_summary", espn_summary.matches, espn_summary.parse),
     Source("espn_standings", espn_standings.matches, espn_standings.parse),
     Source("espn_injury", espn_injury.matches, espn_injury.parse),
-    Source("teamtracker", teamtracker.matches, teamtracker.parse, teamtracker.VOLATILE),
+    Source("teamtracker", teamtracker.matches, teamtracker.parse, teamtracker.DECISIVE),
     Source("ha_nfl", ha_nfl.matches, ha_nfl.parse),
     Source("nhlapi", nhlapi.matches, nhlapi.parse),
 )

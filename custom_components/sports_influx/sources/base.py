@@ -15,10 +15,9 @@ the slugs are the stable values of ``Reason``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 
-from ..records import Record
+from ..records import Record, record
 
 
 class Reason(StrEnum):
@@ -47,7 +46,7 @@ class SkipRecord(Exception):  # noqa: N818 - named by the issue; it is not an er
         self.reason: str = reason.value
 
 
-@dataclass(frozen=True, slots=True)
+@record  # made for every parsed state: immutable to mypy, fast to build
 class ParseResult:
     """Records made from one state and the reasons entries were left out."""
 
