@@ -9,7 +9,10 @@ from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_get_persistent_notifications,
+)
 from pytest_homeassistant_custom_component.components.recorder.common import (
     async_wait_recording_done,
 )
@@ -82,11 +85,25 @@ async def test_backfill_writes_what_live_wrote(
     await _backfill(hass, **window)
     assert rows(stack, database) == live
     assert writer.stats.backfill_progress == 100.0
-    notification = hass.states.get("persistent_notification.sports_influx_backfill")
-    assert notification is None or notification.state  # shown in the UI
+    message = _notification(hass)
+    assert "and wrote 7 points. Left out: none." in message
 
     await _backfill(hass, entity_id=["sensor.saints", "sensor.nfl_standings"], **window)
     assert rows(stack, database) == live
+
+    # Three years on, the scores are past their 2 years, the standings not:
+    # the notification counts what was written, and the expired apart.
+    freezer.tick(timedelta(days=3 * 365))
+    expired = writer.stats.expired
+    await _backfill(hass, **window)
+    assert writer.stats.expired == expired + 4
+    assert "and wrote 3 points. Left out: expired 4." in _notification(hass)
+    assert rows(stack, database) == live
+
+
+def _notification(hass: HomeAssistant) -> str:
+    notifications = async_get_persistent_notifications(hass)
+    return str(notifications[f"{DOMAIN}_backfill"]["message"])
 
 
 @pytest.mark.usefixtures("recorder_mock")

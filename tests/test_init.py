@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+from custom_components.sports_influx import outbox_dir
 from custom_components.sports_influx.const import CONF_BATCH_SIZE, CONF_DATABASE, DOMAIN
 from custom_components.sports_influx.records import NflScore
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -149,3 +152,25 @@ async def test_setup_bad_token_starts_reauth(hass: HomeAssistant, fake_v3) -> No
     assert entry.state is ConfigEntryState.SETUP_ERROR
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == [SOURCE_REAUTH]
+
+
+async def test_removing_the_entry_removes_its_files(
+    hass: HomeAssistant,
+    mock_config_entry: MockConfigEntry,
+    hass_storage: dict[str, Any],
+) -> None:
+    """Its outbox folder and its two stores under .storage go with it (the
+    stores are in phcc's in-memory storage here)."""
+    mock_config_entry.add_to_hass(hass)
+    entry_id = mock_config_entry.entry_id
+    assert await hass.config_entries.async_setup(entry_id)
+    assert await hass.config_entries.async_unload(entry_id)  # saves the stores
+    await hass.async_block_till_done()
+    keys = [f"{DOMAIN}.{entry_id}.{name}" for name in ("server", "dedupe")]
+    assert all(key in hass_storage for key in keys)
+    assert outbox_dir(hass, entry_id).is_dir()
+
+    await hass.config_entries.async_remove(entry_id)
+    await hass.async_block_till_done()
+    assert not any(key in hass_storage for key in keys)
+    assert not outbox_dir(hass, entry_id).exists()

@@ -42,7 +42,9 @@ from .const import (
     DOMAIN,
     LOGGER,
     STOP_FLUSH_TIMEOUT,
+    STORE_NAMES,
     UNLOAD_FLUSH_TIMEOUT,
+    store_key,
 )
 from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData
@@ -89,7 +91,7 @@ async def async_setup_entry(
         },
     )
     server_store: Store[dict[str, Any]] = Store(
-        hass, 1, f"{DOMAIN}.{entry.entry_id}.server"
+        hass, 1, store_key(entry.entry_id, "server")
     )
     try:
         server = await client.async_validate()
@@ -190,10 +192,14 @@ def outbox_dir(hass: HomeAssistant, entry_id: str) -> Path:
 async def async_remove_entry(
     hass: HomeAssistant, entry: SportsInfluxConfigEntry
 ) -> None:
-    """A deleted entry leaves no outbox behind."""
+    """A deleted entry leaves nothing behind: its outbox, its stores."""
     await hass.async_add_executor_job(
         partial(shutil.rmtree, outbox_dir(hass, entry.entry_id), ignore_errors=True)
     )
+    for name in STORE_NAMES:
+        await Store[dict[str, Any]](
+            hass, 1, store_key(entry.entry_id, name)
+        ).async_remove()
 
 
 async def async_unload_entry(

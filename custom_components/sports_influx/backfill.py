@@ -102,9 +102,15 @@ async def async_backfill(
                 _read_history, hass, reader, entity_id, chunk_start, chunk_end
             )
             result.states += states
-            result.points += len(records)
             # The bulk path: large requests, written before the next chunk.
-            await writer.async_backfill(records)
+            expired = writer.stats.expired
+            sent = await writer.async_backfill(records)
+            result.points += sent
+            # Older than their retention (the writer counts and logs them),
+            # or refused by the schema: read, but not written.
+            expired = writer.stats.expired - expired
+            result.skipped["expired"] += expired
+            result.skipped["invalid"] += len(records) - sent - expired
             done += 1
             progress(round(100.0 * done / total, 1))
             chunk_start = chunk_end
@@ -115,14 +121,17 @@ async def async_backfill(
         end,
         result.states,
         result.points,
-        dict(result.skipped),
+        {k: v for k, v in result.skipped.items() if v},
     )
     persistent_notification.async_create(
         hass,
         f"Read {result.states} recorded states of {len(entity_ids)} sensors "
         f"from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC and wrote "
         f"{result.points} points. Left out: "
-        + (", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items())) or "none")
+        + (
+            ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items()) if v)
+            or "none"
+        )
         + ".",
         title="Sports Influx backfill finished",
         notification_id=f"{DOMAIN}_backfill",

@@ -51,3 +51,13 @@ BACKFILL_BATCH_SIZE: Final = 5000
 NOTIFY_INTERVAL: Final = 1.0
 # Average write time is taken over this many writes.
 WRITE_TIME_WINDOW: Final = 100
+
+
+def store_key(entry_id: str, name: str) -> str:
+    """An entry's file under HA's ``.storage`` ("server", "dedupe")."""
+    return f"{DOMAIN}.{entry_id}.{name}"
+
+
+# What an entry keeps in ``.storage`` besides its outbox folder: removed
+# with the entry.
+STORE_NAMES = ("server", "dedupe")

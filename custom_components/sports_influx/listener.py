@@ -39,7 +39,7 @@ from homeassistant.helpers.event import (
 )
 from homeassistant.helpers.storage import Store
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, LOGGER, store_key
 from .records import NflScore, NhlScore, Record, Standing
 from .sources import SkipRecord, Source, detect
 from .writer import SportsInfluxWriter
@@ -217,7 +217,7 @@ class SportsListener:
         self._writer = writer
         self._chosen = entities
         self._store: Store[dict[str, Any]] = Store(
-            hass, STORE_VERSION, f"{DOMAIN}.{entry_id}.dedupe"
+            hass, STORE_VERSION, store_key(entry_id, "dedupe")
         )
         self._reader = StateReader(Deduper(), self._skip)
         self._followed: set[str] = set()

@@ -392,7 +392,7 @@ class SportsInfluxWriter:
 
     async def async_backfill(
         self, records: Iterable[Record], *, batch_size: int = BACKFILL_BATCH_SIZE
-    ) -> None:
+    ) -> int:
         """Write a long history of records in large batches.
 
         Nothing waits in the memory queue (capped at ``MAX_QUEUE_POINTS``):
@@ -401,9 +401,12 @@ class SportsInfluxWriter:
         the same path as queued points (statistics, retries, partial writes).
         A batch awaiting a retry holds the backfill back, so at most two
         batches are in memory. Invalid records are counted and left out.
-        Returns when every batch was written or given up, or the writer closed.
+        Returns when every batch was written or given up (to the outbox), or
+        the writer closed; returns how many points were sent that way (not
+        the expired or invalid ones).
         """
         now = dt_util.utcnow()
+        sent = 0
         source: Iterator[Record] = iter(records)
 
         def next_chunk() -> asyncio.Future[Any] | None:
@@ -419,6 +422,7 @@ class SportsInfluxWriter:
             for record, err in refused:
                 self._on_invalid(record, err)
             pending = next_chunk()  # serialised while this one is written
+            sent += sum(len(lines) for lines in groups.values())
             self._ready.extend(_Batch(r, lines) for r, lines in groups.items())
             self._ready_empty.clear()
             await self._async_drain(full_only=True)
@@ -428,6 +432,7 @@ class SportsInfluxWriter:
                 await self._ready_empty.wait()
         if pending is not None:
             await pending  # do not leave an executor job behind
+        return sent
 
     # -- flushing ----------------------------------------------------------
 
