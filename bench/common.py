@@ -146,6 +146,10 @@ async def home_assistant() -> AsyncIterator[Any]:
             try:
                 yield hass
             finally:
+                # HA 2026.10's core influxdb stops its thread when its entry
+                # unloads, not when HA stops: a left thread hangs the exit.
+                for entry in hass.config_entries.async_entries():
+                    await hass.config_entries.async_unload(entry.entry_id)
                 await hass.async_stop(force=True)
 
 

@@ -222,6 +222,9 @@ async def main(args: argparse.Namespace) -> None:
             out[kind]["drain_points_per_s"] = median(
                 [r["stored"] / r["elapsed_s"] for r in drains if r["kind"] == kind]
             )
+            out[kind]["drain_all_runs"] = sorted(
+                round(r["stored"] / r["elapsed_s"]) for r in drains if r["kind"] == kind
+            )
             out[kind]["drain_stored"] = [
                 r["stored"] for r in drains if r["kind"] == kind
             ]
