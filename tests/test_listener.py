@@ -408,7 +408,6 @@ async def test_a_burst_of_changes_is_read_in_one_batch(
 async def test_states_pending_at_unload_are_written(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
     stack,
     database: str,
 ) -> None:
@@ -425,7 +424,6 @@ async def test_states_pending_at_unload_are_written(
 async def test_flush_action_includes_states_not_yet_read(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
-    monkeypatch: pytest.MonkeyPatch,
     stack,
     database: str,
 ) -> None:
