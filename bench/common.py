@@ -14,7 +14,9 @@ import contextlib
 import copy
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 import json
+import os
 from pathlib import Path
 import random
 import re
@@ -412,12 +414,16 @@ async def replay(
 
 
 def run_ha_loop(main: Any) -> Any:
-    """Run ``main`` (a coroutine) on Home Assistant's event loop, debug off:
-    HA 2025.4 gives it through an event loop policy, HA 2026.10 (Python
-    3.14, where policies are deprecated) through a loop factory."""
+    """Run ``main`` (a coroutine) on Home Assistant's event loop: HA 2025.4
+    gives it through an event loop policy, HA 2026.10 (Python 3.14, where
+    policies are deprecated) through a loop factory. asyncio debug is off,
+    unless ``BENCH_ASYNCIO_DEBUG=1`` (how the issue's anchor was taken)."""
     from homeassistant import runner
 
+    debug = os.environ.get("BENCH_ASYNCIO_DEBUG") == "1"
     if hasattr(runner, "HassEventLoopPolicy"):
-        asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(False))
-        return asyncio.run(main)
-    return asyncio.run(main, loop_factory=runner.create_event_loop)
+        asyncio.set_event_loop_policy(runner.HassEventLoopPolicy(debug))
+        return asyncio.run(main, debug=debug)
+    return asyncio.run(
+        main, debug=debug, loop_factory=partial(runner.create_event_loop, debug)
+    )
