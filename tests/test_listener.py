@@ -360,15 +360,17 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
     assert writer.stats.points_written == 3
 
 
-def _recording_reader(monkeypatch: pytest.MonkeyPatch, calls: list[int]) -> None:
-    """Record the thread each state is read in."""
-    original = StateReader.read
+def _recording_reader(
+    monkeypatch: pytest.MonkeyPatch, calls: list[tuple[int, int]]
+) -> None:
+    """Record each batch read: (thread, states)."""
+    original = StateReader.read_all
 
-    def recording(self: StateReader, state: State) -> list[Any]:
-        calls.append(threading.get_ident())
-        return original(self, state)
+    def recording(self: StateReader, states: list[State]) -> list[Any]:
+        calls.append((threading.get_ident(), len(states)))
+        return original(self, states)
 
-    monkeypatch.setattr(StateReader, "read", recording)
+    monkeypatch.setattr(StateReader, "read_all", recording)
 
 
 def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
@@ -378,22 +380,26 @@ def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("entry_options", [{}])
-async def test_each_change_is_read_on_the_loop_as_it_arrives(
+async def test_a_burst_of_changes_is_read_in_one_batch(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
     stack,
     database: str,
 ) -> None:
-    """No worker thread and no batching task: each change is read in HA's
-    dispatch to the handler; every change is written."""
-    calls: list[int] = []
+    """The handler only appends: the changes of one burst are read together,
+    on the loop, once the burst is in; every change is written."""
+    calls: list[tuple[int, int]] = []
     _recording_reader(monkeypatch, calls)
-    for state, attributes in _scores(6):
+    first, *burst = _scores(6)
+    hass.states.async_set("sensor.saints", *first)  # followed from here on
+    await hass.async_block_till_done()
+    for state, attributes in burst:
         hass.states.async_set("sensor.saints", state, attributes)
+    assert calls == [(threading.get_ident(), 1)]  # the burst is not read yet
     await hass.async_block_till_done()
     await init_integration.runtime_data.writer.async_flush()
-    assert calls == [threading.get_ident()] * 6
+    assert calls == [(threading.get_ident(), 1), (threading.get_ident(), 5)]
     rows = select_from(stack, database, "nfl_scores")
     assert [r["home_score"] for r in rows] == [20, 21, 22, 23, 24, 25]
 
@@ -405,8 +411,8 @@ async def test_states_pending_at_unload_are_written(
     stack,
     database: str,
 ) -> None:
-    """Unloading right after the changes are fired lets them reach the
-    handler (HA 2025.4 dispatches them with call_soon), then flushes them."""
+    """Unloading right after the changes arrive reads them, then flushes
+    them: none is left behind in memory."""
     for state, attributes in _scores(3):
         hass.states.async_set("sensor.saints", state, attributes)
     assert await hass.config_entries.async_unload(init_integration.entry_id)
@@ -438,16 +444,16 @@ async def test_a_reader_failure_is_counted_and_reading_goes_on(
     stack,
     database: str,
 ) -> None:
-    """A bug in reading a state is logged and counted; later states are read."""
-    original = StateReader.read
+    """A bug in a batch's reading is logged and counted; later states are read."""
+    original = StateReader.read_all
     failures = [RuntimeError("boom")]
 
-    def failing_once(self: StateReader, state: State) -> list[Any]:
+    def failing_once(self: StateReader, states: list[State]) -> list[Any]:
         if failures:
             raise failures.pop()
-        return original(self, state)
+        return original(self, states)
 
-    monkeypatch.setattr(StateReader, "read", failing_once)
+    monkeypatch.setattr(StateReader, "read_all", failing_once)
     first, second = _scores(2)
     hass.states.async_set("sensor.saints", *first)
     await hass.async_block_till_done()
@@ -456,6 +462,6 @@ async def test_a_reader_failure_is_counted_and_reading_goes_on(
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
     assert writer.stats.skipped["parser_error"] == 1
-    assert "Could not read sensor.saints" in caplog.text
+    assert "Could not read 1 states" in caplog.text
     rows = select_from(stack, database, "nfl_scores")
     assert [r["home_score"] for r in rows] == [21]
