@@ -199,7 +199,11 @@ class StateReader:
         return [r for r in result.records if self.deduper.keep(r, now)]
 
     def read_all(self, states: Iterable[State]) -> list[Record]:
-        """Parse and dedupe states in order (one executor job). Never raises."""
+        """Parse and dedupe states in order. Never raises.
+
+        The listener's batch runs on the loop, a day of history in the
+        recorder's executor.
+        """
         return [record for state in states for record in self.read(state)]
 
 
