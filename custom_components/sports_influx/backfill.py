@@ -103,12 +103,12 @@ async def async_backfill(
             )
             result.states += states
             # The bulk path: large requests, written before the next chunk.
-            expired = writer.stats.expired
+            expired_before = writer.stats.expired
             sent = await writer.async_backfill(records)
             result.points += sent
             # Older than their retention (the writer counts and logs them),
             # or refused by the schema: read, but not written.
-            expired = writer.stats.expired - expired
+            expired = writer.stats.expired - expired_before
             result.skipped["expired"] += expired
             result.skipped["invalid"] += len(records) - sent - expired
             done += 1

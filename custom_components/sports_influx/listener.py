@@ -255,11 +255,12 @@ class SportsListener:
 
     async def async_stop(self) -> None:
         """Read what is pending, unsubscribe, save the dedupe memory now."""
+        # Nothing awaits between the drain and the unsubscribing: no change
+        # can arrive in between.
         await self.async_drain()
         for unsub in self._unsubs:
             unsub()
         self._unsubs.clear()
-        await self.async_drain()
         await self._store.async_save(self._finals())
 
     async def async_drain(self) -> None:
