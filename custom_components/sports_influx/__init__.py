@@ -131,6 +131,7 @@ async def async_setup_entry(
         await server_store.async_save(client.remembered())
         async_update_destinations_issue(hass, entry.entry_id, client)
 
+    await hass.async_add_executor_job(client.prepare_write)
     max_mb = int(entry.options.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB))
     outbox = Outbox(outbox_dir(hass, entry.entry_id), max_bytes=max_mb * 1024 * 1024)
     writer = SportsInfluxWriter(
