@@ -12,14 +12,23 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from hypothesis import given, settings, strategies as st
 import pytest
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import (
+    MockConfigEntry,
+    async_fire_time_changed,
+)
 
+from custom_components.sports_influx import listener as listener_module
 from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
-from custom_components.sports_influx.listener import StateReader, score_key
+from custom_components.sports_influx.listener import (
+    READ_INTERVAL,
+    StateReader,
+    score_key,
+)
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
 from custom_components.sports_influx.sources._common import LEAGUES
 from homeassistant.core import HomeAssistant, State
+from homeassistant.util import dt as dt_util
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
 
@@ -380,28 +389,50 @@ def _scores(n: int) -> list[tuple[str, dict[str, Any]]]:
 
 
 @pytest.mark.parametrize("entry_options", [{}])
-async def test_a_burst_of_changes_is_read_in_one_batch(
+async def test_changes_are_read_in_bulk_once_a_second(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     monkeypatch: pytest.MonkeyPatch,
     stack,
     database: str,
 ) -> None:
-    """The handler only appends: the changes of one burst are read together,
-    on the loop, once the burst is in; every change is written."""
+    """The handler only appends: what arrives within ``READ_INTERVAL`` is
+    read together, on the loop, when the timer fires; every change is
+    written."""
     calls: list[tuple[int, int]] = []
     _recording_reader(monkeypatch, calls)
-    first, *burst = _scores(6)
-    hass.states.async_set("sensor.saints", *first)  # followed from here on
-    await hass.async_block_till_done()
-    for state, attributes in burst:
+    for state, attributes in _scores(6):
         hass.states.async_set("sensor.saints", state, attributes)
-    assert calls == [(threading.get_ident(), 1)]  # the burst is not read yet
     await hass.async_block_till_done()
+    assert calls == []  # nothing read yet
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=READ_INTERVAL))
+    await hass.async_block_till_done()
+    assert calls == [(threading.get_ident(), 6)]
     await init_integration.runtime_data.writer.async_flush()
-    assert calls == [(threading.get_ident(), 1), (threading.get_ident(), 5)]
     rows = select_from(stack, database, "nfl_scores")
     assert [r["home_score"] for r in rows] == [20, 21, 22, 23, 24, 25]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_a_big_burst_is_read_without_waiting(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    stack,
+    database: str,
+) -> None:
+    """``READ_BATCH`` states waiting are read at once (memory stays bounded)."""
+    monkeypatch.setattr(listener_module, "READ_BATCH", 3)
+    calls: list[tuple[int, int]] = []
+    _recording_reader(monkeypatch, calls)
+    for state, attributes in _scores(7):
+        hass.states.async_set("sensor.saints", state, attributes)
+    await hass.async_block_till_done()
+    assert [n for _, n in calls] == [3, 3]  # the 7th waits for the timer
+    await init_integration.runtime_data.writer.async_flush()
+    assert [n for _, n in calls] == [3, 3, 1]
+    rows = select_from(stack, database, "nfl_scores")
+    assert [r["home_score"] for r in rows] == [20, 21, 22, 23, 24, 25, 26]
 
 
 @pytest.mark.parametrize("entry_options", [{}])
@@ -456,6 +487,8 @@ async def test_a_reader_failure_is_counted_and_reading_goes_on(
     monkeypatch.setattr(StateReader, "read_all", failing_once)
     first, second = _scores(2)
     hass.states.async_set("sensor.saints", *first)
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=READ_INTERVAL))
     await hass.async_block_till_done()
     hass.states.async_set("sensor.saints", *second)
     await hass.async_block_till_done()

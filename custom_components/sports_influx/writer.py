@@ -177,6 +177,7 @@ class SportsInfluxWriter:
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
+        self._feed: CALLBACK_TYPE | None = None
         self._spills: set[asyncio.Task[None]] = set()
         self._closed = False
         self._available = True
@@ -458,8 +459,15 @@ class SportsInfluxWriter:
             self._async_drain(full_only=False), "sports_influx retry"
         )
 
+    @callback
+    def async_set_feed(self, feed: CALLBACK_TYPE) -> None:
+        """What a flush calls first, to queue what its source holds back."""
+        self._feed = feed
+
     async def async_flush(self) -> None:
         """Write everything queued now, a pending retry included."""
+        if self._feed is not None:
+            self._feed()
         if self._unsub_retry:
             self._unsub_retry()
             self._unsub_retry = None
