@@ -135,6 +135,11 @@ async def part_b(seconds: int, rate: int) -> dict[str, Any]:
                             )
                         )
                 await hass.async_block_till_done()
+                # The last second's changes may still wait for the
+                # listener's read (once a second): read them, as HA's stop
+                # would, so the counts below hold every change.
+                await entry.runtime_data.listener.async_drain()
+                await hass.async_block_till_done()
                 peak = max(s[1] for s in samples)
                 end = (_settled_rss() - base) / MB
                 stats = writer.stats
