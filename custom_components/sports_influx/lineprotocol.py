@@ -210,7 +210,7 @@ def _fixed_fields(measurement: Measurement) -> _FieldsFn:
     code = ["def fields(record):", "    out = []", "    add = out.append"]
     scope: dict[str, Any] = {"_render": _render, "quote": quote}
     for n, (name, key) in enumerate(_sorted_keys(measurement.fields)):
-        if not name.isidentifier():  # pragma: no cover - the schema's names are
+        if not name.isidentifier():  # pragma: no cover - schema names are identifiers
             raise ValueError(f"field {name!r} is not an identifier")
         field_type = measurement.fields[name]
         scope[f"key_{n}"], scope[f"type_{n}"] = key, field_type

@@ -2,11 +2,12 @@
 
 Handlers are ``@callback`` and only append the new state; what accumulated
 is read on the loop once a second (sources, dedupe) and the records are
-handed to the writer; a flush, unload and HA stop read what waits first. Reading in the executor instead was
-measured slower: a TeamTracker state read on a worker thread cost 18 us of
-CPU against ~5 us on the loop (another core's cold caches, GIL hand-offs),
-and the loop still waited for the GIL (bench/loop_cost.py); reading each
-state in the handler drained 12.1k points/s against the batch's 15.4k.
+handed to the writer; a flush, unload and HA stop read what waits first.
+Reading in the executor instead was measured slower: a TeamTracker state
+read on a worker thread cost 18 us of CPU against ~5 us on the loop
+(another core's cold caches, GIL hand-offs), and the loop still waited for
+the GIL (bench/loop_cost.py); reading each state in the handler drained
+12.1k points/s against a batch's 15.4k.
 No I/O here except the dedupe memory, saved by HA's ``Store`` with a delay.
 
 Dedupe
