@@ -237,8 +237,8 @@ class SportsListener:
         self._followed: set[str] = set()
         self._pending: list[State] = []
         self._unsub_read: CALLBACK_TYPE | None = None
-        # A flush (the action, or the writer's own) first reads what waits.
-        writer.async_set_feed(self._read_pending)
+        # A flush (the action, or a caller's) first reads what waits.
+        writer.async_set_feed(self.async_drain)
         self._unsubs: list[CALLBACK_TYPE] = []
         self._logged: set[str] = set()
 

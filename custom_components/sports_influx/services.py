@@ -447,10 +447,9 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def flush(call: ServiceCall) -> None:
-        data = _entry(hass, call).runtime_data
-        # The states received so far are written too, not only those read.
-        await data.listener.async_drain()
-        await data.writer.async_flush()
+        # The states received so far are written too, not only those read:
+        # the writer's flush drains the listener first.
+        await _entry(hass, call).runtime_data.writer.async_flush()
 
     hass.services.async_register(
         DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -177,7 +177,7 @@ class SportsInfluxWriter:
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
-        self._feed: CALLBACK_TYPE | None = None
+        self._feed: Callable[[], Awaitable[None]] | None = None
         self._spills: set[asyncio.Task[None]] = set()
         self._closed = False
         self._available = True
@@ -460,14 +460,14 @@ class SportsInfluxWriter:
         )
 
     @callback
-    def async_set_feed(self, feed: CALLBACK_TYPE) -> None:
-        """What a flush calls first, to queue what its source holds back."""
+    def async_set_feed(self, feed: Callable[[], Awaitable[None]]) -> None:
+        """What a flush awaits first, to queue what its source holds back."""
         self._feed = feed
 
     async def async_flush(self) -> None:
         """Write everything queued now, a pending retry included."""
         if self._feed is not None:
-            self._feed()
+            await self._feed()
         if self._unsub_retry:
             self._unsub_retry()
             self._unsub_retry = None
