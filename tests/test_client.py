@@ -5,6 +5,9 @@ Each test names the section of influxdata/docs-v2 it relies on.
 
 from __future__ import annotations
 
+from pathlib import Path
+import time
+
 from influxdb_client_3.exceptions.exceptions import InfluxDBError
 import pytest
 
@@ -91,6 +94,37 @@ async def test_v3_writes_to_write_lp(hass: HomeAssistant, fake_v3) -> None:
     assert write.query["db"] == "sports"
     assert write.query["precision"] == "nanosecond"
     assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 3
+
+
+def _grpc_threads() -> list[str]:
+    """Threads of this process that gRPC starts (Linux names them)."""
+    names = (p.read_text().strip() for p in Path("/proc/self/task").glob("*/comm"))
+    return [n for n in names if n.startswith(("grpc", "event_engine", "lifeguard"))]
+
+
+async def test_write_client_leaves_no_grpc_threads(
+    hass: HomeAssistant, fake_v3
+) -> None:
+    """The write client's unused Flight client is closed: no gRPC threads
+    keep waking up for as long as HA runs."""
+    client = InfluxClient(
+        async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
+    )
+    await client.async_validate()
+    await hass.async_add_executor_job(client.prepare_write)
+    # gRPC stops its threads asynchronously, within ~50 ms of the close.
+    deadline = time.monotonic() + 5
+    while _grpc_threads() and time.monotonic() < deadline:
+        await hass.async_add_executor_job(time.sleep, 0.01)
+    assert _grpc_threads() == []
+    # Writing still works, and closing the whole client closes it again.
+    await hass.async_add_executor_job(
+        client.write,
+        ["nhl_scores,game_id=g home_score=2i 1700000000000000000"],
+        RetentionClass.EVENTS,
+    )
+    await hass.async_add_executor_job(client.close)
+    assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 2
 
 
 async def test_v3_partial_write_names_rejected_lines(

@@ -723,7 +723,7 @@ class InfluxClient:
             kind = info.kind if info else ServerKind.V3
             parts = urlsplit(self.host)
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            self._writer = InfluxDBClient3(
+            writer = InfluxDBClient3(
                 host=self.host,
                 token=self._token or "none",
                 database=self.database,
@@ -736,6 +736,12 @@ class InfluxClient:
                 # InfluxDB 3 has /api/v3/write_lp; 1.8+ and 2.x serve /api/v2/write.
                 write_use_v2_api=kind is not ServerKind.V3,
             )
+            # The client always opens a Flight (gRPC) client for queries too,
+            # which this one never makes: its 5 gRPC threads cost 0.4-0.6 ms
+            # of CPU a second for as long as HA runs (bench/RESULTS.md). The
+            # client's own close() closes it again harmlessly.
+            writer._query_api.close()  # noqa: SLF001 - no public way to skip it
+            self._writer = writer
         return self._writer
 
     def destination(self, retention: RetentionClass) -> str:
