@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 import math
 import re
 from typing import Any, NamedTuple
@@ -85,6 +86,13 @@ class Score(NamedTuple):
 
     goals: int
     shootout: int | None = None
+
+
+# Plain small numbers as sources write them ("24", "3"): a dict lookup
+# instead of a regex and an int(); scores, periods and shots are read from
+# text on every full parse (a drain reads thousands a second).
+_PLAIN_SCORES: Mapping[str, Score] = {str(n): Score(n) for n in range(200)}
+_PLAIN_INTS: Mapping[str, int] = {str(n): n for n in range(200)}
 
 
 def check_available(state: str, *, payload: bool = False) -> None:
@@ -164,6 +172,8 @@ def to_float(value: object) -> float | None:
 
 def to_int(value: object) -> int | None:
     """A whole number from a number or numeric text; fractions are refused."""
+    if type(value) is str and (plain := _PLAIN_INTS.get(value)) is not None:
+        return plain
     if isinstance(value, int) and not isinstance(value, bool):
         return value if value in _INT64 else None
     number = to_float(value)
@@ -174,6 +184,8 @@ def to_int(value: object) -> int | None:
 
 def parse_score(value: object) -> Score:
     """A score: an int, or text like "24" or "3(2)" (shootout in brackets)."""
+    if type(value) is str and (score := _PLAIN_SCORES.get(value)) is not None:
+        return score
     if (
         isinstance(value, int)
         and not isinstance(value, bool)
@@ -202,12 +214,23 @@ def shot_count(value: object) -> int | None:
 def parse_time(value: object) -> datetime | None:
     """An aware UTC datetime from a datetime or ISO text ("2022-09-11T17:00Z")."""
     if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
+        return _parse_iso(value)
     if not isinstance(value, datetime):
         return None
+    return _as_utc(value)
+
+
+@lru_cache(maxsize=256)
+def _parse_iso(value: str) -> datetime | None:
+    # A game's start is read on every poll of every sensor following it:
+    # the same few texts, parsed once each (datetimes are immutable).
+    try:
+        return _as_utc(datetime.fromisoformat(value.strip()))
+    except ValueError:
+        return None
+
+
+def _as_utc(value: datetime) -> datetime | None:
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)  # ESPN and NHL APIs write UTC
     try:
