@@ -425,10 +425,23 @@ async def test_a_big_burst_is_read_without_waiting(
     monkeypatch.setattr(listener_module, "READ_BATCH", 3)
     calls: list[tuple[int, int]] = []
     _recording_reader(monkeypatch, calls)
+    timers: list[float] = []
+    call_later = listener_module.async_call_later
+
+    def counting_call_later(hass: HomeAssistant, delay: float, action: Any) -> Any:
+        timers.append(delay)
+        return call_later(hass, delay, action)
+
+    monkeypatch.setattr(listener_module, "async_call_later", counting_call_later)
     for state, attributes in _scores(7):
         hass.states.async_set("sensor.saints", state, attributes)
     await hass.async_block_till_done()
     assert [n for _, n in calls] == [3, 3]  # the 7th waits for the timer
+    assert timers == [READ_INTERVAL]  # one timer, not one per batch read
+    # The timer set by the first change still reads it within the second.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=READ_INTERVAL))
+    await hass.async_block_till_done()
+    assert [n for _, n in calls] == [3, 3, 1]
     await init_integration.runtime_data.writer.async_flush()
     assert [n for _, n in calls] == [3, 3, 1]
     rows = select_from(stack, database, "nfl_scores")

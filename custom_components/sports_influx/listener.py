@@ -327,7 +327,9 @@ class SportsListener:
         """Only append; what accumulated is read within ``READ_INTERVAL``."""
         self._pending.append(state)
         if len(self._pending) >= READ_BATCH:
-            self._read_pending()
+            # The timer stays: one a second, not one per batch (in asyncio
+            # debug mode each timer records a traceback).
+            self._read_batch()
         elif self._unsub_read is None:
             self._unsub_read = async_call_later(
                 self._hass, READ_INTERVAL, self._async_on_read_timer
@@ -336,14 +338,19 @@ class SportsListener:
     @callback
     def _async_on_read_timer(self, _now: datetime) -> None:
         self._unsub_read = None
-        self._read_pending()
+        self._read_batch()
 
     @callback
     def _read_pending(self) -> None:
-        """Read what accumulated, enqueue the records. Never raises."""
+        """Read what accumulated now, without waiting for the timer."""
         if self._unsub_read is not None:
             self._unsub_read()
             self._unsub_read = None
+        self._read_batch()
+
+    @callback
+    def _read_batch(self) -> None:
+        """Read what accumulated, enqueue the records. Never raises."""
         batch, self._pending = self._pending, []
         if not batch:
             return
