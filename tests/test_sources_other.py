@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from custom_components.sports_influx.listener import Deduper, StateReader
 from custom_components.sports_influx.points import record_point
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import (
@@ -394,3 +395,18 @@ def test_detect(state: State, name: str) -> None:
 )
 def test_detect_nothing(state: State) -> None:
     assert detect(state) is None
+
+
+def test_ha_nfl_scores_are_deduped_by_the_reader() -> None:
+    """A source without decisive attributes is parsed every time; the
+    dedupe memory keeps a score only when it moved."""
+    reader = StateReader(Deduper(), lambda _entity_id, _reason: None)
+
+    def read(**changes: Any) -> list[Any]:
+        return reader.read(State("sensor.nfl", "IN", HA_NFL | changes))
+
+    first = read(clock="0:48")
+    assert [(r.home_score, r.away_score) for r in first] == [(20, 21)]
+    assert read(clock="0:40") == []  # only the clock moved
+    moved = read(clock="0:30", opponent_score="27")
+    assert [(r.home_score, r.away_score) for r in moved] == [(27, 21)]

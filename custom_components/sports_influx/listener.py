@@ -103,7 +103,7 @@ class Deduper:
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
         if isinstance(record, (NflScore, NhlScore)):
-            return self._keep_score(record, now)
+            return self.keep_score(record, score_key(record), now)
         if isinstance(record, Standing):
             game = (record.league.value, record.team, record.season)
             key = standing_key(record)
@@ -125,8 +125,10 @@ class Deduper:
             and (status not in _LIVE or now - last[1] < HEARTBEAT)
         )
 
-    def _keep_score(self, record: NflScore | NhlScore, now: datetime) -> bool:
-        key = score_key(record)
+    def keep_score(
+        self, record: NflScore | NhlScore, key: tuple[Any, ...], now: datetime
+    ) -> bool:
+        """``keep`` for a score whose ``score_key`` is already made."""
         if not self.would_keep_score(record.game_id, key, record.status, now):
             return False
         self._scores[record.game_id] = (key, now)
@@ -201,13 +203,11 @@ class StateReader:
         if decisive is not None and len(result.records) == 1:
             record = result.records[0]
             if isinstance(record, (NflScore, NhlScore)):
+                key = score_key(record)
                 self._seen[entity_id] = _Seen(
-                    state.state,
-                    decisive,
-                    record.game_id,
-                    score_key(record),
-                    record.status,
+                    state.state, decisive, record.game_id, key, record.status
                 )
+                return [record] if self.deduper.keep_score(record, key, now) else []
         return [r for r in result.records if self.deduper.keep(r, now)]
 
     def read_all(self, states: Iterable[State]) -> list[Record]:
