@@ -1,8 +1,9 @@
 """Which entities are followed, what is worth writing, handed to the writer.
 
 Handlers are ``@callback`` and only append the new state; what accumulated
-is read on the loop once a second (sources, dedupe) and the records are
-handed to the writer; a flush, unload and HA stop read what waits first.
+is read on the loop once a second, or at once when ``READ_BATCH`` wait
+(sources, dedupe), and the records are handed to the writer; a flush,
+unload and HA stop read what waits first.
 Reading in the executor instead was measured slower: a TeamTracker state
 read on a worker thread cost 18 us of CPU against ~5 us on the loop
 (another core's cold caches, GIL hand-offs), and the loop still waited for
