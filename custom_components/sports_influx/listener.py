@@ -283,7 +283,10 @@ class SportsListener:
         # HA 2025.4 (unlike 2026.10) hands tracked state changes to listeners
         # with call_soon: one loop iteration delivers those already fired.
         await asyncio.sleep(0)
-        self._read_pending()
+        if self._unsub_read is not None:
+            self._unsub_read()
+            self._unsub_read = None
+        self._read_batch()
 
     def _finals(self) -> dict[str, Any]:
         # A copy: the Store may serialize it in the executor while a new
@@ -339,14 +342,6 @@ class SportsListener:
     @callback
     def _async_on_read_timer(self, _now: datetime) -> None:
         self._unsub_read = None
-        self._read_batch()
-
-    @callback
-    def _read_pending(self) -> None:
-        """Read what accumulated now, without waiting for the timer."""
-        if self._unsub_read is not None:
-            self._unsub_read()
-            self._unsub_read = None
         self._read_batch()
 
     @callback
