@@ -24,10 +24,10 @@ import pytest
 from custom_components.sports_influx import lineprotocol
 from custom_components.sports_influx.lineprotocol import (
     check,
+    checked_line,
     layout_for,
     record_line,
     retention_of,
-    serialize,
 )
 from custom_components.sports_influx.points import (
     InvalidRecordError,
@@ -305,19 +305,22 @@ def test_unhashable_tag_is_written_as_point_writes_it() -> None:
     assert record_line(record, NOW) == reference(record)[1]
 
 
-def test_serialize_in_bulk_separates_the_invalid() -> None:
-    """Lines of the good records in order; the bad ones with their error."""
+def test_checked_line_refuses_with_points_message() -> None:
+    """Good records give Point's line; bad ones points.py's error."""
     good = [replace(NflScore(**_SCORE), home_score=n) for n in range(3)]
+    assert [checked_line(r, NOW) for r in good] == [reference(r)[1] for r in good]
     bad = replace(NflScore(**_SCORE), home_score="x")  # type: ignore[arg-type]
+    with pytest.raises(
+        InvalidRecordError, match="field home_score='x' is not a valid integer"
+    ):
+        checked_line(bad, NOW)
     empty = PlayerStats(
         league=League.NHL, player_id="1", player_name="P", team="T", stats={}
     )
-    lines, refused = serialize([(r, NOW) for r in [good[0], bad, *good[1:], empty]])
-    assert lines == [reference(r)[1] for r in good]
-    assert [(r, str(e)) for r, e in refused] == [
-        (bad, "field home_score='x' is not a valid integer"),
-        (empty, "nhl_player_stats point has no fields"),
-    ]
+    with pytest.raises(
+        InvalidRecordError, match="nhl_player_stats point has no fields"
+    ):
+        checked_line(empty, NOW)
 
 
 def test_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -366,7 +369,7 @@ def test_exotic_errors_become_invalid_records() -> None:
         record_point(standing, NOW).to_line_protocol()
     with pytest.raises(InvalidRecordError, match="OverflowError"):
         check(standing, NOW)
-    # The cheap check lets ints through for float stats; serialize refuses.
+    # The cheap check lets ints through for float stats; checked_line refuses.
     player = PlayerStats(
         league=League.NHL,
         player_id="1",
@@ -374,9 +377,9 @@ def test_exotic_errors_become_invalid_records() -> None:
         team="T",
         stats={"rating": 10**400},
     )
-    lines, refused = serialize([(player, NOW), (standing, NOW)])
-    assert lines == []
-    assert [str(err).startswith("OverflowError") for _, err in refused] == [True] * 2
+    for record in (player, standing):
+        with pytest.raises(InvalidRecordError, match=r"^OverflowError"):
+            checked_line(record, NOW)
 
 
 class _Quarter(IntEnum):

@@ -432,7 +432,7 @@ def _invalid(err: Exception) -> InvalidRecordError:
 def check(record: Record, now: datetime) -> RetentionClass:
     """Validate a record cheaply and give its retention class.
 
-    Raises ``InvalidRecordError`` for what ``serialize`` would refuse. A
+    Raises ``InvalidRecordError`` for what ``checked_line`` would refuse. A
     record whose values all have their schema type exactly (what the
     sources make) is not rendered; anything else is, to be sure.
     """
@@ -445,22 +445,16 @@ def check(record: Record, now: datetime) -> RetentionClass:
     return layout.retention
 
 
-def serialize(
-    records: Iterable[tuple[Record, datetime]],
-) -> tuple[list[str], list[tuple[Record, InvalidRecordError]]]:
-    """(record, now) pairs -> lines, plus the records refused and why."""
-    lines: list[str] = []
-    refused: list[tuple[Record, InvalidRecordError]] = []
-    append = lines.append
-    for record, now in records:
-        try:
-            append(layout_for(record).line(record, now))
-        except Exception:  # noqa: BLE001 - points.py says why (or writes it)
-            try:
-                append(_explain(record, now))
-            except Exception as err:  # noqa: BLE001 - one bad record, not the batch
-                refused.append((record, _invalid(err)))
-    return lines, refused
+def checked_line(record: Record, now: datetime) -> str:
+    """A record's line, made as it is queued.
+
+    Raises ``InvalidRecordError`` for anything ``points.py`` would refuse,
+    with its message.
+    """
+    try:
+        return record_line(record, now)
+    except Exception as err:  # bad input must never raise into HA's loop
+        raise _invalid(err) from err
 
 
 def serialize_grouped(
