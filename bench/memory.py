@@ -1,10 +1,11 @@
 """Benchmark 4: memory.
 
 (a) RSS growth per 100k queued points: records made and queued by
-``async_enqueue`` with the server down and no flush due, measured after a
-full collection; beside it the same points held as influxdb3-python Points
-(what the writer queued before) and as line protocol (what a batch holds
-once serialised).
+``async_enqueue`` with the server down and no flush due (the writer keeps
+each as a pair of strings, its retention class and its line), measured
+after a full collection; beside it the same points held as record objects
+with their retention class and time (what the writer queued until
+de01e9d) and as influxdb3-python Points (what it queued at first).
 
 (b) A 1-hour outage at 10 events/s through Home Assistant: nginx stopped,
 36,000 TeamTracker state changes each worth a point (the score moves),
@@ -59,7 +60,7 @@ def _records(n: int) -> list[Any]:
 async def part_a(points: int, hold: str) -> dict[str, Any]:
     """RSS growth of ``points`` points held one way (a fresh process each)."""
     from custom_components.sports_influx.client import InfluxClient
-    from custom_components.sports_influx.lineprotocol import record_line
+    from custom_components.sports_influx.lineprotocol import retention_of
     from custom_components.sports_influx.points import record_point
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -73,12 +74,12 @@ async def part_a(points: int, hold: str) -> dict[str, Any]:
         writer = SportsInfluxWriter(hass, client, batch_size=10**9, flush_interval=3600)
         before = _settled_rss()
         held: list[Any] = []
-        if hold == "records":
+        if hold == "queued":
             assert writer.async_enqueue(_records(points)) == points
         elif hold == "points":
             held = [record_point(r, now) for r in _records(points)]
         else:
-            held = [record_line(r, now) for r in _records(points)]
+            held = [(retention_of(r), r, now) for r in _records(points)]
         grown = (_settled_rss() - before) / MB
         del held
         writer._queue.clear()
@@ -169,7 +170,7 @@ def main(args: argparse.Namespace) -> None:
         emit(run_ha_loop(part_b(args.seconds, args.rate)))
         return
     out: dict[str, Any] = {}
-    runs = [("a", hold) for hold in ("records", "points", "lines")] + [("b", "")]
+    runs = [("a", hold) for hold in ("queued", "records", "points")] + [("b", "")]
     for part, hold in runs:
         proc = subprocess.run(
             [sys.executable, __file__, "--part", part, f"--hold={hold}", *args.forward],
@@ -188,7 +189,7 @@ if __name__ == "__main__":
     parser.add_argument("--part", choices=("a", "b", "both"), default="both")
     parser.add_argument("--points", type=int, default=100_000)
     parser.add_argument(
-        "--hold", choices=("records", "points", "lines", ""), default=""
+        "--hold", choices=("queued", "records", "points", ""), default=""
     )
     parser.add_argument("--seconds", type=int, default=3600)
     parser.add_argument("--rate", type=int, default=10)

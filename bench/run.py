@@ -175,10 +175,10 @@ def memory_rows(mem: dict[str, Any]) -> list[str]:
     outage = mem["outage"]
     return [
         (
-            f"| 4. RSS per 100k queued points | {_f(mem['records']['mb_per_100k'])} MB "
-            f"(records) | as Points {_f(mem['points']['mb_per_100k'])} MB, as lines "
-            f"{_f(mem['lines']['mb_per_100k'])} MB | "
-            f"{_f(mem['records']['mb_per_100k'] / mem['points']['mb_per_100k'], 2)} | bounded |"
+            f"| 4. RSS per 100k queued points | {_f(mem['queued']['mb_per_100k'])} MB "
+            f"(lines) | as record objects {_f(mem['records']['mb_per_100k'])} MB, "
+            f"as Points {_f(mem['points']['mb_per_100k'])} MB | "
+            f"{_f(mem['queued']['mb_per_100k'] / mem['points']['mb_per_100k'], 2)} | bounded |"
         ),
         (
             f"| 4. 1-hour outage, 10 events/s ({outage['events']:,} points) | RSS +"
