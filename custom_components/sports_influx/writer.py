@@ -502,8 +502,7 @@ class SportsInfluxWriter:
         if waiting > self.batch_size and self._writes_ok:
             whole = waiting // self.batch_size * self.batch_size
             take = max(self.batch_size, min(whole, BACKFILL_BATCH_SIZE))
-        queue = self._queue
-        taken = _grouped(queue.popleft() for _ in range(take))
+        taken = _grouped(self._queue.popleft() for _ in range(take))
         self._ready.extend(_Batch(retention, lines) for retention, lines in taken)
         return True
 
