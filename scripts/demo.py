@@ -42,8 +42,9 @@ DOMAIN = "sports_influx"
 ONCE_TIMEOUT = 180.0  # seconds for hass to replay and stop
 
 # Errors HA logs on this machine that say nothing about the demo: HA
-# preloads the camera helpers, which look for Debian's libturbojpeg.
-HARMLESS = ("[homeassistant.components.camera.img_util]",)
+# preloads the camera helpers, which look for Debian's libturbojpeg; HA
+# 2026.10 also sets up ffmpeg by default, which looks for its binary.
+HARMLESS = ("[homeassistant.components.camera.img_util]", "[haffmpeg.core]")
 
 # The integration's measurements and what --once expects in each.
 SCORES = {"NFL": "nfl_scores", "NHL": "nhl_scores"}
@@ -111,9 +112,13 @@ def write_config(
     components.mkdir(exist_ok=True)
     _link(components / DOMAIN, ROOT / "custom_components" / DOMAIN)
     _link(components / "sports_influx_demo", DEMO_COMPONENT)
+    http_yaml = not _http_settings_in_storage()
+    if not http_yaml:
+        _write_http_store(config, port, loopback=headless)
     (config / "configuration.yaml").write_text(
         _configuration(
             port=port,
+            http_yaml=http_yaml,
             headless=headless,
             interval=interval,
             polls=polls,
@@ -132,9 +137,46 @@ def _link(link: Path, target: Path) -> None:
     link.symlink_to(target)
 
 
+def _http_settings_in_storage() -> bool:
+    """Whether this HA keeps its HTTP settings in ``.storage`` (2026.x).
+
+    There, ``http:`` in YAML is migrated once as a trial the frontend asks
+    to keep (a dialog over every page, and a restart 5 minutes later).
+    """
+    spec = importlib.util.find_spec("homeassistant")
+    if spec is None or spec.origin is None:
+        return False
+    return (Path(spec.origin).parent / "components" / "http" / "config.py").exists()
+
+
+def _write_http_store(config: Path, port: int, *, loopback: bool) -> None:
+    """The HTTP settings as HA 2026.x stores them, confirmed (no trial)."""
+    stable: dict[str, Any] = {
+        "server_port": port,
+        "cors_allowed_origins": ["https://cast.home-assistant.io"],
+        "login_attempts_threshold": -1,
+        "ip_ban_enabled": True,
+        "ssl_profile": "modern",
+        "use_x_frame_options": True,
+        "created_at": "2026-01-01T00:00:00+00:00",
+        "error": None,
+        "error_message": None,
+    }
+    if loopback:
+        stable["server_host"] = ["127.0.0.1"]
+    store = {
+        "version": 2,
+        "minor_version": 2,
+        "key": "http",
+        "data": {"stable": stable, "pending": None, "yaml_migration_done": True},
+    }
+    (config / ".storage" / "http").write_text(json.dumps(store, indent=2))
+
+
 def _configuration(
     *,
     port: int,
+    http_yaml: bool,
     headless: bool,
     interval: float,
     polls: int,
@@ -164,12 +206,14 @@ sports_influx_demo:
   stop_when_done: {str(stop_when_done).lower()}
 """
     if headless:
+        if not http_yaml:
+            return head
         return head + f"http:\n  server_host: 127.0.0.1\n  server_port: {port}\n"
+    if http_yaml:
+        head += f"http:\n  server_port: {port}\n"
     return (
         head
-        + f"""\
-http:
-  server_port: {port}
+        + """\
 frontend:
 config:
 history:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 import json
+import re
 import time
 
 from influxdb3_server import FakeInfluxDB3
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 import pytest
 
 from .conftest import HomeAssistant, assert_no_raw_keys, screenshot
@@ -27,9 +28,12 @@ def test_add_integration(
 ) -> None:
     """Add integration -> Sports Influx: translated form, invalid_auth, entry."""
     page.goto("/config/dashboard")
-    page.get_by_role("menuitem", name="Devices & services").click(timeout=TIMEOUT)
+    _devices_and_services(page).click(timeout=TIMEOUT)
     page.get_by_role("button", name="Add integration").click(timeout=TIMEOUT)
-    page.get_by_label("Search for a brand name").fill("Sports Influx")
+    search = "Search for a brand name"  # a label up to 2025.x, a placeholder in 2026
+    page.get_by_label(search).or_(page.get_by_placeholder(search)).first.fill(
+        "Sports Influx"
+    )
     page.locator("lit-virtualizer").get_by_text("Sports Influx", exact=True).click()
     dialog = page.locator("dialog-data-entry-flow")
     expect(dialog.get_by_text("Connect to InfluxDB")).to_be_visible(timeout=TIMEOUT)
@@ -42,9 +46,9 @@ def test_add_integration(
         "An API token allowed to write to the database",
     ):
         expect(dialog.get_by_text(text).first).to_be_visible()
-    dialog.get_by_label("URL").fill(influxdb3.url)
-    dialog.get_by_label("Token").fill("apiv3_wrong-token")
-    dialog.get_by_label("Database").fill("e2e")
+    _field(dialog, "URL").fill(influxdb3.url)
+    _field(dialog, "Token").fill("apiv3_wrong-token")
+    _field(dialog, "Database").fill("e2e")
     screenshot(page, "config_dialog.png")
 
     dialog.get_by_role("button", name="Submit").click()
@@ -55,9 +59,11 @@ def test_add_integration(
     screenshot(page, "config_error.png")
     assert_no_raw_keys(page)
 
-    dialog.get_by_label("Token").fill(influxdb3.token)
+    _field(dialog, "Token").fill(influxdb3.token)
     dialog.get_by_role("button", name="Submit").click()
-    expect(dialog.get_by_text("Success")).to_be_visible(timeout=TIMEOUT)
+    # The created step: "Success" up to 2025.x, "Name and assign" in 2026.
+    done = dialog.get_by_text("Success").or_(dialog.get_by_text("Name and assign"))
+    expect(done.first).to_be_visible(timeout=TIMEOUT)
     entries = ha.api("/api/config/config_entries/entry?domain=sports_influx")
     added = [e for e in entries if e["title"] == f"e2e on {influxdb3.url}"]
     assert len(added) == 1
@@ -67,10 +73,28 @@ def test_add_integration(
     ha.api(f"/api/config/config_entries/entry/{added[0]['entry_id']}", "DELETE")
 
 
+def _field(dialog: Locator, label: str) -> Locator:
+    """A form field's input by its label. HA 2026.10's frontend draws the
+    label inside the field's own shadow DOM, where no <label> points at it."""
+    shown = dialog.page.get_by_text(re.compile(rf"^{re.escape(label)}\*?$"))
+    in_shadow = dialog.locator("ha-input").filter(has=shown).locator("input")
+    return dialog.get_by_label(label).or_(in_shadow).first
+
+
+def _devices_and_services(page: Page) -> Locator:
+    """Its entry in Settings: a menu item in HA 2025.4's frontend, a link
+    (named with its description too) in 2026.10's."""
+    name = "Devices & services"
+    entry = page.get_by_role("menuitem", name=name).or_(
+        page.get_by_role("link", name=name)
+    )
+    return entry.first
+
+
 def _open_entry(page: Page, ha: HomeAssistant) -> None:
     """Settings -> Devices & services -> Sports Influx (the demo's entry)."""
     page.goto("/config/dashboard")
-    page.get_by_role("menuitem", name="Devices & services").click(timeout=TIMEOUT)
+    _devices_and_services(page).click(timeout=TIMEOUT)
     page.locator("ha-integration-card[data-domain=sports_influx]").click(
         timeout=TIMEOUT
     )
@@ -139,7 +163,7 @@ def test_options_dialog_saves(page: Page, ha: HomeAssistant) -> None:
     dialog = page.locator("dialog-data-entry-flow")
     expect(dialog.get_by_text("Followed sensors").first).to_be_visible(timeout=TIMEOUT)
     expect(dialog.get_by_text("Outbox size limit").first).to_be_visible()
-    dialog.get_by_label("Flush interval").fill("7")
+    _field(dialog, "Flush interval").fill("7")
     dialog.get_by_role("button", name="Submit").click()
     expect(dialog.get_by_text("Options successfully saved")).to_be_visible(
         timeout=TIMEOUT
