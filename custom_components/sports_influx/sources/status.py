@@ -1,0 +1,89 @@
+"""One status vocabulary for every source, whatever each calls its states.
+
+The ``status`` tag of every ``*_scores`` measurement takes one of
+``GameStatus``'s values; the source's own word is kept in the
+``source_status`` field. ESPN (so TeamTracker and ha-nfl) reports a game
+that will not be played as planned with its ordinary state and the reason
+in the clock text: a postponed game is ``POST``, scores "0"-"0", clock
+"Postponed". Those are not finals: the detail decides before the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class GameStatus(StrEnum):
+    """A game's status as written in the ``status`` tag."""
+
+    PRE = "PRE"
+    IN = "IN"
+    POST = "POST"
+    POSTPONED = "POSTPONED"
+    CANCELED = "CANCELED"
+    SUSPENDED = "SUSPENDED"
+    DELAYED = "DELAYED"
+
+
+# Source states -> status. TeamTracker and ha-nfl: ESPN's PRE/IN/POST;
+# hass-nhlapi: the NHL API's gameState (FUT, PRE, LIVE, CRIT, OVER, FINAL,
+# OFF); ESPN's status type names where a payload carries them.
+SOURCE_STATES: Mapping[str, GameStatus] = {
+    "PRE": GameStatus.PRE,
+    "FUT": GameStatus.PRE,
+    "PREVIEW": GameStatus.PRE,
+    "SCHEDULED": GameStatus.PRE,
+    "STATUS_SCHEDULED": GameStatus.PRE,
+    "IN": GameStatus.IN,
+    "LIVE": GameStatus.IN,
+    "CRIT": GameStatus.IN,
+    "STATUS_IN_PROGRESS": GameStatus.IN,
+    "STATUS_HALFTIME": GameStatus.IN,
+    "STATUS_END_PERIOD": GameStatus.IN,
+    "POST": GameStatus.POST,
+    "OVER": GameStatus.POST,
+    "FINAL": GameStatus.POST,
+    "OFF": GameStatus.POST,
+    "STATUS_FINAL": GameStatus.POST,
+    "POSTPONED": GameStatus.POSTPONED,
+    "STATUS_POSTPONED": GameStatus.POSTPONED,
+    "PPD": GameStatus.POSTPONED,
+    "CANCELED": GameStatus.CANCELED,
+    "CANCELLED": GameStatus.CANCELED,
+    "STATUS_CANCELED": GameStatus.CANCELED,
+    "SUSPENDED": GameStatus.SUSPENDED,
+    "STATUS_SUSPENDED": GameStatus.SUSPENDED,
+    "DELAYED": GameStatus.DELAYED,
+    "STATUS_DELAYED": GameStatus.DELAYED,
+    "STATUS_RAIN_DELAY": GameStatus.DELAYED,
+}
+
+# Words in a detail text (ESPN's ``shortDetail``, TeamTracker's ``clock``)
+# that say the game is not going as planned, checked in this order.
+_DETAIL_WORDS: tuple[tuple[str, GameStatus], ...] = (
+    ("postpone", GameStatus.POSTPONED),
+    ("cancel", GameStatus.CANCELED),
+    ("suspend", GameStatus.SUSPENDED),
+    ("delay", GameStatus.DELAYED),
+)
+
+# A game has at most one final point: these are the only statuses whose
+# score is the result.
+FINAL = GameStatus.POST
+# Statuses with a clock running or about to: rewritten as the game goes.
+LIVE = frozenset({GameStatus.IN, GameStatus.DELAYED})
+
+
+def canonical_status(state: str, detail: object = None) -> GameStatus | None:
+    """A source state (and its detail text) as a ``GameStatus``; None if unknown.
+
+    ``detail`` decides first: ESPN keeps a postponed game's state ``POST``
+    (or ``PRE``) and says "Postponed" only there.
+    """
+    if isinstance(detail, str) and detail:
+        lowered = detail.lower()
+        for word, status in _DETAIL_WORDS:
+            if word in lowered:
+                return status
+    return SOURCE_STATES.get(state.strip().upper())
