@@ -432,7 +432,7 @@ def make_score(
     game_id: str,
     season: int,
     season_type: str | None,
-    status: str,
+    status: GameStatus,
     home_team: str,
     away_team: str,
     home: Score,
@@ -450,12 +450,14 @@ def make_score(
     final: str | None = None,
 ) -> NflScore | NhlScore:
     """The league's score record; the one place a league picks its fields."""
+    # A plain string in the record: tags and the dedupe memory (JSON) take it.
+    word = status.value
     if league is League.NFL:
         return NflScore(
             game_id=game_id,
             season=season,
             season_type=season_type,
-            status=status,
+            status=word,
             home_team=home_team,
             away_team=away_team,
             home_score=home.goals,
@@ -474,7 +476,7 @@ def make_score(
         game_id=game_id,
         season=season,
         season_type=season_type,
-        status=status,
+        status=word,
         home_team=home_team,
         away_team=away_team,
         home_score=home.goals,

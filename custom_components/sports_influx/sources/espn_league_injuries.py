@@ -15,8 +15,10 @@ How the body is read
   team id table, else the logo's file name ("ari.png" -> "ARI").
 - Player id: the athlete's id, else its uid ("~a:4428713"), else its
   player-card link (".../id/4428713/...").
-- Season: the body's ``season.year`` as the season's start year
-  (``_common.espn_season``), else the report's date.
+- Season: from the report's date, as for a summary's rows (the same
+  report from either source lands in the same series); a row without a
+  date takes the body's ``season.year`` as the season's start year
+  (``_common.espn_season``: ESPN's 2026 is hockey's 2025-26).
 - One record per row (``espn_summary.report``); a row it cannot read is
   one skip reason. The same report polled again is deduped by the reader
   (player and status).
@@ -41,6 +43,7 @@ from ._common import (
     check_available,
     espn_season,
     ident,
+    parse_time,
     text,
     to_int,
     url_league,
@@ -83,8 +86,7 @@ def parse(state: State, observed: datetime) -> ParseResult:
             records.append(_injury(row, team, league, season, observed))
         except SkipRecord as err:
             skipped.append(err.reason)
-    if not records and not skipped:
-        raise SkipRecord(Reason.MALFORMED_PAYLOAD)
+    # The league is read from a row: there is at least one entry here.
     return ParseResult(records=tuple(records), skipped=tuple(skipped))
 
 
@@ -143,7 +145,7 @@ def _injury(
         player_id=_player_id(athlete),
         athlete=athlete,
         team=own_team or team,
-        season=season,
+        season=season if parse_time(injury.get("date")) is None else None,
         observed=observed,
     )
 

@@ -68,7 +68,11 @@ _HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
 # What a record's game id, status and dedupe key are made from: every
 # attribute the parser reads but the clock and the shots (which change
-# between plays without changing any of these). When none of these and not
+# between plays without changing any of these). The clock can say a game
+# is postponed or delayed, but ESPN then changes the state too (a
+# postponed game goes to POST), or, for a delay in play, the live game's
+# heartbeat parses it again within ``listener.HEARTBEAT``; comparing the
+# clock would parse every poll of every live game. When none of these and not
 # the state changed since the last parse, the dedupe memory decides without
 # parsing; the clock, ``last_update``, odds, win probabilities, play text
 # and the ~40 other attributes are not even looked at. A test records every
@@ -89,8 +93,6 @@ DECISIVE = (
     "quarter",
     "possession",
     "down_distance_text",
-    # The detail a postponed game or an overtime final is told by.
-    "clock",
 )
 
 
