@@ -155,10 +155,17 @@ def test_bad_rows_are_skipped_one_by_one() -> None:
     tor = body["injuries"][0]["injuries"]
     tor[0]["athlete"]["displayName"] = None
     tor[0]["athlete"]["fullName"] = None
+    # No id, uid or player-card link: no player id.
+    del tor[1]["athlete"]["uid"]
+    tor[1]["athlete"]["links"] = [{"href": "https://www.espn.com/nhl/team"}, "x"]
     tor.append("junk")
     result = espn_league_injuries.parse(_state(body), OBSERVED)
-    assert sorted(result.skipped) == ["malformed_payload", "missing_attribute"]
-    assert len(result.records) == 2
+    assert sorted(result.skipped) == [
+        "malformed_payload",
+        "missing_attribute",
+        "missing_attribute",
+    ]
+    assert len(result.records) == 1
 
 
 def test_a_body_without_rows_names_no_league() -> None:
