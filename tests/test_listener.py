@@ -22,6 +22,7 @@ from custom_components.sports_influx import listener as listener_module
 from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
 from custom_components.sports_influx.listener import (
     READ_INTERVAL,
+    Deduper,
     StateReader,
     score_key,
 )
@@ -788,3 +789,24 @@ async def test_league_injury_reports_written_once_per_status(
         ("Drew Doughty", "Injured Reserve"),
     ]
     assert writer.stats.points_failed == 0
+
+
+def test_finals_saved_by_an_older_version_are_read() -> None:
+    """Older versions saved a final's whole score key: the result is kept
+    for games whose id is still made (synthetic ones), the others dropped."""
+    deduper = Deduper(
+        {
+            "NHL-20220925-BUF@WSH": ["POST", 3, 4, None, None, None],
+            "NHL-20221001-WSH@CBJ": ["FINAL", 2, 1, 5, 1, 0],
+            "NFL-20220909-BUF@LAR": ["POST", 10, 31, 4, None, None],
+            "401437654": ["POST", 10, 31, 4, None, None],
+            "NHL-20251104-WSH@CBJ": [2, 1, None, None],
+            "junk": "x",
+        }
+    )
+    assert deduper.finals == {
+        "NHL-20220925-BUF@WSH": [3, 4, None, None],
+        "NHL-20221001-WSH@CBJ": [2, 1, 1, 0],
+        "NFL-20220909-BUF@LAR": [10, 31, None, None],
+        "NHL-20251104-WSH@CBJ": [2, 1, None, None],
+    }

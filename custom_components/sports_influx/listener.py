@@ -105,6 +105,24 @@ def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
     )
 
 
+def _saved_result(game_id: str, saved: object) -> list[Any] | None:
+    """A saved final as a result; older versions saved the whole score key.
+
+    That key was ``[status, home, away, period, ...]``, with the shootout
+    goals last for NHL games; of its games only synthetic ids ("NHL-...")
+    are still made, so the others are dropped.
+    """
+    if not isinstance(saved, list):
+        return None
+    if len(saved) == _RESULT.stop - _RESULT.start:
+        return saved
+    if len(saved) == 6 and game_id.startswith("NHL-"):
+        return [saved[1], saved[2], saved[4], saved[5]]
+    if len(saved) == 6 and game_id.startswith("NFL-"):
+        return [saved[1], saved[2], None, None]
+    return None
+
+
 def standing_key(record: Standing) -> tuple[Any, ...]:
     """A team's record: written again only when it changes."""
     return (
@@ -125,7 +143,11 @@ class Deduper:
         self._standings: dict[tuple[str, str, int], tuple[Any, ...]] = {}
         self._injuries: dict[tuple[str, str], tuple[str, str | None]] = {}
         # Game id -> the final result written (``score_key()[_RESULT]``).
-        self.finals: dict[str, list[Any]] = finals or {}
+        self.finals: dict[str, list[Any]] = {
+            game: result
+            for game, saved in (finals or {}).items()
+            if (result := _saved_result(game, saved)) is not None
+        }
 
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
