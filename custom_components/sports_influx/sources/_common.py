@@ -57,7 +57,7 @@ _SLUG_LEAGUES: Mapping[str, str] = {
     "womens-college-basketball": "NCAAW",
 }
 # A TeamTracker-style final detail: "Final", "Final/OT", "Final/2OT", "Final/SO".
-_FINAL_DETAIL = re.compile(r"\s*final\s*(?:/\s*(\d*)\s*(ot|so))?\s*$", re.IGNORECASE)
+_FINAL_DETAIL = re.compile(r"\s*final\s*(?:/\s*\d*\s*(ot|so))?\s*$", re.IGNORECASE)
 # The regular periods of a game: a final after more went to overtime.
 REGULATION_PERIODS: Mapping[League, int] = {League.NFL: 4, League.NHL: 3}
 # Game types in which a tied NHL game ends in a shootout after one overtime.
@@ -330,11 +330,8 @@ def league_evidence(attrs: Mapping[str, Any]) -> str | None:
     opponent logo URLs, else both teams' ESPN ids agreeing with their
     abbreviations in the NFL's id table. None when nothing says.
     """
-    for key in ("team_logo", "opponent_logo"):
-        logo = attrs.get(key)
-        if isinstance(logo, str) and (match := _ESPN_SLUG.search(logo)):
-            slug = match.group(1)
-            return _SLUG_LEAGUES.get(slug, slug.upper())
+    if league := url_league(attrs.get("team_logo"), attrs.get("opponent_logo")):
+        return league
     sides = (("team_id", "team_abbr"), ("opponent_id", "opponent_abbr"))
     if all(
         (abbr := text(attrs.get(name))) is not None
@@ -377,7 +374,7 @@ def final_type(
     if named in {"REG", "OT", "SO"}:
         return named
     if isinstance(detail, str) and (match := _FINAL_DETAIL.match(detail)):
-        return (match.group(2) or "REG").upper()
+        return (match.group(1) or "REG").upper()
     if shootout:
         return "SO"
     if period is None:

@@ -142,7 +142,6 @@ def parse(state: State, observed: datetime) -> ParseResult:
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
     source_id = ident(attrs.get("game_id"))
     season, season_type = _season(source_id, start)
-    home_score = game_score(attrs.get("home_score"), status)
     period = period_number(attrs.get("current_period"))
     return ParseResult.one(
         make_score(
@@ -153,7 +152,7 @@ def parse(state: State, observed: datetime) -> ParseResult:
             status=status,
             home_team=home,
             away_team=away,
-            home=home_score,
+            home=game_score(attrs.get("home_score"), status),
             away=game_score(attrs.get("away_score"), status),
             period=period,
             time_remaining=clock_time(attrs.get("time_remaining")),
