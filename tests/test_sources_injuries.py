@@ -110,10 +110,11 @@ def test_team_and_player_fallbacks() -> None:
     for row in gb["injuries"]:
         del row["athlete"]["team"]
     gb["id"] = "999"  # no such NFL team: the logo's file name says GB
+    gb["injuries"][0]["athlete"]["id"] = 4362628  # an id wins over the uid
     result = espn_league_injuries.parse(_state(body), OBSERVED)
     records = [r for r in result.records if isinstance(r, InjuryReport)]
     assert [r.team for r in records] == ["ATL"] * 5 + ["GB"] * 5
-    assert records[0].player_id == "4428713"
+    assert (records[0].player_id, records[5].player_id) == ("4428713", "4362628")
 
 
 def test_league_from_uid_when_no_link_says() -> None:
