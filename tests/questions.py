@@ -12,8 +12,12 @@ Reading the schema (custom_components/sports_influx/schema.py):
 - a tag that is absent was not known (TeamTracker has no week, an ESPN
   standings body without divisions has no division): InfluxQL compares it
   as ``''``, SQL as NULL;
-- a final is the point with ``status = 'POST'`` (TeamTracker, ha-nfl and
-  the write_score action; hass-nhlapi writes its own ``FINAL``/``OFF``).
+- a final is the point with ``status = 'POST'``, one per game whatever
+  the source (hass-nhlapi's OVER, FINAL and OFF are one POST point);
+  ``final_type`` says "REG", "OT" or "SO";
+- ``game_id`` is the same for every source following a game
+  (``NFL-20230917-GB@ATL``: league, UTC start date, away@home); a source's
+  own id is the ``source_game_id`` field.
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ class Question:
 
 # Values the README shows in place of the placeholders.
 EXAMPLE: dict[str, str] = {
-    "game_id": "401547417",
+    "game_id": "NFL-20230917-GB@ATL",
     "team": "ATL",
     "team_b": "NO",
     "season": "2025",
@@ -334,7 +338,7 @@ _INTRO = (
     "Every query below runs through the `sports_influx.query` action "
     "(InfluxQL on 1.x; SQL or InfluxQL on 3.x) with the `retention` "
     "given, and in Grafana or the server's CLI. The values to replace "
-    "are the examples: `ATL`, season `'2025'`, game `401547417`, "
+    "are the examples: `ATL`, season `'2025'`, game `NFL-20230917-GB@ATL`, "
     "players `4430807` (Bijan Robinson) and `4426502` (Drake London)."
 )
 _RESPONSE = (

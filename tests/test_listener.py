@@ -7,10 +7,11 @@ import copy
 from datetime import datetime, timedelta
 import json
 import threading
+from types import SimpleNamespace
 from typing import Any
 
 from freezegun.api import FrozenDateTimeFactory
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 import pytest
 from pytest_homeassistant_custom_component.common import (
     MockConfigEntry,
@@ -21,16 +22,19 @@ from custom_components.sports_influx import listener as listener_module
 from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
 from custom_components.sports_influx.listener import (
     READ_INTERVAL,
+    Deduper,
     StateReader,
     score_key,
 )
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
 from custom_components.sports_influx.sources._common import LEAGUES
+from custom_components.sports_influx.sources.status import canonical_status
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
+from .factories import nhlapi_cbj_wsh, teamtracker_cbj_wsh
 
 START = RECENT.replace(hour=20)
 
@@ -304,6 +308,10 @@ def test_attributes_outside_decisive_never_change_the_dedupe_key(
         assert isinstance(record, (NflScore, NhlScore))
         return (record.game_id, record.status, score_key(record))
 
+    # A clock saying "Postponed" or "Delayed" changes the status: ESPN then
+    # changes the state too, or the live game's heartbeat parses it again.
+    clock = changes.get("clock")
+    assume(not (isinstance(clock, str) and canonical_status("", clock)))
     before = parsed(base["attributes"])
     if before is not None:
         assert parsed({**base["attributes"], **changes}) == before
@@ -325,13 +333,12 @@ def test_the_parser_reads_only_decisive_attributes_clock_and_shots() -> None:
 
     for state in TEAMTRACKER_STATES:
         league = LEAGUES[state["attributes"]["league"].upper()]
+        # A State keeps a read-only copy: the recording stands in for it.
+        recorded = SimpleNamespace(
+            state=state["state"], attributes=Recording(state["attributes"])
+        )
         with contextlib.suppress(SkipRecord):
-            teamtracker.team_view_score(
-                Recording(state["attributes"]),
-                league=league,
-                status=state["state"],
-                observed=START,
-            )
+            teamtracker.team_view_score(recorded, league=league, observed=START)  # type: ignore[arg-type]
     assert read - set(teamtracker.DECISIVE) == READ_NOT_DECISIVE
     assert len(read) > 10  # the recording saw the parse
 
@@ -511,3 +518,295 @@ async def test_a_reader_failure_is_counted_and_reading_goes_on(
     assert "Could not read 1 states" in caplog.text
     rows = select_from(stack, database, "nfl_scores")
     assert [r["home_score"] for r in rows] == [21]
+
+
+# --- one series, one season, one final per game (read back) -----------------
+
+# A recent NHL game, so the real server keeps its points.
+NHL_START = RECENT.replace(hour=23)
+
+
+async def _set(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    changes: list[tuple[str, str, dict[str, Any]]],
+) -> None:
+    """Set (entity, state, attributes) a minute apart after the start."""
+    for n, (entity_id, value, attributes) in enumerate(changes):
+        freezer.move_to(NHL_START + timedelta(minutes=n + 1))
+        hass.states.async_set(entity_id, value, attributes)
+        await hass.async_block_till_done()
+
+
+def _series(stack: Any, database: str, measurement: str) -> list[str]:
+    rows = select(stack, database, f"SHOW SERIES FROM {rp(measurement)}")
+    return sorted(row["key"] for row in rows)
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_teamtracker_and_nhlapi_land_in_one_series(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """One NHL game followed by TeamTracker and hass-nhlapi: one game id,
+    one series per status, one final; each source's own id and word kept."""
+    game = {"season": "regular-season"}
+    nhl = nhlapi_cbj_wsh(NHL_START, game_id=int(f"{NHL_START.year}020214"))
+    await _set(
+        hass,
+        freezer,
+        [
+            (
+                "sensor.cbj_tt",
+                "IN",
+                teamtracker_cbj_wsh(
+                    "IN",
+                    NHL_START,
+                    cbj="1",
+                    wsh="0",
+                    clock="5:00 - 1st",
+                    period=1,
+                    **game,
+                ),
+            ),
+            (
+                "sensor.cbj_nhl",
+                "LIVE",
+                nhl | {"home_score": 1, "away_score": 0, "current_period": 1},
+            ),
+            (
+                "sensor.cbj_nhl",
+                "LIVE",
+                nhl | {"home_score": 2, "away_score": 1, "current_period": 3},
+            ),
+            ("sensor.cbj_nhl", "OFF", nhl),
+            ("sensor.cbj_tt", "POST", teamtracker_cbj_wsh("POST", NHL_START, **game)),
+        ],
+    )
+    await init_integration.runtime_data.writer.async_flush()
+    rows = select_from(stack, database, "nhl_scores")
+    game_id = f"NHL-{NHL_START:%Y%m%d}-WSH@CBJ"
+    assert [
+        (r["game_id"], r["status"], r["home_score"], r["away_score"]) for r in rows
+    ] == [
+        (game_id, "IN", 1, 0),  # TeamTracker's first
+        (game_id, "IN", 2, 1),  # hass-nhlapi's goal; its 1-0 was no news
+        (game_id, "POST", 2, 1),  # hass-nhlapi's OFF; TeamTracker's POST not again
+    ]
+    assert [(r["source_status"], r["source_game_id"]) for r in rows] == [
+        ("IN", None),
+        ("LIVE", str(nhl["game_id"])),
+        ("OFF", str(nhl["game_id"])),
+    ]
+    assert rows[-1]["final_type"] == "REG"
+    series = _series(stack, database, "nhl_scores")
+    assert len(series) == 2  # one game: its IN and its POST series
+    assert all(f"game_id={game_id}," in key for key in series)
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_nhlapi_over_final_off_is_one_final_point(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """hass-nhlapi passes through OVER, FINAL and OFF: one POST point, the
+    overtime marked."""
+    final = nhlapi_cbj_wsh(NHL_START, cbj=3, wsh=2, period=4, period_type="OT")
+    await _set(
+        hass,
+        freezer,
+        [
+            (
+                "sensor.cbj",
+                "LIVE",
+                final | {"home_score": 2, "time_remaining": "02:11"},
+            ),
+            ("sensor.cbj", "OVER", final),
+            ("sensor.cbj", "FINAL", final),
+            ("sensor.cbj", "OFF", final),
+        ],
+    )
+    await init_integration.runtime_data.writer.async_flush()
+    rows = select_from(stack, database, "nhl_scores")
+    assert [(r["status"], r["source_status"], r["final_type"]) for r in rows] == [
+        ("IN", "LIVE", None),
+        ("POST", "OVER", "OT"),
+    ]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_postponed_is_no_final_and_the_later_final_is_written(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """ESPN's postponed game (POST, 0-0, "Postponed"), then the game played:
+    a POSTPONED point and the real final, in a shootout."""
+    postponed = teamtracker_cbj_wsh(
+        "POST", NHL_START, cbj="0", wsh="0", clock="Postponed"
+    )
+    played = teamtracker_cbj_wsh(
+        "POST", NHL_START, cbj="3(2)", wsh="3(1)", clock="Final/SO", period=5
+    )
+    await _set(
+        hass,
+        freezer,
+        [
+            ("sensor.cbj", "POST", postponed),
+            ("sensor.cbj", "POST", postponed | {"last_update": "later"}),
+            ("sensor.cbj", "POST", played),
+        ],
+    )
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    rows = select_from(stack, database, "nhl_scores")
+    assert [
+        (r["status"], r["home_score"], r["home_shootout"], r["final_type"])
+        for r in rows
+    ] == [("POSTPONED", 0, None, None), ("POST", 3, 2, "SO")]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_nhl_season_is_one_in_scores_and_standings(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """A game and ESPN's standings of its season (named by the end year, as
+    ESPN's hockey standings name it) carry one season tag."""
+    season = NHL_START.year if NHL_START.month >= 7 else NHL_START.year - 1
+    standings = espn_attributes("espn_standings_nhl.json")
+    standings["season"] |= {
+        "year": season + 1,
+        "displayName": f"{season}-{(season + 1) % 100:02d}",
+    }
+    for conference in standings["children"]:
+        conference["standings"]["season"] = season + 1
+    await _set(
+        hass,
+        freezer,
+        [
+            ("sensor.nhl_standings", "ok", standings),
+            (
+                "sensor.cbj",
+                "OFF",
+                nhlapi_cbj_wsh(NHL_START, game_id=int(f"{season}020214")),
+            ),
+            (
+                "sensor.cbj_tt",
+                "IN",
+                teamtracker_cbj_wsh("IN", NHL_START.replace(day=1), clock="1:00 - 1st"),
+            ),
+        ],
+    )
+    await init_integration.runtime_data.writer.async_flush()
+    scores = select_from(stack, database, "nhl_scores")
+    table = select_from(stack, database, "nhl_standings")
+    assert len(scores) == 2
+    assert len(table) == 4
+    assert (
+        {r["season"] for r in scores} == {r["season"] for r in table} == {str(season)}
+    )
+    joined = select(
+        stack,
+        database,
+        f"SELECT wins FROM {rp('nhl_standings')} WHERE season = '{season}' AND team = 'LA'",
+    )
+    assert [r["wins"] for r in joined] == [10]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_an_nba_sensor_shaped_like_ha_nfl_writes_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """ha-nba's sensor is followed (ha-nfl's family) but never written as NFL."""
+    sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
+    sensor["attributes"]["date"] = RECENT.strftime("%Y-%m-%dT%H:%MZ")
+    hass.states.async_set("sensor.nba", "POST", sensor["attributes"])
+    await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    assert select_from(stack, database, "nfl_scores") == []
+    assert writer.stats.skipped["unknown_league"] == 1
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_league_injury_reports_written_once_per_status(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+) -> None:
+    """ESPN's NFL and NHL league reports as `rest` sensors: a point per player;
+    the same report polled again writes nothing; a new status is written."""
+    recent = RECENT.strftime("%Y-%m-%dT%H:%MZ")
+    bodies = {}
+    for league in ("nfl", "nhl"):
+        body = espn_attributes(
+            f"espn_league_injuries_{league}.json", ("season", "injuries")
+        )
+        for team in body["injuries"]:
+            for row in team["injuries"]:
+                row["date"] = recent
+        bodies[league] = body
+    changed = copy.deepcopy(bodies["nhl"])
+    changed["injuries"][0]["injuries"][1]["status"] = "Out"
+    await _set(
+        hass,
+        freezer,
+        [
+            ("sensor.nfl_injuries", "unknown", bodies["nfl"]),
+            ("sensor.nhl_injuries", "unknown", bodies["nhl"]),
+            (
+                "sensor.nfl_injuries",
+                "unknown",
+                copy.deepcopy(bodies["nfl"]) | {"timestamp": "x"},
+            ),
+            ("sensor.nhl_injuries", "unknown", changed),
+        ],
+    )
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    nfl = select_from(stack, database, "nfl_injuries")
+    nhl = select_from(stack, database, "nhl_injuries")
+    assert len(nfl) == 10
+    assert {r["team"] for r in nfl} == {"ATL", "GB"}
+    assert sorted((r["player_name"], r["status"]) for r in nhl) == [
+        ("Anthony Stolarz", "Out"),
+        ("Chris Tanev", "Day-To-Day"),
+        ("Chris Tanev", "Out"),
+        ("Drew Doughty", "Injured Reserve"),
+    ]
+    assert writer.stats.points_failed == 0
+
+
+def test_finals_saved_by_an_older_version_are_read() -> None:
+    """Older versions saved a final's whole score key: the result is kept
+    for games whose id is still made (synthetic ones), the others dropped."""
+    deduper = Deduper(
+        {
+            "NHL-20220925-BUF@WSH": ["POST", 3, 4, None, None, None],
+            "NHL-20221001-WSH@CBJ": ["FINAL", 2, 1, 5, 1, 0],
+            "NFL-20220909-BUF@LAR": ["POST", 10, 31, 4, None, None],
+            "401437654": ["POST", 10, 31, 4, None, None],
+            "NHL-20251104-WSH@CBJ": [2, 1, None, None],
+            "junk": "x",
+        }
+    )
+    assert deduper.finals == {
+        "NHL-20220925-BUF@WSH": [3, 4, None, None],
+        "NHL-20221001-WSH@CBJ": [2, 1, 1, 0],
+        "NFL-20220909-BUF@LAR": [10, 31, None, None],
+        "NHL-20251104-WSH@CBJ": [2, 1, None, None],
+    }

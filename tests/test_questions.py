@@ -94,7 +94,13 @@ class Game:
 
     @property
     def event_id(self) -> str:
+        """ESPN's id, as TeamTracker's ``event_id`` (``source_game_id``)."""
         return f"40190{self.week}{self.home}"
+
+    @property
+    def game_id(self) -> str:
+        """The id every source computes: league, UTC date, away@home."""
+        return f"NFL-{kickoff(self.week):%Y%m%d}-{self.away}@{self.home}"
 
     @property
     def final(self) -> tuple[int, int]:
@@ -292,6 +298,10 @@ def summary(game: Game, final: bool) -> dict[str, Any]:
     header["week"] = game.week
     header["season"]["year"] = int(SEASON)
     header["competitions"][0]["date"] = kickoff(game.week).strftime("%Y-%m-%dT%H:%MZ")
+    # The game's teams, so its player stats carry the scores' game id.
+    for competitor in header["competitions"][0]["competitors"]:
+        side = game.home if competitor["homeAway"] == "home" else game.away
+        competitor["team"]["abbreviation"] = side
     atl = next(
         b for b in body["boxscore"]["players"] if b["team"]["abbreviation"] == "ATL"
     )
@@ -501,7 +511,7 @@ async def test_questions_influxql(
     # 1. Score timeline of one game; CAR @ TB has polls where nothing but
     # the clock moved (written: a minute had passed).
     for game in (w1, GAMES[1]):
-        rows = await ask(hass, "timeline", "influxql", game_id=game.event_id)
+        rows = await ask(hass, "timeline", "influxql", game_id=game.game_id)
         assert [
             (
                 r["time"],
@@ -643,7 +653,7 @@ async def test_questions_influxql(
             hass,
             "points_per_period",
             "influxql",
-            game_id=w1.event_id,
+            game_id=w1.game_id,
             period=str(quarter),
         )
         ends.append((rows[0]["home_score"], rows[0]["away_score"]))
@@ -707,7 +717,7 @@ async def test_questions_sql_reference_server(
     }
     w1 = GAMES[0]
 
-    rows = await ask(hass, "timeline", "sql", game_id=w1.event_id)
+    rows = await ask(hass, "timeline", "sql", game_id=w1.game_id)
     assert [
         (
             r["time"] + "Z",

@@ -195,6 +195,30 @@ def test_nhl_standings_with_divisions() -> None:
         record_point(record, NOW)
 
 
+def test_nhl_standings_season_is_the_start_year() -> None:
+    """ESPN's hockey standings name 2025-26 by its end year (``season.year``
+    and each group's ``standings.season`` 2026): written as 2025."""
+    body = _load("espn_standings_nhl.json")
+    assert (body["season"]["year"], body["season"]["displayName"]) == (
+        2026,
+        "2025-26",
+    )
+    result = espn_standings.parse(_standings_state(body), OBSERVED)
+    assert result.skipped == ()
+    rows = {r.team: r for r in result.records if isinstance(r, Standing)}
+    assert set(rows) == {"TOR", "BOS", "LA", "EDM"}
+    assert {r.season for r in rows.values()} == {2025}
+    assert (rows["LA"].conference, rows["LA"].ot_losses, rows["LA"].points) == (
+        "West",
+        5,
+        25,
+    )
+    for conference in body["children"]:
+        del conference["standings"]["season"]
+    result = espn_standings.parse(_standings_state(body), OBSERVED)
+    assert {r.season for r in result.records if isinstance(r, Standing)} == {2025}
+
+
 def test_standings_bad_entries_are_skipped_one_by_one() -> None:
     body = copy.deepcopy(STANDINGS_BODY)
     entries = body["children"][0]["standings"]["entries"]
@@ -279,7 +303,8 @@ def test_quarterback_groups_merged(
     """Jordan Love: passing 14/25 151 6.0 3 0 1-11 81.2 113.5; rushing 2 23 11.5 0 24."""
     love = summary[0]["Jordan Love"]
     assert (love.player_id, love.team, love.league) == ("4036378", "GB", League.NFL)
-    assert (love.game_id, love.season, love.week) == ("401547417", 2023, 2)
+    # The game id scores use: GB at ATL, 2023-09-17 (UTC).
+    assert (love.game_id, love.season, love.week) == ("NFL-20230917-GB@ATL", 2023, 2)
     assert love.position is None  # the box score does not say
     assert love.time == KICKOFF
     assert dict(love.stats) == {
@@ -363,7 +388,7 @@ def test_every_summary_record_is_a_valid_point(
         record_point(record, NOW)
     line = record_point(players["Daniel Whelan"], NOW).to_line_protocol()
     assert line == (
-        "nfl_player_stats,game_id=401547417,player_id=4248789,"
+        "nfl_player_stats,game_id=NFL-20230917-GB@ATL,player_id=4248789,"
         "player_name=Daniel\\ Whelan,season=2023,team=GB,week=2 "
         "gross_avg_punt_yards=49.8,long_punt=59i,punt_yards=199i,punts=4i,"
         "punts_inside20=0i,touchbacks=1i 1694970000000000000"
@@ -444,15 +469,39 @@ def test_summary_bad_entries_are_skipped_one_by_one() -> None:
     assert len(result.records) == 58 - 2 + 10 - 3
 
 
-def test_summary_of_another_league_skips_injuries() -> None:
+def test_nhl_summary_injuries_and_season() -> None:
+    """A hockey summary (the NFL body with hockey's header: ESPN names the
+    season 2025-26 by its end year, 2026): injuries go to nhl_injuries, the
+    season is the start year, the game id the one scores use."""
     body = copy.deepcopy(SUMMARY_BODY)
-    body["header"]["league"] = {"abbreviation": "NHL"}
+    header = body["header"]
+    header["league"] = {"abbreviation": "NHL"}
+    header["uid"] = "s:70~l:90~e:401803004"
+    header["season"] = {"year": 2026, "type": 2}
+    header["competitions"][0]["date"] = "2025-11-04T03:30Z"
     result = espn_summary.parse(_summary_state(body), OBSERVED)
-    assert result.skipped == ("unknown_league",) * 10
-    assert {r.league for r in result.records if isinstance(r, PlayerStats)} == {
-        League.NHL
+    assert result.skipped == ()
+    stats = [r for r in result.records if isinstance(r, PlayerStats)]
+    injuries = [r for r in result.records if isinstance(r, InjuryReport)]
+    assert {r.league for r in stats} == {League.NHL}
+    assert {(r.season, r.week, r.game_id) for r in stats} == {
+        (2025, None, "NHL-20251104-GB@ATL")
     }
-    assert {r.week for r in result.records if isinstance(r, PlayerStats)} == {None}
+    assert len(injuries) == 10
+    assert {r.league for r in injuries} == {League.NHL}
+    assert {
+        record_point(r, NOW).to_line_protocol().split(",")[0] for r in injuries
+    } == {"nhl_injuries"}
+
+
+def test_summary_game_id_without_teams_is_espn_s() -> None:
+    body = copy.deepcopy(SUMMARY_BODY)
+    for competitor in body["header"]["competitions"][0]["competitors"]:
+        competitor.pop("homeAway")
+    result = espn_summary.parse(_summary_state(body), OBSERVED)
+    assert {r.game_id for r in result.records if isinstance(r, PlayerStats)} == {
+        "401547417"
+    }
 
 
 def test_summary_header_fallbacks() -> None:
@@ -584,12 +633,30 @@ def test_core_injury_expanded_athlete_and_team() -> None:
     assert report.season == 2025  # from the report date
 
 
+def test_core_injury_record_of_the_nhl() -> None:
+    """A hockey record's links: league nhl, season 2026 = ESPN's 2025-26."""
+    ref = "http://sports.core.api.espn.com/v2/sports/hockey/leagues/nhl/seasons/2026"
+    record = {
+        **CORE,
+        "$ref": f"{ref}/athletes/3114727/injuries/9?lang=en",
+        "athlete": {"$ref": f"{ref}/athletes/3114727?lang=en"},
+        "team": {"$ref": f"{ref}/teams/8?lang=en"},
+    }
+    doughty = {"id": "3114727", "displayName": "Drew Doughty"}
+    with pytest.raises(SkipRecord) as err:  # no NHL team id table
+        injury_from_core(record, OBSERVED, athlete=doughty)
+    assert err.value.reason == "missing_attribute"
+    report = injury_from_core(record, OBSERVED, athlete=doughty, team="LA")
+    assert (report.league, report.season, report.team) == (League.NHL, 2025, "LA")
+    assert record_point(report, NOW).to_line_protocol().startswith("nhl_injuries,")
+
+
 @pytest.mark.parametrize(
     ("changes", "athlete", "reason"),
     [
         ({}, None, "missing_attribute"),  # no name without the athlete
         (
-            {"$ref": "http://x/leagues/nhl/seasons/2025/injuries/1"},
+            {"$ref": "http://x/leagues/nba/seasons/2025/injuries/1"},
             LONDON,
             "unknown_league",
         ),

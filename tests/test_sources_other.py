@@ -186,13 +186,14 @@ def test_ha_nfl_in_game() -> None:
         possession="KC",
         down_distance="2nd & 4 at DET 35",
         field_position="DET 35",
+        source_status="IN",
         time=OBSERVED,
     )
     assert record_point(record, NOW).to_line_protocol() == (
         "nfl_scores,away_team=DET,game_id=NFL-20230908-DET@KC,home_team=KC,"
         'season=2023,status=IN away_score=21i,down_distance="2nd & 4 at DET 35",'
         'field_position="DET 35",home_score=20i,possession="KC",quarter=4i,'
-        'time_remaining="0:48" 1698981300000000000'
+        'source_status="IN",time_remaining="0:48" 1698981300000000000'
     )
 
 
@@ -253,27 +254,43 @@ def test_nhlapi_live() -> None:
     assert source.name == "nhlapi"
     (record,) = source.parse(state, OBSERVED).records
     assert record == NhlScore(
-        game_id="2023020204",
+        # The id TeamTracker computes for this game; the NHL's is kept aside.
+        game_id="NHL-20231103-TOR@LA",
+        source_game_id="2023020204",
         season=2023,
         season_type="regular-season",
         home_team="LA",  # NHL.com's LAK, as ESPN spells it
         away_team="TOR",
-        status="LIVE",
+        status="IN",
         home_score=2,
         away_score=1,
         period=2,
         time_remaining="08:47",
         home_shots=21,
         away_shots=18,
+        source_status="LIVE",
         time=OBSERVED,
     )
     record_point(record, NOW)
 
 
-@pytest.mark.parametrize("status", ["CRIT", "OVER", "FINAL", "OFF"])
-def test_nhlapi_later_states(status: str) -> None:
-    (record,) = nhlapi.parse(State("sensor.kings", status, NHLAPI), OBSERVED).records
-    assert (record.status, record.time) == (status, OBSERVED)
+@pytest.mark.parametrize(
+    ("state", "status", "final_type"),
+    [
+        ("CRIT", "IN", None),
+        ("OVER", "POST", "REG"),
+        ("FINAL", "POST", "REG"),
+        ("OFF", "POST", "REG"),
+    ],
+)
+def test_nhlapi_later_states(state: str, status: str, final_type: str | None) -> None:
+    (record,) = nhlapi.parse(State("sensor.kings", state, NHLAPI), OBSERVED).records
+    assert (record.status, record.source_status, record.time) == (
+        status,
+        state,
+        OBSERVED,
+    )
+    assert record.final_type == final_type
 
 
 def test_nhlapi_pre_game() -> None:
@@ -315,7 +332,12 @@ def test_nhlapi_statsapi_era_sensor() -> None:
 def test_nhlapi_odd_game_id_takes_the_season_from_the_date() -> None:
     state = State("sensor.kings", "LIVE", NHLAPI | {"game_id": "abc"})
     (record,) = nhlapi.parse(state, OBSERVED).records
-    assert (record.game_id, record.season, record.season_type) == ("abc", 2023, None)
+    assert (record.game_id, record.season, record.season_type) == (
+        "NHL-20231103-TOR@LA",
+        2023,
+        None,
+    )
+    assert record.source_game_id == "abc"
 
 
 @pytest.mark.parametrize(

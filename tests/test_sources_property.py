@@ -52,6 +52,13 @@ TEAMTRACKER = _load("teamtracker_nfl.json") + _load("teamtracker_nhl.json")
 STANDINGS = _load("espn_standings_nfl.json")
 SUMMARY = _load("espn_summary_nfl.json")
 INJURY = {**_load("espn_injury_detail_nfl.json"), "player_name": "Drake London"}
+LEAGUE_INJURIES = [
+    {k: body[k] for k in ("season", "injuries")}
+    for body in (
+        _load("espn_league_injuries_nfl.json"),
+        _load("espn_league_injuries_nhl.json"),
+    )
+]
 
 SOURCE = {source.name: source for source in SOURCES}
 ATTRIBUTE_NAMES: dict[str, list[str]] = {
@@ -61,6 +68,7 @@ ATTRIBUTE_NAMES: dict[str, list[str]] = {
     "espn_standings": ["abbreviation", "season", "children", "uid"],
     "espn_summary": ["header", "boxscore", "injuries"],
     "espn_injury": sorted(INJURY),
+    "espn_league_injuries": ["season", "injuries"],
 }
 # Real attribute sets, to mangle rather than build from nothing.
 REAL_ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
@@ -70,6 +78,7 @@ REAL_ATTRIBUTES: dict[str, list[dict[str, Any]]] = {
     "espn_standings": [STANDINGS],
     "espn_summary": [SUMMARY],
     "espn_injury": [INJURY],
+    "espn_league_injuries": LEAGUE_INJURIES,
 }
 STATES = [
     "PRE",
@@ -407,6 +416,32 @@ def test_summary_random_payload(payload: Any, state: str) -> None:
         {"boxscore": {"players": payload}, "injuries": payload, "header": payload},
     ):
         _check(SOURCE["espn_summary"], State("sensor.summary", state, attributes))
+
+
+@PROPERTY
+@given(data=st.data(), body=st.sampled_from(LEAGUE_INJURIES))
+def test_real_league_injuries_mangled_rows_add_up(
+    data: st.DataObject, body: dict[str, Any]
+) -> None:
+    """Rows replaced by junk one by one: each is a record or a skip reason,
+    as long as one row still names the league."""
+    teams = []
+    expected = 0
+    for team in body["injuries"]:
+        rows = [
+            row if data.draw(st.booleans()) else data.draw(JSONISH)
+            for row in team["injuries"]
+        ]
+        teams.append({**team, "injuries": rows})
+        expected += len(rows)
+    mangled = {"season": body["season"], "injuries": teams}
+    if not data.draw(st.booleans()):
+        mangled["season"] = data.draw(JSONISH)
+    result = _check(SOURCE["espn_league_injuries"], State("sensor.inj", "x", mangled))
+    if isinstance(result, str):
+        assert result == "unknown_league"
+    else:
+        assert len(result.records) + len(result.skipped) == expected
 
 
 def test_every_source_is_covered() -> None:

@@ -43,7 +43,8 @@ def _nfl(
             "status": status,
         }
         | extra.pop("tags", {}),
-        "fields": extra.pop("fields"),
+        # The source's own word: TeamTracker's states are the status's.
+        "fields": {"source_status": status} | extra.pop("fields"),
         "time": extra.pop("time", OBSERVED),
     }
 
@@ -189,14 +190,21 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "POST",
         fields={"home_score": 10, "away_score": 31},
     ),
-    # The current (73-attribute) form: ESPN's event id and season slug.
+    # The current (73-attribute) form: ESPN's event id and season slug; the
+    # game id is the one the 2022 form's sensor of the same game gets.
     "sensor.test_tt_all_test06": _nfl(
-        "401437654",
+        "NFL-20220909-BUF@LAR",
         "LAR",
         "BUF",
         "POST",
         tags={"season_type": "regular-season"},
-        fields={"home_score": 10, "away_score": 31, "quarter": 4},
+        fields={
+            "home_score": 10,
+            "away_score": 31,
+            "quarter": 4,
+            "source_game_id": "401437654",
+            "final_type": "REG",  # clock "Final"
+        },
     ),
     "sensor.test_tt_nhl_test01": _nhl(
         "NHL-20220925-BUF@WSH",
@@ -270,16 +278,16 @@ EXPECTED: dict[str, dict[str, Any]] = {
     ),
     # PRE in the current form: quarter 0 and a date-like clock are left out.
     "sensor.test_tt_all_test13": _nhl(
-        "401459106",
+        "NHL-20221221-OTT@WPG",
         "WPG",
         "OTT",
         "PRE",
         tags={"season_type": "regular-season"},
-        fields={"home_score": 0, "away_score": 0},
+        fields={"home_score": 0, "away_score": 0, "source_game_id": "401459106"},
         time=datetime(2022, 12, 21, 1, 0, tzinfo=UTC),
     ),
     "sensor.test_tt_all_test14": _nhl(
-        "401461502",
+        "NHL-20221002-PHI@NYI",
         "NYI",
         "PHI",
         "IN",
@@ -291,6 +299,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
             "time_remaining": "11:58",
             "home_shots": 7,
             "away_shots": 13,
+            "source_game_id": "401461502",
         },
     ),
 }

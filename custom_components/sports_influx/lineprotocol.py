@@ -366,13 +366,15 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
             _fixed_fields,
             _certain_fixed,
         ),
-        (InjuryReport, None): _layout(
-            InjuryReport(player_id="", player_name="", team="", status=""),
-            _fixed_fields,
-            _certain_fixed,
-        ),
     }
     for league in League:
+        layouts[InjuryReport, league] = _layout(
+            InjuryReport(
+                league=league, player_id="", player_name="", team="", status=""
+            ),
+            _fixed_fields,
+            _certain_fixed,
+        )
         layouts[PlayerStats, league] = _layout(
             PlayerStats(league=league, player_id="", player_name="", team="", stats={}),
             _stats_fields,

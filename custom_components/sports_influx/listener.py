@@ -16,8 +16,17 @@ Dedupe
   (every 5 s in a game). A score point is written when the score, status,
   period, possession or down changes, and once every 5 minutes otherwise
   while the game is live (a heartbeat, so never more than once a minute).
-  A final result is written once, across restarts.
+- Finals: a game has one POST point, across restarts and across sources
+  (games are keyed by the synthetic game id every source computes):
+  hass-nhlapi's OVER, FINAL and OFF, or TeamTracker and hass-nhlapi both
+  following the game, write the first one only. A POST with another score
+  (a score corrected after the final) is written and becomes the final.
+  Once a final is known, a source still saying PRE or IN for that game lags
+  behind and is not written. Postponed, canceled, suspended and delayed
+  games are written with their own status and never remembered as finals.
 - Standings: a team's row is written when its record changes.
+- Injuries: a player's report is written when its status or injury type
+  changes (a league report polled again writes nothing new).
 """
 
 from __future__ import annotations
@@ -44,8 +53,9 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 
 from .const import LOGGER, store_key
-from .records import NflScore, NhlScore, Record, Standing
+from .records import InjuryReport, NflScore, NhlScore, Record, Standing
 from .sources import SkipRecord, Source, detect
+from .sources.status import FINAL, LIVE
 from .writer import SportsInfluxWriter
 
 # A live game's clock is written at least this often when nothing else
@@ -64,21 +74,53 @@ SAVE_DELAY = 10  # seconds; a restart inside it can repeat one final, not lose i
 # waiting, in 2 of 12 with 100; at 1,000 changes/s the loop cost the same.
 READ_INTERVAL = 1.0
 READ_BATCH = 100
-_LIVE = frozenset({"IN", "LIVE", "CRIT"})
-_NOT_FINAL = _LIVE | {"PRE"}
+# score_key()[_RESULT]: the result a final is remembered by.
+_RESULT = slice(1, 5)
 
 
 def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
-    """What makes a score point worth writing again."""
+    """What makes a score point worth writing again.
+
+    Status, then the result (scores and shootout goals: ``_RESULT``), then
+    what moves in play.
+    """
     if isinstance(record, NflScore):
-        extra: tuple[Any, ...] = (
+        return (
+            record.status,
+            record.home_score,
+            record.away_score,
+            None,
+            None,
             record.quarter,
             record.possession,
             record.down_distance,
         )
-    else:
-        extra = (record.period, record.home_shootout, record.away_shootout)
-    return (record.status, record.home_score, record.away_score, *extra)
+    return (
+        record.status,
+        record.home_score,
+        record.away_score,
+        record.home_shootout,
+        record.away_shootout,
+        record.period,
+    )
+
+
+def _saved_result(game_id: str, saved: object) -> list[Any] | None:
+    """A saved final as a result; older versions saved the whole score key.
+
+    That key was ``[status, home, away, period, ...]``, with the shootout
+    goals last for NHL games; of its games only synthetic ids ("NHL-...")
+    are still made, so the others are dropped.
+    """
+    if not isinstance(saved, list):
+        return None
+    if len(saved) == _RESULT.stop - _RESULT.start:
+        return saved
+    if len(saved) == 6 and game_id.startswith("NHL-"):
+        return [saved[1], saved[2], saved[4], saved[5]]
+    if len(saved) == 6 and game_id.startswith("NFL-"):
+        return [saved[1], saved[2], None, None]
+    return None
 
 
 def standing_key(record: Standing) -> tuple[Any, ...]:
@@ -99,7 +141,13 @@ class Deduper:
         """Start empty, or from the finals saved before a restart."""
         self._scores: dict[str, tuple[tuple[Any, ...], datetime]] = {}
         self._standings: dict[tuple[str, str, int], tuple[Any, ...]] = {}
-        self.finals: dict[str, list[Any]] = finals or {}
+        self._injuries: dict[tuple[str, str], tuple[str, str | None]] = {}
+        # Game id -> the final result written (``score_key()[_RESULT]``).
+        self.finals: dict[str, list[Any]] = {
+            game: result
+            for game, saved in (finals or {}).items()
+            if (result := _saved_result(game, saved)) is not None
+        }
 
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
@@ -111,19 +159,27 @@ class Deduper:
             if self._standings.get(game) == key:
                 return False
             self._standings[game] = key
+        elif isinstance(record, InjuryReport):
+            player = (record.league.value, record.player_id)
+            report = (record.status, record.injury_type)
+            if self._injuries.get(player) == report:
+                return False
+            self._injuries[player] = report
         return True
 
     def would_keep_score(
         self, game_id: str, key: tuple[Any, ...], status: str, now: datetime
     ) -> bool:
         """Whether a score with this key would be written (remembers nothing)."""
-        if (final := self.finals.get(game_id)) is not None and final == list(key):
-            return False
+        if (final := self.finals.get(game_id)) is not None:
+            # One final per game; another result is a correction. Anything
+            # but a final comes from a source lagging behind the result.
+            return status == FINAL and final != list(key[_RESULT])
         last = self._scores.get(game_id)
         return not (
             last is not None
             and last[0] == key
-            and (status not in _LIVE or now - last[1] < HEARTBEAT)
+            and (status not in LIVE or now - last[1] < HEARTBEAT)
         )
 
     def keep_score(
@@ -133,8 +189,8 @@ class Deduper:
         if not self.would_keep_score(record.game_id, key, record.status, now):
             return False
         self._scores[record.game_id] = (key, now)
-        if record.status not in _NOT_FINAL:
-            self.finals[record.game_id] = list(key)
+        if record.status == FINAL:
+            self.finals[record.game_id] = list(key[_RESULT])
         return True
 
 

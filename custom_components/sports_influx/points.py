@@ -23,6 +23,7 @@ from .schema import (
     NFL_PLAYER_STATS,
     NFL_SCORES,
     NFL_STANDINGS,
+    NHL_INJURIES,
     NHL_PLAYER_STATS,
     NHL_SCORES,
     NHL_STANDINGS,
@@ -111,7 +112,7 @@ def measurement_for(record: Record) -> Measurement:
         case PlayerStats():
             return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
         case InjuryReport():
-            return NFL_INJURIES
+            return NFL_INJURIES if record.league is League.NFL else NHL_INJURIES
         case Standing():
             return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
 
@@ -140,10 +141,11 @@ def player_stats_point(record: PlayerStats, now: datetime) -> Point:
 
 def injury_point(record: InjuryReport, now: datetime) -> Point:
     """An injury report line."""
+    measurement = measurement_for(record)
     return build_point(
-        NFL_INJURIES,
-        _tag_values(record, NFL_INJURIES),
-        _values(record, NFL_INJURIES.fields),
+        measurement,
+        _tag_values(record, measurement),
+        _values(record, measurement.fields),
         record.time or now,
     )
 

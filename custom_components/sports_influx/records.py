@@ -51,6 +51,12 @@ class _GameScore:
     away_conference: str | None = None
     home_division: str | None = None
     away_division: str | None = None
+    # The source's own word for the status ("OVER", "POST") and its own game
+    # id (ESPN event id, NHL game id); ``game_id`` is the synthetic one.
+    source_status: str | None = None
+    source_game_id: str | None = None
+    # How a final was reached: "REG", "OT" or "SO" (POST points only).
+    final_type: str | None = None
     # The game's time when known, else when the state changed; None = now.
     time: datetime | None = None
 
@@ -100,6 +106,7 @@ class InjuryReport:
     """One player's injury status as reported."""
 
     player_id: str
+    league: League = League.NFL
     player_name: str
     team: str
     status: str

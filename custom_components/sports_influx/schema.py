@@ -17,10 +17,13 @@ Conventions
 
 Cardinality (series = distinct tag sets per measurement and season)
 - ``*_scores``: one series per game and status: NFL ~285 games x ~4 statuses
-  (~1.1k), NHL ~1.4k games x ~4 (~5.6k).
+  (~1.1k), NHL ~1.4k games x ~4 (~5.6k). ``game_id`` is synthetic
+  ("NHL-20251104-TOR@LA"), so the sources following one game share its
+  series; their own ids are the ``source_game_id`` field.
 - ``*_player_stats``: one series per player and game: NFL ~1.7k active
   players x 17-20 games (~35k), NHL ~900 x 82 (~75k).
-- ``nfl_injuries``: player x status x injury type: ~3k a season.
+- ``nfl_injuries``/``nhl_injuries``: player x status x injury type: ~3k a
+  season each.
 - ``*_standings``: one series per team and season: 32 (NFL), 32 (NHL).
 """
 
@@ -169,8 +172,21 @@ _GAME_TAGS = (
     "away_division",
 )
 
+# Fields every score measurement has besides its league's own.
+_GAME_FIELDS: Mapping[str, FieldType] = {
+    # The source's own word for the status ("OVER", "LIVE", "POST").
+    "source_status": FieldType.STRING,
+    # The source's own game id: ESPN event id (TeamTracker), NHL game id.
+    "source_game_id": FieldType.STRING,
+    # POST only: "REG", "OT" or "SO".
+    "final_type": FieldType.STRING,
+}
+
 # Scores. Ranges: scores 0-80 (NFL) / 0-15 (NHL); quarter 1-5 (5 = OT),
-# period 1-5+ (4+ = OT/SO); status is the source's state (PRE, IN, POST, ...).
+# period 1-5+ (4+ = OT/SO). ``status`` is one vocabulary for every source
+# (``sources.status.GameStatus``: PRE, IN, POST, POSTPONED, CANCELED,
+# SUSPENDED, DELAYED); a game has one POST point. ``season`` is the year
+# the season starts in (2025 for 2025-26) in every measurement.
 NFL_SCORES = Measurement(
     name="nfl_scores",
     retention=RetentionClass.EVENTS,
@@ -183,6 +199,7 @@ NFL_SCORES = Measurement(
         "possession": FieldType.STRING,
         "down_distance": FieldType.STRING,
         "field_position": FieldType.STRING,
+        **_GAME_FIELDS,
     },
 )
 
@@ -202,6 +219,7 @@ NHL_SCORES = Measurement(
         # Shootout goals, after "3(2)"-style scores.
         "home_shootout": FieldType.INTEGER,
         "away_shootout": FieldType.INTEGER,
+        **_GAME_FIELDS,
     },
 )
 
@@ -302,24 +320,35 @@ NHL_PLAYER_STATS = Measurement(
     dynamic_types=PLAYER_STAT_TYPES,
 )
 
+_INJURY_TAGS = (
+    "player_id",
+    "player_name",
+    "team",
+    "position",
+    "status",
+    "injury_type",
+    "season",
+)
+_INJURY_FIELDS: Mapping[str, FieldType] = {
+    "weeks_out": FieldType.INTEGER,
+    "practice_participation": FieldType.STRING,
+    "comment": FieldType.STRING,
+}
+
 # Injuries. weeks_out 0-20; practice_participation "Full"/"Limited"/"DNP".
 NFL_INJURIES = Measurement(
     name="nfl_injuries",
     retention=RetentionClass.EVENTS,
-    tags=(
-        "player_id",
-        "player_name",
-        "team",
-        "position",
-        "status",
-        "injury_type",
-        "season",
-    ),
-    fields={
-        "weeks_out": FieldType.INTEGER,
-        "practice_participation": FieldType.STRING,
-        "comment": FieldType.STRING,
-    },
+    tags=_INJURY_TAGS,
+    fields=_INJURY_FIELDS,
+)
+
+# The same for hockey: status "Out", "Day-To-Day", "Injured Reserve".
+NHL_INJURIES = Measurement(
+    name="nhl_injuries",
+    retention=RetentionClass.EVENTS,
+    tags=_INJURY_TAGS,
+    fields=_INJURY_FIELDS,
 )
 
 _STANDINGS_TAGS = ("team", "conference", "division", "season")
@@ -370,6 +399,7 @@ MEASUREMENTS: Mapping[str, Measurement] = {
         NFL_PLAYER_STATS,
         NHL_PLAYER_STATS,
         NFL_INJURIES,
+        NHL_INJURIES,
         NFL_STANDINGS,
         NHL_STANDINGS,
     )

@@ -8,7 +8,10 @@ with a reason slug). ``detect`` picks the kind of a state.
 The order matters only for payloads that could look alike: the ESPN
 payload sensors come first (their top-level keys never appear in a team
 sensor), and TeamTracker before ha-nfl (ha-nfl's recognizer also refuses
-TeamTracker's ``league``/``sport``).
+TeamTracker's ``league``/``sport``). A recognizer says which family a
+sensor belongs to; which league it is about is read from evidence in the
+payload by the parser (a family's forks cover other leagues), and a league
+without measurements is ``unknown_league``.
 
 An unavailable entity has no extra attributes (HA drops them), so
 ``detect`` finds nothing for it: callers keep the kind found earlier for
@@ -23,7 +26,15 @@ from datetime import datetime
 
 from homeassistant.core import State
 
-from . import espn_injury, espn_standings, espn_summary, ha_nfl, nhlapi, teamtracker
+from . import (
+    espn_injury,
+    espn_league_injuries,
+    espn_standings,
+    espn_summary,
+    ha_nfl,
+    nhlapi,
+    teamtracker,
+)
 from .base import ParseResult, Reason, SkipRecord
 
 __all__ = ["SOURCES", "ParseResult", "Reason", "SkipRecord", "Source", "detect"]
@@ -50,6 +61,9 @@ SOURCES: tuple[Source, ...] = (
     Source("espn_summary", espn_summary.matches, espn_summary.parse),
     Source("espn_standings", espn_standings.matches, espn_standings.parse),
     Source("espn_injury", espn_injury.matches, espn_injury.parse),
+    Source(
+        "espn_league_injuries", espn_league_injuries.matches, espn_league_injuries.parse
+    ),
     Source("teamtracker", teamtracker.matches, teamtracker.parse, teamtracker.DECISIVE),
     Source("ha_nfl", ha_nfl.matches, ha_nfl.parse),
     Source("nhlapi", nhlapi.matches, nhlapi.parse),

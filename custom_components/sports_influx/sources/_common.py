@@ -19,6 +19,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 
 from ..records import League, NflScore, NhlScore
 from .base import Reason, SkipRecord
+from .status import FINAL, GameStatus, canonical_status
 
 # League names as sources spell them.
 LEAGUES: Mapping[str, League] = {"NFL": League.NFL, "NHL": League.NHL}
@@ -30,6 +31,37 @@ ESPN_LEAGUE_IDS: Mapping[str, League] = {"28": League.NFL, "90": League.NHL}
 # belong to the previous year's season (NFL: Super Bowl in February; NHL:
 # playoffs run into June).
 SEASON_START_MONTH: Mapping[League, int] = {League.NFL: 3, League.NHL: 7}
+
+# The convention of every measurement: a season is named after the year it
+# starts in (2025 for 2025-26). ESPN names a season by the year it ends in
+# where it spans the new year, except for football: ``season.year`` 2026
+# with ``displayName`` "2025-26" in hockey and basketball standings,
+# summaries and core API links, 2025 for the NFL's 2025 season (which ends
+# in February 2026). This many years are added to ESPN's year. Leagues
+# whose season lies within one calendar year (MLB, WNBA) add 0.
+ESPN_SEASON_OFFSET: Mapping[str, int] = {
+    "NFL": 0,
+    "NHL": -1,
+    "NBA": -1,
+    "MLB": 0,
+    "WNBA": 0,
+}
+
+# League evidence: ESPN's logo and player links carry the league's slug
+# (".../teamlogos/nfl/500/scoreboard/kc.png", "espn.com/nba/player/...").
+_ESPN_SLUG = re.compile(r"(?:/teamlogos/|espn\.com/|/headshots/)([a-z-]+)/")
+# ESPN's slugs for league names where they differ from the lower-case name.
+_SLUG_LEAGUES: Mapping[str, str] = {
+    "college-football": "NCAAF",
+    "mens-college-basketball": "NCAAM",
+    "womens-college-basketball": "NCAAW",
+}
+# A TeamTracker-style final detail: "Final", "Final/OT", "Final/2OT", "Final/SO".
+_FINAL_DETAIL = re.compile(r"\s*final\s*(?:/\s*\d*\s*(ot|so))?\s*$", re.IGNORECASE)
+# The regular periods of a game: a final after more went to overtime.
+REGULATION_PERIODS: Mapping[League, int] = {League.NFL: 4, League.NHL: 3}
+# Game types in which a tied NHL game ends in a shootout after one overtime.
+_SHOOTOUT_SEASON_TYPES = frozenset({"preseason", "regular-season"})
 
 # Dates outside this range are garbage, not games.
 _YEARS = range(1900, 2200)
@@ -198,9 +230,34 @@ def parse_score(value: object) -> Score:
     raise SkipRecord(Reason.BAD_SCORE)
 
 
+# Statuses in which no goal has been scored: a missing score is 0.
+_NO_PLAY = frozenset(
+    {GameStatus.PRE, GameStatus.POSTPONED, GameStatus.CANCELED, GameStatus.DELAYED}
+)
+
+
+def score_status(
+    state: str,
+    detail: object,
+    games: frozenset[str],
+    no_games: frozenset[str] | None = None,
+) -> tuple[GameStatus, str]:
+    """The state as a ``GameStatus`` and the source's own word for it.
+
+    ``games`` are the source's game states; ``no_games`` as in
+    ``game_status``. ``detail`` (a clock or status text) decides first: a
+    postponed game keeps its ordinary state and says so only there.
+    """
+    word = game_status(state, games, no_games)
+    status = canonical_status(word, detail)
+    if status is None:  # pragma: no cover - every game state is in the table
+        raise SkipRecord(Reason.UNKNOWN_STATE)
+    return status, word
+
+
 def game_score(value: object, status: str) -> Score:
     """A side's score; before the game (``PRE``) a missing score is 0."""
-    if value is None and status == "PRE":
+    if value is None and status in _NO_PLAY:
         return Score(0)
     return parse_score(value)
 
@@ -258,6 +315,82 @@ def season_of(league: League, when: datetime) -> int:
     return when.year
 
 
+def espn_season(league: str, year: int | None) -> int | None:
+    """ESPN's season year as the season's start year (``ESPN_SEASON_OFFSET``)."""
+    if year is None:
+        return None
+    return year + ESPN_SEASON_OFFSET.get(league, 0)
+
+
+def league_evidence(attrs: Mapping[str, Any]) -> str | None:
+    """The league an ESPN-fed team sensor shows evidence of ("NFL", "NBA").
+
+    Read from what names the league, not from the attribute names (ha-nfl's
+    are shared by its forks for other leagues): the slug in the team and
+    opponent logo URLs, else both teams' ESPN ids agreeing with their
+    abbreviations in the NFL's id table. None when nothing says.
+    """
+    if league := url_league(attrs.get("team_logo"), attrs.get("opponent_logo")):
+        return league
+    sides = (("team_id", "team_abbr"), ("opponent_id", "opponent_abbr"))
+    if all(
+        (abbr := text(attrs.get(name))) is not None
+        and ESPN_NFL_TEAMS.get(ident(attrs.get(id_key)) or "") == abbr
+        for id_key, name in sides
+    ):
+        return "NFL"
+    return None
+
+
+def url_league(*urls: object) -> str | None:
+    """The league slug of the first ESPN URL that has one ("NFL")."""
+    for url in urls:
+        if isinstance(url, str) and (match := _ESPN_SLUG.search(url)):
+            slug = match.group(1)
+            return _SLUG_LEAGUES.get(slug, slug.upper())
+    return None
+
+
+def final_type(
+    league: League,
+    status: GameStatus,
+    *,
+    detail: object = None,
+    period: int | None = None,
+    period_type: object = None,
+    shootout: bool = False,
+    season_type: str | None = None,
+) -> str | None:
+    """How a final was reached: "REG", "OT" or "SO"; None if not a final.
+
+    The source's own word decides first (hass-nhlapi's
+    ``current_period_type``, ESPN's "Final/OT", "Final/2OT", "Final/SO"),
+    then shootout goals, then the last period against the league's
+    regulation periods. None when nothing says.
+    """
+    if status is not FINAL:
+        return None
+    named = (text(period_type) or "").upper()
+    if named in {"REG", "OT", "SO"}:
+        return named
+    if isinstance(detail, str) and (match := _FINAL_DETAIL.match(detail)):
+        return (match.group(1) or "REG").upper()
+    if shootout:
+        return "SO"
+    if period is None:
+        return None
+    regulation = REGULATION_PERIODS[league]
+    if period <= regulation:
+        return "REG"
+    if (
+        league is League.NHL
+        and period == regulation + 2
+        and season_type in _SHOOTOUT_SEASON_TYPES
+    ):
+        return "SO"
+    return "OT"
+
+
 def clock_time(value: object) -> str | None:
     """The running clock from "0:48 - 4th" or "8:47"; None for "Final"."""
     if isinstance(value, str) and (match := _CLOCK.match(value)):
@@ -280,8 +413,13 @@ def down_and_field(value: object) -> tuple[str | None, str | None]:
     return down, (field.strip() or None) if sep else None
 
 
-def synthetic_game_id(league: League, start: datetime, away: str, home: str) -> str:
-    """A stable id when the source has none: "NFL-20220911-NO@ATL" (UTC date)."""
+def synthetic_game_id(league: str, start: datetime, away: str, home: str) -> str:
+    """The game id every source computes alike: "NFL-20220911-NO@ATL".
+
+    League, the game's UTC start date and ESPN's team spellings: a game seen
+    by several sources (TeamTracker's ESPN event id, hass-nhlapi's NHL game
+    id) is one series; each source's own id goes to ``source_game_id``.
+    """
     return f"{league}-{start.year:04d}{start.month:02d}{start.day:02d}-{away}@{home}"
 
 
@@ -291,7 +429,7 @@ def make_score(
     game_id: str,
     season: int,
     season_type: str | None,
-    status: str,
+    status: GameStatus,
     home_team: str,
     away_team: str,
     home: Score,
@@ -304,14 +442,19 @@ def make_score(
     field_position: str | None = None,
     home_shots: int | None = None,
     away_shots: int | None = None,
+    source_status: str | None = None,
+    source_game_id: str | None = None,
+    final: str | None = None,
 ) -> NflScore | NhlScore:
     """The league's score record; the one place a league picks its fields."""
+    # A plain string in the record: tags and the dedupe memory (JSON) take it.
+    word = status.value
     if league is League.NFL:
         return NflScore(
             game_id=game_id,
             season=season,
             season_type=season_type,
-            status=status,
+            status=word,
             home_team=home_team,
             away_team=away_team,
             home_score=home.goals,
@@ -321,13 +464,16 @@ def make_score(
             possession=possession,
             down_distance=down_distance,
             field_position=field_position,
+            source_status=source_status,
+            source_game_id=source_game_id,
+            final_type=final,
             time=time,
         )
     return NhlScore(
         game_id=game_id,
         season=season,
         season_type=season_type,
-        status=status,
+        status=word,
         home_team=home_team,
         away_team=away_team,
         home_score=home.goals,
@@ -338,5 +484,8 @@ def make_score(
         away_shots=away_shots,
         home_shootout=home.shootout,
         away_shootout=away.shootout,
+        source_status=source_status,
+        source_game_id=source_game_id,
+        final_type=final,
         time=time,
     )

@@ -11,7 +11,10 @@ Decisions the issue left open
 - Tags: conference = the top-level group's abbreviation ("AFC"); division =
   a nested group's name ("AFC East": ESPN's division abbreviations repeat
   across conferences). Left out when the payload has no such level.
-- Season: the group's ``standings.season``, else the body's ``season.year``.
+- Season: the group's ``standings.season``, else the body's ``season.year``,
+  named by its start year as every measurement does: ESPN names hockey
+  seasons by their end year (``_common.ESPN_SEASON_OFFSET``: 2026 for
+  "2025-26" is written 2025).
 - A stat is read by its ``type`` (ESPN's lower-case name; records like
   "home"/"road"/"vsdiv" only have a meaningful type), else its name. Only
   fields of the league's standings measurement are kept (NFL: ``ties``;
@@ -40,6 +43,7 @@ from ._common import (
     as_mapping,
     check_available,
     espn_league,
+    espn_season,
     first_text,
     text,
     to_float,
@@ -105,10 +109,11 @@ def parse(state: State, observed: datetime) -> ParseResult:
     check_available(state.state, payload=True)
     body = state.attributes
     league = espn_league(body.get("abbreviation"), body.get("uid"))
-    season = to_int((as_mapping(body.get("season")) or {}).get("year"))
+    year = to_int((as_mapping(body.get("season")) or {}).get("year"))
     records: list[Standing] = []
     skipped: list[str] = []
-    for group, entry in _entries(as_list(body.get("children")), season):
+    children = as_list(body.get("children"))
+    for group, entry in _entries(children, league, espn_season(league, year)):
         try:
             records.append(_standing(entry, group, league, observed))
         except SkipRecord as err:
@@ -119,7 +124,10 @@ def parse(state: State, observed: datetime) -> ParseResult:
 
 
 def _entries(
-    children: list[Any], season: int | None, conference: str | None = None
+    children: list[Any],
+    league: League,
+    season: int | None,
+    conference: str | None = None,
 ) -> Iterator[tuple[_Group, Any]]:
     """Every standings entry with the group it sits in (conference, division)."""
     for child in children:
@@ -127,7 +135,7 @@ def _entries(
         if node is None:
             continue
         standings = as_mapping(node.get("standings")) or {}
-        own_season = to_int(standings.get("season"))
+        own_season = espn_season(league, to_int(standings.get("season")))
         group_season = season if own_season is None else own_season
         if conference is None:  # top level: a conference ("AFC")
             name = first_text(node.get("abbreviation"), node.get("name"))
@@ -138,7 +146,7 @@ def _entries(
         for entry in as_list(standings.get("entries")):
             yield group, entry
         yield from _entries(
-            as_list(node.get("children")), group.season, group.conference
+            as_list(node.get("children")), league, group.season, group.conference
         )
 
 

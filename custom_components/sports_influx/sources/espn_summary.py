@@ -19,10 +19,14 @@ Decisions the issue left open
 - A column without a key takes its label, prefixed with the group
   ("rushing_yds"). Values that are not numbers ("--", "18:32") are left
   out; a stat the schema types as integer that is fractional is left out.
-- Injuries are NFL only (the schema has ``nfl_injuries`` alone): in another
-  league each row is skipped as ``unknown_league``. Timestamp and season
-  come from the report's own date (a summary may list reports dated long
-  after the game); ``weeks_out`` counts whole weeks from that date to
+- Game id: the synthetic one scores use ("NFL-20230917-GB@ATL", from the
+  header's start and competitors), so player stats join scores; ESPN's
+  event id only when the header names no teams.
+- Season: ``header.season.year`` as the season's start year (ESPN names
+  hockey seasons by their end year: ``_common.ESPN_SEASON_OFFSET``).
+- Injuries go to the league's injuries measurement (``nfl_injuries``,
+  ``nhl_injuries``). Timestamp and season come from the report's own date
+  (a summary may list reports dated long after the game); ``weeks_out`` counts whole weeks from that date to
   ``details.returnDate``; ``comment`` is ESPN's short comment, else its
   long one, else ``details.detail`` unless "Not Specified". A row with
   none of them has no field to write: ``no_fields``.
@@ -50,10 +54,12 @@ from ._common import (
     as_mapping,
     check_available,
     espn_league,
+    espn_season,
     first_text,
     ident,
     parse_time,
     season_of,
+    synthetic_game_id,
     text,
     to_float,
     to_int,
@@ -79,6 +85,8 @@ _REF_ATHLETE = re.compile(r"/athletes/(\d+)")
 _REF_TEAM = re.compile(r"/teams/(\d+)")
 
 _NOT_SPECIFIED = "not specified"
+# Core API league slugs of the leagues with an injuries measurement.
+REF_LEAGUES: Mapping[str, League] = {"nfl": League.NFL, "nhl": League.NHL}
 
 SIGNATURE = frozenset({"boxscore"})
 # A summary before kick-off has no box score yet, only these.
@@ -146,16 +154,33 @@ def _game(body: Mapping[str, Any], observed: datetime) -> _Game:
     league = espn_league(league_info.get("abbreviation"), header.get("uid"))
     competition = as_mapping(next(iter(as_list(header.get("competitions"))), None))
     start = parse_time((competition or {}).get("date"))
-    season = to_int((as_mapping(header.get("season")) or {}).get("year"))
+    year = to_int((as_mapping(header.get("season")) or {}).get("year"))
+    season = espn_season(league, year)
     if season is None and start is not None:
         season = season_of(league, start)
     return _Game(
         league=league,
-        game_id=ident(header.get("id")),
+        game_id=_game_id(league, start, competition or {}) or ident(header.get("id")),
         season=season,
         week=to_int(header.get("week")) if league is League.NFL else None,
         start=start or observed,
     )
+
+
+def _game_id(
+    league: League, start: datetime | None, competition: Mapping[str, Any]
+) -> str | None:
+    """The synthetic game id scores use, from the competitors' teams."""
+    sides: dict[str, str] = {}
+    for item in as_list(competition.get("competitors")):
+        competitor = as_mapping(item) or {}
+        side = text(competitor.get("homeAway"))
+        team = text((as_mapping(competitor.get("team")) or {}).get("abbreviation"))
+        if side is not None and team is not None:
+            sides[side] = team
+    if start is None or "home" not in sides or "away" not in sides:
+        return None
+    return synthetic_game_id(league, start, sides["away"], sides["home"])
 
 
 def _player_stats(teams: list[Any], game: _Game) -> Iterator[PlayerStats | str]:
@@ -298,11 +323,10 @@ def _injury(
     injury = as_mapping(row)
     if injury is None:
         raise SkipRecord(Reason.MALFORMED_PAYLOAD)
-    if league is not League.NFL:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
     athlete = as_mapping(injury.get("athlete")) or {}
-    return _report(
+    return report(
         injury,
+        league=league,
         player_id=ident(athlete.get("id")),
         athlete=athlete,
         team=team,
@@ -331,7 +355,8 @@ def injury_from_core(
     athlete_ref = text(own.get("$ref")) or ""
     record_ref = text(record.get("$ref")) or ""
     league_ref = _REF_LEAGUE.search(record_ref or athlete_ref)
-    if league_ref and league_ref.group(1) != "nfl":
+    league = REF_LEAGUES.get(league_ref.group(1)) if league_ref else League.NFL
+    if league is None:
         raise SkipRecord(Reason.UNKNOWN_LEAGUE)
     player_id = (
         ident(own.get("id"))
@@ -339,20 +364,25 @@ def injury_from_core(
         or _ref_id(_REF_ATHLETE, athlete_ref)
     )
     season = _ref_id(_REF_SEASON, record_ref or athlete_ref)
-    return _report(
+    return report(
         record,
+        league=league,
         player_id=player_id,
         athlete=person,
-        team=team or _core_team(as_mapping(record.get("team")) or {}),
-        season=int(season) if season else None,
+        team=team or _core_team(as_mapping(record.get("team")) or {}, league),
+        season=espn_season(league, int(season)) if season else None,
         observed=observed,
     )
 
 
-def _core_team(team: Mapping[str, Any]) -> str | None:
+def _core_team(team: Mapping[str, Any], league: League) -> str | None:
     """The team's abbreviation if expanded, else from its link's NFL team id."""
+    if (abbreviation := text(team.get("abbreviation"))) is not None:
+        return abbreviation
+    if league is not League.NFL:
+        return None
     team_id = _ref_id(_REF_TEAM, text(team.get("$ref")) or "")
-    return text(team.get("abbreviation")) or ESPN_NFL_TEAMS.get(team_id or "")
+    return ESPN_NFL_TEAMS.get(team_id or "")
 
 
 def _ref_id(pattern: re.Pattern[str], ref: str) -> str | None:
@@ -360,16 +390,17 @@ def _ref_id(pattern: re.Pattern[str], ref: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _report(
+def report(
     injury: Mapping[str, Any],
     *,
+    league: League,
     player_id: str | None,
     athlete: Mapping[str, Any],
     team: str | None,
     season: int | None,
     observed: datetime,
 ) -> InjuryReport:
-    """The report common to both forms (NFL)."""
+    """An injury row of any ESPN form -> an ``InjuryReport`` of its league."""
     name = _name(athlete)
     kind = as_mapping(injury.get("type")) or {}
     status = first_text(injury.get("status"), kind.get("description"))
@@ -384,8 +415,9 @@ def _report(
     if comment is None and weeks_out is None:
         raise SkipRecord(Reason.NO_FIELDS)
     if season is None and reported is not None:
-        season = season_of(League.NFL, reported)
+        season = season_of(league, reported)
     return InjuryReport(
+        league=league,
         player_id=player_id,
         player_name=name,
         team=team,

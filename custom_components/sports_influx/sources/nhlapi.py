@@ -7,14 +7,22 @@ The sensor's attributes come from pynhl (api-web.nhle.com): ``game_id``,
 game state ``PRE``, ``LIVE``, ``CRIT``, ``OVER``, ``FINAL``, ``OFF``, or free
 text when there is no game ("No Game Scheduled", the next game's date).
 
-Decisions the issue left open
-- Status is the sensor's state as is (schema: status is the source's state).
+How the attributes are read
+- Status: the state as a ``GameStatus`` (``LIVE``/``CRIT`` -> IN; ``OVER``,
+  ``FINAL`` and ``OFF`` -> POST, one final point however many of them the
+  game passes through); the state itself is ``source_status``.
 - Teams: no abbreviation attribute exists; it is read from the logo URLs
   (".../svg/TOR_dark.svg"), else from the team id, and spelled as ESPN
   spells it (``LAK`` -> ``LA``) so NHL series join TeamTracker's and the
   standings' (both ESPN).
-- Season and season type come from the game id (``2023020204``: season
-  2023, type 02 = regular season), else the season from the start date.
+- Game id: ``NHL-20231103-TOR@LA`` from the start (``next_game_datetime``,
+  the current or next game's) and the teams, as TeamTracker makes it; the
+  NHL's ``game_id`` is ``source_game_id``. Without a start there is no id:
+  ``missing_attribute``.
+- Season and season type come from the NHL game id (``2023020204``: season
+  2023, type 02 = regular season), else the season from the start date:
+  both name the season by its start year.
+- Final type (POST): ``current_period_type`` (REG/OT/SO), else the period.
 - ``PRE`` points are timestamped at the game start (0-0 when no score yet);
   the others with ``observed``.
 """
@@ -32,18 +40,20 @@ from ..records import League
 from ._common import (
     check_available,
     clock_time,
+    final_type,
     game_score,
-    game_status,
     ident,
     make_score,
     parse_time,
     period_number,
+    score_status,
     season_of,
     shot_count,
     synthetic_game_id,
     text,
 )
 from .base import ParseResult, Reason, SkipRecord
+from .status import GameStatus
 
 GAME_STATES = frozenset({"PRE", "LIVE", "CRIT", "OVER", "FINAL", "OFF"})
 
@@ -118,21 +128,25 @@ def matches(state: State) -> bool:
 def parse(state: State, observed: datetime) -> ParseResult:
     """A hass-nhlapi state -> one NHL score record."""
     check_available(state.state)
-    status = game_status(state.state, GAME_STATES)
+    status, word = score_status(state.state, None, GAME_STATES)
     attrs = state.attributes
     start = parse_time(attrs.get("next_game_datetime"))
-    if status != "PRE":
+    if status is not GameStatus.PRE:
         when = observed
     elif start is None:
         raise SkipRecord(Reason.NOT_A_GAME)
     else:
         when = start
     home, away = _team(attrs, "home"), _team(attrs, "away")
-    game_id, season, season_type = _game(attrs, start, home, away)
+    if start is None:
+        raise SkipRecord(Reason.MISSING_ATTRIBUTE)
+    source_id = ident(attrs.get("game_id"))
+    season, season_type = _season(source_id, start)
+    period = period_number(attrs.get("current_period"))
     return ParseResult.one(
         make_score(
             league=League.NHL,
-            game_id=game_id,
+            game_id=synthetic_game_id(League.NHL, start, away, home),
             season=season,
             season_type=season_type,
             status=status,
@@ -140,11 +154,20 @@ def parse(state: State, observed: datetime) -> ParseResult:
             away_team=away,
             home=game_score(attrs.get("home_score"), status),
             away=game_score(attrs.get("away_score"), status),
-            period=period_number(attrs.get("current_period")),
+            period=period,
             time_remaining=clock_time(attrs.get("time_remaining")),
             time=when,
             home_shots=shot_count(attrs.get("home_sog")),
             away_shots=shot_count(attrs.get("away_sog")),
+            source_status=word,
+            source_game_id=source_id,
+            final=final_type(
+                League.NHL,
+                status,
+                period=period,
+                period_type=attrs.get("current_period_type"),
+                season_type=season_type,
+            ),
         )
     )
 
@@ -166,14 +189,8 @@ def _tricode(attrs: Mapping[str, Any], side: str) -> str | None:
     return NHL_TEAM_IDS.get(ident(attrs.get(f"{side}_id")) or "")
 
 
-def _game(
-    attrs: Mapping[str, Any], start: datetime | None, home: str, away: str
-) -> tuple[str, int, str | None]:
-    """Game id, season and season type: from NHL's game id, else the start."""
-    game_id = ident(attrs.get("game_id"))
+def _season(game_id: str | None, start: datetime) -> tuple[int, str | None]:
+    """Season and season type: from NHL's game id, else the start."""
     if game_id and (match := _GAME_ID.fullmatch(game_id)):
-        return game_id, int(match.group(1)), GAME_TYPES.get(match.group(2))
-    if start is None:
-        raise SkipRecord(Reason.MISSING_ATTRIBUTE)
-    game_id = game_id or synthetic_game_id(League.NHL, start, away, home)
-    return game_id, season_of(League.NHL, start), None
+        return int(match.group(1)), GAME_TYPES.get(match.group(2))
+    return season_of(League.NHL, start), None

@@ -5,14 +5,19 @@ the team's side (``team_*``) and the opponent's (``opponent_*``). Both
 attribute generations are read: the 2022 form (52 attributes, no
 ``event_id``/``season``) and the current one (73 attributes).
 
-Decisions the issue left open
+How the attributes are read
 - ``PRE`` with a game (a date and both teams): a 0-0 point with status PRE,
   timestamped at the game start, so every poll rewrites the same point.
   ``PRE`` without one, ``NOT_FOUND`` and ``BYE``: ``not_a_game``.
+- Status: ``status.canonical_status`` of the state and the clock text
+  (ESPN's ``shortDetail``): a postponed game is ``POST`` with clock
+  "Postponed", written as POSTPONED; the state is ``source_status``.
 - ``IN``/``POST`` are timestamped with ``observed`` (the state's change time).
-- Game id: ``event_id`` when present, else ``NFL-20220911-NO@ATL``: league,
-  the game's UTC start date, away@home. The same game gets the same id from
-  every sensor of the 2022 form, but not the ESPN id the current form gives.
+- Game id: ``NFL-20220911-NO@ATL`` (league, the game's UTC start date,
+  away@home), the same from both attribute generations and from every other
+  source following the game; ``event_id`` is ``source_game_id``.
+- Final type (POST): the clock text ("Final", "Final/OT", "Final/SO"), else
+  the shootout goals, else the period (TeamTracker's ``quarter``).
 - ``quarter`` is the period in every sport; 0 (not started) is left out.
 - NHL shots are ``*_shots_on_target``: TeamTracker fills them for hockey from
   the other side's saves plus the goals, i.e. shots on goal; ``*_total_shots``
@@ -38,18 +43,20 @@ from ._common import (
     check_available,
     clock_time,
     down_and_field,
+    final_type,
     game_score,
-    game_status,
     ident,
     make_score,
     parse_time,
     period_number,
+    score_status,
     season_of,
     shot_count,
     synthetic_game_id,
     text,
 )
 from .base import ParseResult, Reason, SkipRecord
+from .status import GameStatus
 
 GAME_STATES = frozenset({"PRE", "IN", "POST"})
 NO_GAME_STATES = frozenset({"NOT_FOUND", "BYE"})
@@ -61,7 +68,11 @@ _HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
 # What a record's game id, status and dedupe key are made from: every
 # attribute the parser reads but the clock and the shots (which change
-# between plays without changing any of these). When none of these and not
+# between plays without changing any of these). The clock can say a game
+# is postponed or delayed, but ESPN then changes the state too (a
+# postponed game goes to POST), or, for a delay in play, the live game's
+# heartbeat parses it again within ``listener.HEARTBEAT``; comparing the
+# clock would parse every poll of every live game. When none of these and not
 # the state changed since the last parse, the dedupe memory decides without
 # parsing; the clock, ``last_update``, odds, win probabilities, play text
 # and the ~40 other attributes are not even looked at. A test records every
@@ -93,25 +104,24 @@ def matches(state: State) -> bool:
 def parse(state: State, observed: datetime) -> ParseResult:
     """A TeamTracker state -> one score record."""
     check_available(state.state)
-    status = game_status(state.state, GAME_STATES, NO_GAME_STATES)
     league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
     if league is None:
         raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-    return ParseResult.one(
-        team_view_score(
-            state.attributes, league=league, status=status, observed=observed
-        )
-    )
+    return ParseResult.one(team_view_score(state, league=league, observed=observed))
 
 
 def team_view_score(
-    attrs: Mapping[str, Any], *, league: League, status: str, observed: datetime
+    state: State, *, league: League, observed: datetime
 ) -> NflScore | NhlScore:
     """A score record from ``team_*``/``opponent_*`` attributes."""
+    attrs = state.attributes
+    status, word = score_status(
+        state.state, attrs.get("clock"), GAME_STATES, NO_GAME_STATES
+    )
     start = parse_time(attrs.get("date"))
     team = text(attrs.get("team_abbr"))
     opponent = text(attrs.get("opponent_abbr"))
-    if status == "PRE" and (start is None or team is None or opponent is None):
+    if status is GameStatus.PRE and (start is None or team is None or opponent is None):
         raise SkipRecord(Reason.NOT_A_GAME)
     if team is None or opponent is None:
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
@@ -130,25 +140,36 @@ def team_view_score(
         home_score, away_score = opponent_score, team_score
         home_shots, away_shots = opponent_shots, team_shots
     down, field = down_and_field(attrs.get("down_distance_text"))
+    period = period_number(attrs.get("quarter"))
+    season_type = text(attrs.get("season"))
     return make_score(
         league=league,
-        game_id=ident(attrs.get("event_id"))
-        or synthetic_game_id(league, start, away, home),
+        game_id=synthetic_game_id(league, start, away, home),
         season=season_of(league, start),
-        season_type=text(attrs.get("season")),
+        season_type=season_type,
         status=status,
         home_team=home,
         away_team=away,
         home=home_score,
         away=away_score,
-        period=period_number(attrs.get("quarter")),
+        period=period,
         time_remaining=clock_time(attrs.get("clock")),
-        time=start if status == "PRE" else observed,
+        time=start if status is GameStatus.PRE else observed,
         possession=_possession(attrs, team, opponent),
         down_distance=down,
         field_position=field,
         home_shots=home_shots,
         away_shots=away_shots,
+        source_status=word,
+        source_game_id=ident(attrs.get("event_id")),
+        final=final_type(
+            league,
+            status,
+            detail=attrs.get("clock"),
+            period=period,
+            shootout=home_score.shootout is not None,
+            season_type=season_type,
+        ),
     )
 
 
