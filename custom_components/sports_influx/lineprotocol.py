@@ -24,7 +24,12 @@ from operator import attrgetter
 import re
 from typing import Any, Final
 
-from .points import InvalidRecordError, measurement_for, record_point
+from .points import (
+    SPORT_MEASUREMENTS,
+    InvalidRecordError,
+    measurement_for,
+    record_point,
+)
 from .records import (
     InjuryReport,
     League,
@@ -366,6 +371,10 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
             _fixed_fields,
             _certain_fixed,
         ),
+        **{
+            (cls, None): _layout(cls(league="", **game), _fixed_fields, _certain_fixed)
+            for cls in SPORT_MEASUREMENTS
+        },
         (InjuryReport, None): _layout(
             InjuryReport(player_id="", player_name="", team="", status=""),
             _fixed_fields,
@@ -394,7 +403,7 @@ def layout_for(record: Record) -> _Layout:
     """The precomputed layout of a record's measurement."""
     layout = _BY_CLASS.get(record.__class__)
     if layout is None:
-        return _LAYOUTS[record.__class__, record.league]  # type: ignore[union-attr]
+        return _LAYOUTS[record.__class__, record.league]  # type: ignore[union-attr,index]
     return layout
 
 

@@ -44,7 +44,7 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 
 from .const import LOGGER, store_key
-from .records import NflScore, NhlScore, Record, Standing
+from .records import LeagueScore, NflScore, NhlScore, Record, SportScore, Standing
 from .sources import SkipRecord, Source, detect
 from .writer import SportsInfluxWriter
 
@@ -68,7 +68,7 @@ _LIVE = frozenset({"IN", "LIVE", "CRIT"})
 _NOT_FINAL = _LIVE | {"PRE"}
 
 
-def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
+def score_key(record: NflScore | NhlScore | SportScore) -> tuple[Any, ...]:
     """What makes a score point worth writing again."""
     if isinstance(record, NflScore):
         extra: tuple[Any, ...] = (
@@ -76,6 +76,8 @@ def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
             record.possession,
             record.down_distance,
         )
+    elif isinstance(record, LeagueScore):
+        extra = tuple(getattr(record, name) for name in record.PROGRESS)
     else:
         extra = (record.period, record.home_shootout, record.away_shootout)
     return (record.status, record.home_score, record.away_score, *extra)
@@ -103,7 +105,7 @@ class Deduper:
 
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
-        if isinstance(record, (NflScore, NhlScore)):
+        if isinstance(record, (NflScore, NhlScore, LeagueScore)):
             return self.keep_score(record, score_key(record), now)
         if isinstance(record, Standing):
             game = (record.league.value, record.team, record.season)
@@ -127,7 +129,10 @@ class Deduper:
         )
 
     def keep_score(
-        self, record: NflScore | NhlScore, key: tuple[Any, ...], now: datetime
+        self,
+        record: NflScore | NhlScore | SportScore,
+        key: tuple[Any, ...],
+        now: datetime,
     ) -> bool:
         """``keep`` for a score whose ``score_key`` is already made."""
         if not self.would_keep_score(record.game_id, key, record.status, now):
@@ -360,7 +365,7 @@ class SportsListener:
             return
         self._writer.async_enqueue(fresh)
         if any(
-            isinstance(r, (NflScore, NhlScore))
+            isinstance(r, (NflScore, NhlScore, LeagueScore))
             and r.game_id in self._reader.deduper.finals
             for r in fresh
         ):

@@ -10,15 +10,29 @@ import math
 from influxdb_client_3 import Point, WritePrecision
 
 from .records import (
+    BaseballScore,
+    BasketballScore,
+    CricketScore,
+    FootballScore,
+    HockeyScore,
     InjuryReport,
     League,
+    LeagueScore,
     NflScore,
     NhlScore,
     PlayerStats,
     Record,
+    SoccerScore,
+    SportScore,
     Standing,
+    VolleyballScore,
 )
 from .schema import (
+    BASEBALL_SCORES,
+    BASKETBALL_SCORES,
+    CRICKET_SCORES,
+    FOOTBALL_SCORES,
+    HOCKEY_SCORES,
     NFL_INJURIES,
     NFL_PLAYER_STATS,
     NFL_SCORES,
@@ -26,11 +40,24 @@ from .schema import (
     NHL_PLAYER_STATS,
     NHL_SCORES,
     NHL_STANDINGS,
+    SOCCER_SCORES,
+    VOLLEYBALL_SCORES,
     FieldType,
     Measurement,
 )
 
 type FieldValue = int | float | str
+
+# The measurement of each sport's score record (the other leagues).
+SPORT_MEASUREMENTS: Mapping[type[SportScore], Measurement] = {
+    BaseballScore: BASEBALL_SCORES,
+    BasketballScore: BASKETBALL_SCORES,
+    FootballScore: FOOTBALL_SCORES,
+    HockeyScore: HOCKEY_SCORES,
+    SoccerScore: SOCCER_SCORES,
+    VolleyballScore: VOLLEYBALL_SCORES,
+    CricketScore: CRICKET_SCORES,
+}
 
 
 class InvalidRecordError(ValueError):
@@ -108,6 +135,8 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_SCORES
         case NhlScore():
             return NHL_SCORES
+        case LeagueScore():
+            return _sport_measurement(record)
         case PlayerStats():
             return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
         case InjuryReport():
@@ -116,8 +145,15 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
 
 
-def score_point(record: NflScore | NhlScore, now: datetime) -> Point:
-    """An NFL or NHL score point."""
+def _sport_measurement(record: SportScore) -> Measurement:
+    measurement = SPORT_MEASUREMENTS.get(type(record))
+    if measurement is None:
+        raise InvalidRecordError(f"{type(record).__name__} has no measurement")
+    return measurement
+
+
+def score_point(record: NflScore | NhlScore | SportScore, now: datetime) -> Point:
+    """A score point: the NFL's, the NHL's or another league's."""
     measurement = measurement_for(record)
     return build_point(
         measurement,
@@ -170,7 +206,7 @@ def standing_point(record: Standing, now: datetime) -> Point:
 def record_point(record: Record, now: datetime) -> Point:
     """Any record -> its point."""
     match record:
-        case NflScore() | NhlScore():
+        case NflScore() | NhlScore() | LeagueScore():
             return score_point(record, now)
         case PlayerStats():
             return player_stats_point(record, now)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import dataclass_transform
+from typing import ClassVar, dataclass_transform
 
 
 @dataclass_transform(
@@ -133,4 +133,144 @@ class Standing:
     time: datetime | None = None
 
 
-type Record = NflScore | NhlScore | PlayerStats | InjuryReport | Standing
+@record
+class LeagueScore:
+    """One score observation in a league other than the NFL and the NHL.
+
+    The base of one class per sport (measurement ``<sport>_scores``);
+    ``league`` is the source's name for it ("MLB", "NWSL"). A score is
+    optional: a cricket score that is not runs/wickets text is left out.
+    ``PROGRESS`` names the fields besides status and score whose change is
+    worth a point of its own (the dedupe key); the rest ride along.
+    """
+
+    PROGRESS: ClassVar[tuple[str, ...]] = ("period",)
+
+    league: str
+    game_id: str
+    season: int
+    home_team: str
+    away_team: str
+    status: str
+    home_score: int | None = None
+    away_score: int | None = None
+    season_type: str | None = None
+    period: int | None = None
+    time_remaining: str | None = None
+    # The source's own state word ("POST"); ``status`` is the common one.
+    source_status: str | None = None
+    # The source's event id (ESPN's), when it has one.
+    source_game_id: str | None = None
+    # How a final was decided: "REG", "OT" or "SO"; finals only.
+    final_type: str | None = None
+    time: datetime | None = None
+
+
+@record
+class BaseballScore(LeagueScore):
+    """Baseball: ``period`` is the inning."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = (
+        "period",
+        "inning_half",
+        "outs",
+        "on_first",
+        "on_second",
+        "on_third",
+    )
+
+    inning_half: str | None = None  # top, bottom, middle, end
+    outs: int | None = None
+    balls: int | None = None
+    strikes: int | None = None
+    on_first: int | None = None  # 1 = a runner on the base
+    on_second: int | None = None
+    on_third: int | None = None
+
+
+@record
+class BasketballScore(LeagueScore):
+    """Basketball: ``period`` is the quarter (the half in NCAA men's)."""
+
+    possession: str | None = None
+
+
+@record
+class FootballScore(LeagueScore):
+    """American and Canadian football outside the NFL."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "possession", "down_distance")
+
+    possession: str | None = None
+    down_distance: str | None = None
+    field_position: str | None = None
+
+
+@record
+class HockeyScore(LeagueScore):
+    """Ice hockey outside the NHL; shots are shots on goal."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "home_shootout", "away_shootout")
+
+    home_shots: int | None = None
+    away_shots: int | None = None
+    home_shootout: int | None = None
+    away_shootout: int | None = None
+
+
+@record
+class SoccerScore(LeagueScore):
+    """Soccer: ``period`` is the half (3-4 extra time, 5 penalties)."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "home_shootout", "away_shootout")
+
+    home_shots: int | None = None
+    away_shots: int | None = None
+    home_shots_on_target: int | None = None
+    away_shots_on_target: int | None = None
+    home_shootout: int | None = None
+    away_shootout: int | None = None
+
+
+@record
+class VolleyballScore(LeagueScore):
+    """Volleyball: the score is sets won; ``period`` is the set."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = (
+        "period",
+        "home_set_points",
+        "away_set_points",
+    )
+
+    home_sets_won: int | None = None
+    away_sets_won: int | None = None
+    # Points in the set being played (live only).
+    home_set_points: int | None = None
+    away_set_points: int | None = None
+
+
+@record
+class CricketScore(LeagueScore):
+    """Cricket: the score as text ("314 & 145/7"); runs and wickets parsed."""
+
+    PROGRESS: ClassVar[tuple[str, ...]] = ("home_score_text", "away_score_text")
+
+    home_score_text: str | None = None
+    away_score_text: str | None = None
+    home_runs: int | None = None
+    away_runs: int | None = None
+    home_wickets: int | None = None
+    away_wickets: int | None = None
+
+
+type SportScore = (
+    BaseballScore
+    | BasketballScore
+    | FootballScore
+    | HockeyScore
+    | SoccerScore
+    | VolleyballScore
+    | CricketScore
+)
+
+type Record = NflScore | NhlScore | SportScore | PlayerStats | InjuryReport | Standing

@@ -33,6 +33,7 @@ from typing import Any
 from homeassistant.core import State
 
 from ..records import League, NflScore, NhlScore
+from . import teamtracker_sports
 from ._common import (
     LEAGUES,
     check_available,
@@ -96,7 +97,7 @@ def parse(state: State, observed: datetime) -> ParseResult:
     status = game_status(state.state, GAME_STATES, NO_GAME_STATES)
     league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
     if league is None:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
+        return teamtracker_sports.parse(state, observed)
     return ParseResult.one(
         team_view_score(
             state.attributes, league=league, status=status, observed=observed
