@@ -30,6 +30,7 @@ from custom_components.sports_influx.lineprotocol import (
     retention_of,
 )
 from custom_components.sports_influx.points import (
+    SPORT_MEASUREMENTS,
     InvalidRecordError,
     measurement_for,
     record_point,
@@ -47,6 +48,7 @@ from custom_components.sports_influx.schema import (
     NFL_STANDINGS,
     NHL_STANDINGS,
     PLAYER_STAT_TYPES,
+    FieldType,
     RetentionClass,
 )
 
@@ -180,7 +182,29 @@ STANDINGS = st.builds(
     ),
     time=TIMES,
 )
-RECORDS = st.one_of(NFL, NHL, PLAYERS, INJURIES, STANDINGS)
+_OF_TYPE = {FieldType.INTEGER: INT64, FieldType.STRING: TEXT}
+# Every other league's score record, its fields drawn by their schema type.
+SPORTS = st.one_of(
+    *(
+        st.builds(
+            cls,
+            league=NAMES,
+            game_id=NAMES,
+            season=SMALL,
+            home_team=NAMES,
+            away_team=NAMES,
+            status=NAMES,
+            season_type=_optional(NAMES),
+            time=TIMES,
+            **{
+                name: _optional(_OF_TYPE[field_type])
+                for name, field_type in measurement.fields.items()
+            },
+        )
+        for cls, measurement in SPORT_MEASUREMENTS.items()
+    )
+)
+RECORDS = st.one_of(NFL, NHL, SPORTS, PLAYERS, INJURIES, STANDINGS)
 
 
 @st.composite

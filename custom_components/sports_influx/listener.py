@@ -44,7 +44,15 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 
 from .const import LOGGER, store_key
-from .records import LeagueScore, NflScore, NhlScore, Record, SportScore, Standing
+from .records import (
+    PROGRESS,
+    LeagueScore,
+    NflScore,
+    NhlScore,
+    Record,
+    SportScore,
+    Standing,
+)
 from .sources import SkipRecord, Source, detect
 from .writer import SportsInfluxWriter
 
@@ -77,7 +85,7 @@ def score_key(record: NflScore | NhlScore | SportScore) -> tuple[Any, ...]:
             record.down_distance,
         )
     elif isinstance(record, LeagueScore):
-        extra = tuple(getattr(record, name) for name in record.PROGRESS)
+        extra = tuple(getattr(record, name) for name in PROGRESS[type(record)])
     else:
         extra = (record.period, record.home_shootout, record.away_shootout)
     return (record.status, record.home_score, record.away_score, *extra)

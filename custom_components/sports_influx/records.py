@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import ClassVar, dataclass_transform
+from typing import dataclass_transform
 
 
 @dataclass_transform(
@@ -140,11 +140,7 @@ class LeagueScore:
     The base of one class per sport (measurement ``<sport>_scores``);
     ``league`` is the source's name for it ("MLB", "NWSL"). A score is
     optional: a cricket score that is not runs/wickets text is left out.
-    ``PROGRESS`` names the fields besides status and score whose change is
-    worth a point of its own (the dedupe key); the rest ride along.
     """
-
-    PROGRESS: ClassVar[tuple[str, ...]] = ("period",)
 
     league: str
     game_id: str
@@ -170,15 +166,6 @@ class LeagueScore:
 class BaseballScore(LeagueScore):
     """Baseball: ``period`` is the inning."""
 
-    PROGRESS: ClassVar[tuple[str, ...]] = (
-        "period",
-        "inning_half",
-        "outs",
-        "on_first",
-        "on_second",
-        "on_third",
-    )
-
     inning_half: str | None = None  # top, bottom, middle, end
     outs: int | None = None
     balls: int | None = None
@@ -199,8 +186,6 @@ class BasketballScore(LeagueScore):
 class FootballScore(LeagueScore):
     """American and Canadian football outside the NFL."""
 
-    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "possession", "down_distance")
-
     possession: str | None = None
     down_distance: str | None = None
     field_position: str | None = None
@@ -209,8 +194,6 @@ class FootballScore(LeagueScore):
 @record
 class HockeyScore(LeagueScore):
     """Ice hockey outside the NHL; shots are shots on goal."""
-
-    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "home_shootout", "away_shootout")
 
     home_shots: int | None = None
     away_shots: int | None = None
@@ -221,8 +204,6 @@ class HockeyScore(LeagueScore):
 @record
 class SoccerScore(LeagueScore):
     """Soccer: ``period`` is the half (3-4 extra time, 5 penalties)."""
-
-    PROGRESS: ClassVar[tuple[str, ...]] = ("period", "home_shootout", "away_shootout")
 
     home_shots: int | None = None
     away_shots: int | None = None
@@ -236,12 +217,6 @@ class SoccerScore(LeagueScore):
 class VolleyballScore(LeagueScore):
     """Volleyball: the score is sets won; ``period`` is the set."""
 
-    PROGRESS: ClassVar[tuple[str, ...]] = (
-        "period",
-        "home_set_points",
-        "away_set_points",
-    )
-
     home_sets_won: int | None = None
     away_sets_won: int | None = None
     # Points in the set being played (live only).
@@ -252,8 +227,6 @@ class VolleyballScore(LeagueScore):
 @record
 class CricketScore(LeagueScore):
     """Cricket: the score as text ("314 & 145/7"); runs and wickets parsed."""
-
-    PROGRESS: ClassVar[tuple[str, ...]] = ("home_score_text", "away_score_text")
 
     home_score_text: str | None = None
     away_score_text: str | None = None
@@ -272,5 +245,25 @@ type SportScore = (
     | VolleyballScore
     | CricketScore
 )
+
+# Per sport, the fields besides status and score whose change is worth a
+# point of its own (the dedupe key); the others (clocks, shots, the count
+# of balls and strikes) are written with the next point.
+PROGRESS: Mapping[type[LeagueScore], tuple[str, ...]] = {
+    BaseballScore: (
+        "period",
+        "inning_half",
+        "outs",
+        "on_first",
+        "on_second",
+        "on_third",
+    ),
+    BasketballScore: ("period",),
+    FootballScore: ("period", "possession", "down_distance"),
+    HockeyScore: ("period", "home_shootout", "away_shootout"),
+    SoccerScore: ("period", "home_shootout", "away_shootout"),
+    VolleyballScore: ("period", "home_set_points", "away_set_points"),
+    CricketScore: ("home_score_text", "away_score_text"),
+}
 
 type Record = NflScore | NhlScore | SportScore | PlayerStats | InjuryReport | Standing
