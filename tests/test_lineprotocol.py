@@ -36,6 +36,7 @@ from custom_components.sports_influx.points import (
     record_point,
 )
 from custom_components.sports_influx.records import (
+    AthleteResult,
     InjuryReport,
     League,
     NflScore,
@@ -183,19 +184,21 @@ STANDINGS = st.builds(
     time=TIMES,
 )
 _OF_TYPE = {FieldType.INTEGER: INT64, FieldType.STRING: TEXT}
-# Every other league's score record, its fields drawn by their schema type.
+# Every other league's score record and every athlete's result, their
+# fields drawn by their schema type.
+_GAME = {"game_id": NAMES, "home_team": NAMES, "away_team": NAMES}
+_GAME |= {"season_type": _optional(NAMES)}
+_EVENT = {"event_id": NAMES, "athlete": NAMES, "opponent": _optional(NAMES)}
+_EVENT |= {"event_name": _optional(NAMES)}
 SPORTS = st.one_of(
     *(
         st.builds(
             cls,
             league=NAMES,
-            game_id=NAMES,
             season=SMALL,
-            home_team=NAMES,
-            away_team=NAMES,
             status=NAMES,
-            season_type=_optional(NAMES),
             time=TIMES,
+            **(_EVENT if issubclass(cls, AthleteResult) else _GAME),
             **{
                 name: _optional(_OF_TYPE[field_type])
                 for name, field_type in measurement.fields.items()

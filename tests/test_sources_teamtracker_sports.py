@@ -15,22 +15,33 @@ import pytest
 from custom_components.sports_influx.lineprotocol import record_line
 from custom_components.sports_influx.points import measurement_for, record_point
 from custom_components.sports_influx.records import (
+    AthleteResult,
     BaseballScore,
     CricketScore,
+    GolfResult,
     HockeyScore,
     LeagueScore,
+    MmaResult,
     NflScore,
     NhlScore,
+    RacingResult,
     SoccerScore,
+    TennisResult,
     VolleyballScore,
 )
 from custom_components.sports_influx.schema import FieldType
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
 from custom_components.sports_influx.sources.base import Reason
 from custom_components.sports_influx.sources.status import GameStatus
-from custom_components.sports_influx.sources.teamtracker_sports import (
+from custom_components.sports_influx.sources.teamtracker_athletes import (
+    golf_position,
+    golf_score,
+)
+from custom_components.sports_influx.sources.teamtracker_leagues import (
     SEASON_START_MONTH,
     SPORT_SEASON_START_MONTH,
+)
+from custom_components.sports_influx.sources.teamtracker_sports import (
     cricket_runs,
     parse,
 )
@@ -39,6 +50,7 @@ from homeassistant.core import State
 from .factories import RESULT_COUNT, teamtracker_result, teamtracker_state
 
 OBSERVED = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
+TEAM_SPORTS = ("baseball", "basketball", "football", "soccer", "volleyball", "cricket")
 PYTHON_TYPES = {FieldType.INTEGER: int, FieldType.STRING: str, FieldType.FLOAT: float}
 
 
@@ -55,7 +67,7 @@ class Expected(NamedTuple):
 # tested in test_sources_teamtracker.py).
 NFL_NHL = {6: "nfl_scores", 13: "nhl_scores", 14: "nhl_scores", 15: "nhl_scores"}
 
-EXPECTED: dict[int, Expected | Reason] = {
+EXPECTED: dict[int, Expected] = {
     1: Expected(
         "baseball_scores",
         {
@@ -324,13 +336,132 @@ EXPECTED: dict[int, Expected | Reason] = {
         },
         at_start=False,
     ),
-    19: Reason.INDIVIDUAL_SPORT,
-    20: Reason.INDIVIDUAL_SPORT,
-    21: Reason.INDIVIDUAL_SPORT,
-    22: Reason.INDIVIDUAL_SPORT,
-    23: Reason.INDIVIDUAL_SPORT,
-    24: Reason.INDIVIDUAL_SPORT,
-    25: Reason.INDIVIDUAL_SPORT,
+    19: Expected(
+        "tennis_results",
+        {
+            "event_id": "ATP-20240728-T1300",
+            "season": 2024,
+            "league": "ATP",
+            "event_name": "Olympics",
+            "athlete": "STRUFF",
+            "opponent": "Francisco Cabral",
+            "status": "POST",
+        },
+        {
+            "period": 2,
+            "winner": 1,
+            "source_status": "POST",
+            "sets_won": 2,
+            "opponent_sets_won": 0,
+            "round": "Round 1",
+        },
+        at_start=False,
+    ),
+    20: Expected(
+        "tennis_results",
+        {
+            "event_id": "WTA-20240728-T1850",
+            "season": 2024,
+            "league": "WTA",
+            "event_name": "Olympics",
+            "athlete": "M. Fucsovics / F. Marozsan",
+            "opponent": "T. Griekspoor / W. Koolhof",
+            "status": "IN",
+        },
+        {
+            "period": 2,
+            "source_status": "IN",
+            "sets_won": 0,
+            "opponent_sets_won": 1,
+            "games": 0,
+            "opponent_games": 0,
+            "round": "Round 1",
+        },
+        at_start=False,
+    ),
+    21: Expected(
+        "tennis_results",
+        {
+            "event_id": "WTA-20240729-T1000",
+            "season": 2024,
+            "league": "WTA",
+            "event_name": "Olympics",
+            "athlete": "PAOLINI",
+            "opponent": "Magda Linette",
+            "status": "PRE",
+        },
+        {"source_status": "PRE", "round": "Round 2"},
+        at_start=True,
+    ),
+    22: Expected(
+        "mma_results",
+        {
+            "event_id": "UFC-20221218-T0000",
+            "season": 2022,
+            "league": "UFC",
+            "event_name": "UFC Fight Night: Cannonier vs. Strickland",
+            "athlete": "STRICKLAND",
+            "opponent": "Jared Cannonier",
+            "status": "PRE",
+        },
+        {"source_status": "PRE"},
+        at_start=True,
+    ),
+    23: Expected(
+        "mma_results",
+        {
+            "event_id": "UFC-20221218-T0000",
+            "season": 2022,
+            "league": "UFC",
+            "event_name": "UFC Fight Night: Cannonier vs. Strickland",
+            "athlete": "CACERES",
+            "opponent": "Julian Erosa",
+            "status": "IN",
+        },
+        {"period": 1, "source_status": "IN"},
+        at_start=False,
+    ),
+    24: Expected(
+        "mma_results",
+        {
+            "event_id": "UFC-20221217-T2100",
+            "season": 2022,
+            "league": "UFC",
+            "event_name": "UFC Fight Night: Cannonier vs. Strickland",
+            "athlete": "FAKHRETDINOV",
+            "opponent": "Bryan Battle",
+            "status": "POST",
+        },
+        {
+            "period": 3,
+            "winner": 1,
+            "source_status": "POST",
+            "rounds_won": 3,
+            "opponent_rounds_won": 0,
+        },
+        at_start=False,
+    ),
+    25: Expected(
+        "golf_results",
+        {
+            "event_id": "PGA-20221013-T0400",
+            "season": 2022,
+            "league": "PGA",
+            "event_name": "ZOZO CHAMPIONSHIP",
+            "athlete": "CONNERS",
+            "status": "IN",
+        },
+        {
+            "period": 4,
+            "source_status": "IN",
+            "position": 31,
+            "tied": 1,
+            "score": -4,
+            "holes_played": 2,
+            "round_strokes": 7,
+        },
+        at_start=False,
+    ),
     26: Expected(
         "cricket_scores",
         {
@@ -389,9 +520,51 @@ EXPECTED: dict[int, Expected | Reason] = {
         },
         at_start=False,
     ),
-    29: Reason.INDIVIDUAL_SPORT,
-    30: Reason.INDIVIDUAL_SPORT,
-    31: Reason.INDIVIDUAL_SPORT,
+    29: Expected(
+        "racing_results",
+        {
+            "event_id": "F1-20230430-T1100",
+            "season": 2023,
+            "league": "F1",
+            "event_name": "Azerbaijan GP",
+            "athlete": "SAINTZ",
+            "status": "PRE",
+        },
+        {"source_status": "PRE", "laps": 0, "session": "Race"},
+        at_start=True,
+    ),
+    30: Expected(
+        "racing_results",
+        {
+            "event_id": "F1-20230429-T1330",
+            "season": 2023,
+            "league": "F1",
+            "event_name": "Azerbaijan GP",
+            "athlete": "VERSTAPPEN",
+            "status": "IN",
+        },
+        {"source_status": "IN", "position": 4, "laps": 3, "session": "SQ"},
+        at_start=False,
+    ),
+    31: Expected(
+        "racing_results",
+        {
+            "event_id": "F1-20230428-T0930",
+            "season": 2023,
+            "league": "F1",
+            "event_name": "Azerbaijan GP",
+            "athlete": "STROLLZ",
+            "status": "POST",
+        },
+        {
+            "winner": 0,
+            "source_status": "POST",
+            "position": 7,
+            "laps": 22,
+            "session": "FP1",
+        },
+        at_start=False,
+    ),
 }
 
 
@@ -401,22 +574,15 @@ def _parse(state: State) -> Any:
 
 
 def test_every_upstream_result_is_in_the_table() -> None:
+    """All 31 are written: 27 here, the NFL's and NHL's 4 to their own."""
     assert sorted([*EXPECTED, *NFL_NHL]) == list(range(1, RESULT_COUNT + 1))
-    written = [n for n, e in EXPECTED.items() if isinstance(e, Expected)]
-    assert (len(written) + len(NFL_NHL), len(EXPECTED) - len(written)) == (21, 10)
 
 
 @pytest.mark.parametrize("number", sorted(EXPECTED))
 def test_upstream_result(number: int) -> None:
-    """Measurement, tags, fields and their types; or the skip reason."""
+    """Measurement, tags, fields and their types, and the timestamp."""
     expected = EXPECTED[number]
-    state = teamtracker_state(number)
-    if isinstance(expected, Reason):
-        with pytest.raises(SkipRecord) as err:
-            teamtracker.parse(state, OBSERVED)
-        assert err.value.reason == expected.value
-        return
-    record = _parse(state)
+    record = _parse(teamtracker_state(number))
     measurement = measurement_for(record)
     assert measurement.name == expected.measurement
     tags = {t: getattr(record, t) for t in measurement.tags}
@@ -674,22 +840,108 @@ def test_possession_is_a_team() -> None:
     assert _parse(teamtracker_state(11, possession="6")).possession is None
 
 
-def test_every_sport_record_is_a_league_score() -> None:
-    """The listener dedupes every one of them as a score."""
-    records = [
-        _parse(teamtracker_state(n))
-        for n, expected in EXPECTED.items()
-        if isinstance(expected, Expected)
-    ]
-    assert all(isinstance(r, LeagueScore) for r in records)
+def test_every_record_is_deduped_as_a_score() -> None:
+    """The listener's dedupe knows every one of them; every sport has one."""
+    records = [_parse(teamtracker_state(n)) for n in EXPECTED]
+    assert all(isinstance(r, (LeagueScore, AthleteResult)) for r in records)
     assert {measurement_for(r).name for r in records} == {
-        f"{sport}_scores"
-        for sport in (
-            "baseball",
-            "basketball",
-            "football",
-            "soccer",
-            "volleyball",
-            "cricket",
-        )
+        *(f"{sport}_scores" for sport in TEAM_SPORTS),
+        *(f"{sport}_results" for sport in ("tennis", "mma", "golf", "racing")),
     }
+
+
+def test_tennis_live_and_final() -> None:
+    """Live: games of the set and sets finished; over: the sets won."""
+    live = _parse(teamtracker_state(20, team_score=4, opponent_score="5"))
+    assert isinstance(live, TennisResult)
+    assert (live.games, live.opponent_games, live.sets_won) == (4, 5, 0)
+    assert (live.opponent_sets_won, live.winner, live.period) == (1, None, 2)
+    final = _parse(teamtracker_state(19))
+    assert (final.sets_won, final.opponent_sets_won, final.games) == (2, 0, None)
+    assert (final.athlete, final.opponent, final.winner) == (
+        "STRUFF",
+        "Francisco Cabral",
+        1,
+    )
+    lost = _parse(teamtracker_state(19, team_winner=False))
+    assert lost.winner == 0
+
+
+def test_mma_decided_without_rounds() -> None:
+    """Level on the cards: "W"/"L" scores, the winner says who won."""
+    record = _parse(teamtracker_state(24, team_score="W", opponent_score="L"))
+    assert isinstance(record, MmaResult)
+    assert (record.rounds_won, record.opponent_rounds_won, record.winner) == (
+        None,
+        None,
+        1,
+    )
+    live = _parse(teamtracker_state(23, team_winner=True))
+    assert (live.winner, live.period) == (None, 1)  # finals only
+
+
+@pytest.mark.parametrize(
+    ("rank", "position"),
+    [
+        ("T31", (31, 1)),
+        ("1", (1, 0)),
+        (4, (4, 0)),
+        ("CUT", (None, None)),
+        ("T0", (None, None)),
+        (0, (None, None)),
+        (None, (None, None)),
+    ],
+)
+def test_golf_position(rank: object, position: tuple[int | None, int | None]) -> None:
+    assert golf_position(rank) == position
+
+
+@pytest.mark.parametrize(
+    ("score", "to_par"), [("-4", -4), ("+3", 3), ("E", 0), ("WD", None), (-14, -14)]
+)
+def test_golf_score(score: object, to_par: int | None) -> None:
+    assert golf_score(score) == to_par
+
+
+def test_golf_and_racing_have_no_opponent() -> None:
+    """Their opponent_* is the leader: not written as an opponent."""
+    golf = _parse(teamtracker_state(25))
+    racing = _parse(teamtracker_state(30))
+    assert isinstance(golf, GolfResult)
+    assert isinstance(racing, RacingResult)
+    assert (golf.opponent, racing.opponent) == (None, None)
+    assert (golf.position, golf.tied, golf.score) == (31, 1, -4)
+
+
+def test_racing_position_once_the_session_runs() -> None:
+    """Before a session the order is the entry list's, not a position."""
+    pre = _parse(teamtracker_state(29))
+    final = _parse(teamtracker_state(31))
+    assert (pre.position, pre.session) == (None, "Race")
+    assert (final.position, final.laps, final.winner) == (7, 22, 0)
+    assert final.event_id == "F1-20230428-T0930"
+
+
+def test_athlete_named_by_abbreviation_else_name() -> None:
+    doubles = _parse(teamtracker_state(20))
+    assert doubles.athlete == "M. Fucsovics / F. Marozsan"
+    assert doubles.game_id == "WTA-20240728-T1850/M. Fucsovics / F. Marozsan"
+
+
+@pytest.mark.parametrize(
+    ("number", "state", "changes", "reason"),
+    [
+        (21, "PRE", {"date": None}, Reason.NOT_A_GAME),
+        (21, "PRE", {"team_abbr": None, "team_name": " "}, Reason.NOT_A_GAME),
+        (19, "POST", {"team_abbr": None, "team_name": None}, Reason.MISSING_ATTRIBUTE),
+        (25, "IN", {"date": "later"}, Reason.BAD_DATE),
+        (31, "POST", {"league": None}, Reason.UNKNOWN_LEAGUE),
+        (30, "HALFTIME", {}, Reason.UNKNOWN_STATE),
+    ],
+)
+def test_athlete_skips(
+    number: int, state: str, changes: dict[str, Any], reason: Reason
+) -> None:
+    with pytest.raises(SkipRecord) as err:
+        parse(teamtracker_state(number, state, **changes), OBSERVED)
+    assert err.value.reason == reason.value

@@ -7,6 +7,7 @@ real sensor has), varied poll by poll as a game goes, set with
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,12 +15,16 @@ from typing import Any
 from freezegun.api import FrozenDateTimeFactory
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx.schema import LEAGUE_SCORES, MEASUREMENTS
+from custom_components.sports_influx.schema import (
+    ATHLETE_RESULTS,
+    LEAGUE_SCORES,
+    MEASUREMENTS,
+)
 from homeassistant.core import HomeAssistant
 
 from .conftest import RECENT, rp, select, select_from
 from .factories import RESULT_COUNT, replay_states, teamtracker_attributes
-from .test_sources_teamtracker_sports import EXPECTED, Expected
+from .test_sources_teamtracker_sports import EXPECTED
 
 START = RECENT.replace(hour=18)
 
@@ -374,10 +379,7 @@ async def test_every_upstream_result_one_type_per_field(
     stack: Any,
     database: str,
 ) -> None:
-    """All 31 sensors at once: each new measurement's fields have one type.
-
-    The individual sports are counted as skipped, not written.
-    """
+    """All 31 sensors at once: each new measurement's fields have one type."""
     freezer.move_to(START)
     for number in range(1, RESULT_COUNT + 1):
         attributes = teamtracker_attributes(number, start=START)
@@ -391,11 +393,8 @@ async def test_every_upstream_result_one_type_per_field(
     writer = mock_config_entry.runtime_data.writer
     await writer.async_flush()
 
-    written: dict[str, int] = {}
-    for expected in EXPECTED.values():
-        if isinstance(expected, Expected):
-            written[expected.measurement] = written.get(expected.measurement, 0) + 1
-    for measurement in LEAGUE_SCORES:
+    written = Counter(expected.measurement for expected in EXPECTED.values())
+    for measurement in (*LEAGUE_SCORES, *ATHLETE_RESULTS):
         types = field_types(stack, database, measurement.name)
         keys = [key for key, _ in types]
         assert len(keys) == len(set(keys)), measurement.name
@@ -404,7 +403,81 @@ async def test_every_upstream_result_one_type_per_field(
         }
         rows = select_from(stack, database, measurement.name)
         assert len(rows) == written.get(measurement.name, 0), measurement.name
-    assert sum(written.values()) == 17
-    skipped = writer.stats.skipped
-    assert (skipped["individual_sport"], skipped["unknown_sport"]) == (10, 1)
+    assert sum(written.values()) == 27
+    assert len(select_from(stack, database, "nfl_scores")) == 1
+    assert len(select_from(stack, database, "nhl_scores")) == 3
+    assert dict(writer.stats.skipped) == {"unknown_sport": 1}
+    assert writer.stats.points_written == 31
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+def tennis_polls() -> list[tuple[str, dict[str, Any]]]:
+    """PAOLINI v Linette (test21's sensor): 6-4 7-5, each poll seen twice."""
+    polls: list[tuple[str, dict[str, Any]]] = [
+        ("PRE", teamtracker_attributes(21, start=START))
+    ]
+    games = [(1, 0, 0, 1, 0), (1, 0, 0, 6, 4), (2, 1, 0, 3, 3), (2, 1, 0, 6, 5)]
+    for n, (period, sets, opponent_sets, score, opponent_score) in enumerate(games):
+        attributes = teamtracker_attributes(
+            21,
+            start=START,
+            quarter=period,
+            clock=f"{_inning(period)} Set",
+            team_score=score,
+            opponent_score=opponent_score,
+            team_sets_won=sets,
+            opponent_sets_won=opponent_sets,
+        )
+        polls += [
+            ("IN", {**attributes, "last_update": f"{n}.{poll}"}) for poll in range(2)
+        ]
+    final = teamtracker_attributes(
+        21,
+        start=START,
+        quarter=2,
+        clock="Final",
+        team_score="2",
+        opponent_score="0",
+        team_winner=True,
+        opponent_winner=False,
+    )
+    polls += [("POST", {**final, "last_update": str(poll)}) for poll in range(3)]
+    return polls
+
+
+async def test_tennis_match_as_results_of_the_athlete(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack: Any,
+    database: str,
+) -> None:
+    """A point per game change, the final once, with the winner."""
+    times = await replay_states(
+        hass, freezer, "sensor.paolini", tennis_polls(), START + timedelta(minutes=1)
+    )
+    await init_integration.runtime_data.writer.async_flush()
+    rows = select_from(stack, database, "tennis_results")
+    assert [
+        (
+            r["time"],
+            r["status"],
+            r["period"],
+            r["sets_won"],
+            r["games"],
+            r["opponent_games"],
+            r["winner"],
+        )
+        for r in rows
+    ] == [
+        (ns(START), "PRE", None, None, None, None, None),
+        (ns(times[1]), "IN", 1, 0, 1, 0, None),
+        (ns(times[3]), "IN", 1, 0, 6, 4, None),
+        (ns(times[5]), "IN", 2, 1, 3, 3, None),
+        (ns(times[7]), "IN", 2, 1, 6, 5, None),
+        (ns(times[9]), "POST", 2, 2, None, None, 1),
+    ]
+    assert {(r["athlete"], r["opponent"], r["round"]) for r in rows} == {
+        ("PAOLINI", "Magda Linette", "Round 2")
+    }
+    assert {r["event_id"] for r in rows} == {f"WTA-{START:%Y%m%d}-T{START:%H%M}"}

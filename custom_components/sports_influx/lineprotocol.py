@@ -31,12 +31,15 @@ from .points import (
     record_point,
 )
 from .records import (
+    AthleteResult,
     InjuryReport,
     League,
     NflScore,
     NhlScore,
     PlayerStats,
     Record,
+    SportResult,
+    SportScore,
     Standing,
 )
 from .schema import FieldType, Measurement, RetentionClass
@@ -360,6 +363,13 @@ def _layout(
     )
 
 
+def _sport_sample(cls: type[SportScore | SportResult]) -> Record:
+    """A record of another league's score or an athlete's result."""
+    if issubclass(cls, AthleteResult):
+        return cls(league="", event_id="", season=0, athlete="", status="")
+    return cls(league="", game_id="", season=0, home_team="", away_team="", status="")
+
+
 def _samples() -> dict[tuple[type, League | None], _Layout]:
     # One sample record per layout: measurement_for picks its measurement.
     game: dict[str, Any] = {"game_id": "", "home_team": "", "away_team": ""}
@@ -372,7 +382,7 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
             _certain_fixed,
         ),
         **{
-            (cls, None): _layout(cls(league="", **game), _fixed_fields, _certain_fixed)
+            (cls, None): _layout(_sport_sample(cls), _fixed_fields, _certain_fixed)
             for cls in SPORT_MEASUREMENTS
         },
         (InjuryReport, None): _layout(

@@ -46,10 +46,12 @@ from homeassistant.helpers.storage import Store
 from .const import LOGGER, store_key
 from .records import (
     PROGRESS,
+    AthleteResult,
     LeagueScore,
     NflScore,
     NhlScore,
     Record,
+    SportResult,
     SportScore,
     Standing,
 )
@@ -76,8 +78,13 @@ _LIVE = frozenset({"IN", "LIVE", "CRIT"})
 _NOT_FINAL = _LIVE | {"PRE"}
 
 
-def score_key(record: NflScore | NhlScore | SportScore) -> tuple[Any, ...]:
+def score_key(
+    record: NflScore | NhlScore | SportScore | SportResult,
+) -> tuple[Any, ...]:
     """What makes a score point worth writing again."""
+    if isinstance(record, AthleteResult):
+        progress = PROGRESS[type(record)]
+        return (record.status, *(getattr(record, name) for name in progress))
     if isinstance(record, NflScore):
         extra: tuple[Any, ...] = (
             record.quarter,
@@ -113,7 +120,7 @@ class Deduper:
 
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
-        if isinstance(record, (NflScore, NhlScore, LeagueScore)):
+        if isinstance(record, (NflScore, NhlScore, LeagueScore, AthleteResult)):
             return self.keep_score(record, score_key(record), now)
         if isinstance(record, Standing):
             game = (record.league.value, record.team, record.season)
@@ -138,7 +145,7 @@ class Deduper:
 
     def keep_score(
         self,
-        record: NflScore | NhlScore | SportScore,
+        record: NflScore | NhlScore | SportScore | SportResult,
         key: tuple[Any, ...],
         now: datetime,
     ) -> bool:
@@ -373,7 +380,7 @@ class SportsListener:
             return
         self._writer.async_enqueue(fresh)
         if any(
-            isinstance(r, (NflScore, NhlScore, LeagueScore))
+            isinstance(r, (NflScore, NhlScore, LeagueScore, AthleteResult))
             and r.game_id in self._reader.deduper.finals
             for r in fresh
         ):

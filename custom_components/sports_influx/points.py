@@ -10,21 +10,27 @@ import math
 from influxdb_client_3 import Point, WritePrecision
 
 from .records import (
+    AthleteResult,
     BaseballScore,
     BasketballScore,
     CricketScore,
     FootballScore,
+    GolfResult,
     HockeyScore,
     InjuryReport,
     League,
     LeagueScore,
+    MmaResult,
     NflScore,
     NhlScore,
     PlayerStats,
+    RacingResult,
     Record,
     SoccerScore,
+    SportResult,
     SportScore,
     Standing,
+    TennisResult,
     VolleyballScore,
 )
 from .schema import (
@@ -32,7 +38,9 @@ from .schema import (
     BASKETBALL_SCORES,
     CRICKET_SCORES,
     FOOTBALL_SCORES,
+    GOLF_RESULTS,
     HOCKEY_SCORES,
+    MMA_RESULTS,
     NFL_INJURIES,
     NFL_PLAYER_STATS,
     NFL_SCORES,
@@ -40,7 +48,9 @@ from .schema import (
     NHL_PLAYER_STATS,
     NHL_SCORES,
     NHL_STANDINGS,
+    RACING_RESULTS,
     SOCCER_SCORES,
+    TENNIS_RESULTS,
     VOLLEYBALL_SCORES,
     FieldType,
     Measurement,
@@ -48,8 +58,8 @@ from .schema import (
 
 type FieldValue = int | float | str
 
-# The measurement of each sport's score record (the other leagues).
-SPORT_MEASUREMENTS: Mapping[type[SportScore], Measurement] = {
+# The measurement of each sport's record (the other leagues, the athletes).
+SPORT_MEASUREMENTS: Mapping[type[SportScore | SportResult], Measurement] = {
     BaseballScore: BASEBALL_SCORES,
     BasketballScore: BASKETBALL_SCORES,
     FootballScore: FOOTBALL_SCORES,
@@ -57,6 +67,10 @@ SPORT_MEASUREMENTS: Mapping[type[SportScore], Measurement] = {
     SoccerScore: SOCCER_SCORES,
     VolleyballScore: VOLLEYBALL_SCORES,
     CricketScore: CRICKET_SCORES,
+    TennisResult: TENNIS_RESULTS,
+    MmaResult: MMA_RESULTS,
+    GolfResult: GOLF_RESULTS,
+    RacingResult: RACING_RESULTS,
 }
 
 
@@ -135,7 +149,7 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_SCORES
         case NhlScore():
             return NHL_SCORES
-        case LeagueScore():
+        case LeagueScore() | AthleteResult():
             return _sport_measurement(record)
         case PlayerStats():
             return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
@@ -145,15 +159,17 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
 
 
-def _sport_measurement(record: SportScore) -> Measurement:
+def _sport_measurement(record: SportScore | SportResult) -> Measurement:
     measurement = SPORT_MEASUREMENTS.get(type(record))
     if measurement is None:
         raise InvalidRecordError(f"{type(record).__name__} has no measurement")
     return measurement
 
 
-def score_point(record: NflScore | NhlScore | SportScore, now: datetime) -> Point:
-    """A score point: the NFL's, the NHL's or another league's."""
+def score_point(
+    record: NflScore | NhlScore | SportScore | SportResult, now: datetime
+) -> Point:
+    """A score or result point: the NFL's, the NHL's, another sport's."""
     measurement = measurement_for(record)
     return build_point(
         measurement,
@@ -206,7 +222,7 @@ def standing_point(record: Standing, now: datetime) -> Point:
 def record_point(record: Record, now: datetime) -> Point:
     """Any record -> its point."""
     match record:
-        case NflScore() | NhlScore() | LeagueScore():
+        case NflScore() | NhlScore() | LeagueScore() | AthleteResult():
             return score_point(record, now)
         case PlayerStats():
             return player_stats_point(record, now)

@@ -246,10 +246,81 @@ type SportScore = (
     | CricketScore
 )
 
+
+@record
+class AthleteResult:
+    """One athlete's result in an event of a sport without two teams.
+
+    The base of one class per sport (measurement ``<sport>_results``):
+    tennis, MMA, golf, racing. ``athlete`` is the followed one, as
+    TeamTracker names them; ``opponent`` only where there is one.
+    """
+
+    league: str
+    event_id: str
+    season: int
+    athlete: str
+    status: str
+    opponent: str | None = None
+    event_name: str | None = None
+    period: int | None = None
+    winner: int | None = None  # 1 won, 0 did not; finals only
+    source_status: str | None = None
+    source_event_id: str | None = None
+    time: datetime | None = None
+
+    @property
+    def game_id(self) -> str:
+        """What the dedupe memory knows the result by: the event and athlete."""
+        return f"{self.event_id}/{self.athlete}"
+
+
+@record
+class TennisResult(AthleteResult):
+    """Tennis: ``period`` is the set being played."""
+
+    sets_won: int | None = None
+    opponent_sets_won: int | None = None
+    # Games in the set being played (live only).
+    games: int | None = None
+    opponent_games: int | None = None
+    round: str | None = None
+
+
+@record
+class MmaResult(AthleteResult):
+    """MMA: ``period`` is the round; rounds won on the judges' cards."""
+
+    rounds_won: int | None = None
+    opponent_rounds_won: int | None = None
+
+
+@record
+class GolfResult(AthleteResult):
+    """Golf: ``period`` is the round; ``score`` is to par."""
+
+    position: int | None = None
+    tied: int | None = None
+    score: int | None = None
+    holes_played: int | None = None
+    round_strokes: int | None = None
+
+
+@record
+class RacingResult(AthleteResult):
+    """Racing: the position in a session (practice, qualifying, race)."""
+
+    position: int | None = None
+    laps: int | None = None
+    session: str | None = None
+
+
+type SportResult = TennisResult | MmaResult | GolfResult | RacingResult
+
 # Per sport, the fields besides status and score whose change is worth a
 # point of its own (the dedupe key); the others (clocks, shots, the count
 # of balls and strikes) are written with the next point.
-PROGRESS: Mapping[type[LeagueScore], tuple[str, ...]] = {
+PROGRESS: Mapping[type[LeagueScore | AthleteResult], tuple[str, ...]] = {
     BaseballScore: (
         "period",
         "inning_half",
@@ -264,6 +335,24 @@ PROGRESS: Mapping[type[LeagueScore], tuple[str, ...]] = {
     SoccerScore: ("period", "home_shootout", "away_shootout"),
     VolleyballScore: ("period", "home_set_points", "away_set_points"),
     CricketScore: ("home_score_text", "away_score_text"),
+    TennisResult: (
+        "period",
+        "sets_won",
+        "opponent_sets_won",
+        "games",
+        "opponent_games",
+    ),
+    MmaResult: ("period", "rounds_won", "opponent_rounds_won"),
+    GolfResult: ("period", "position", "score", "holes_played"),
+    RacingResult: ("session", "position", "laps"),
 }
 
-type Record = NflScore | NhlScore | SportScore | PlayerStats | InjuryReport | Standing
+type Record = (
+    NflScore
+    | NhlScore
+    | SportScore
+    | SportResult
+    | PlayerStats
+    | InjuryReport
+    | Standing
+)

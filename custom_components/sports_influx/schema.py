@@ -28,6 +28,9 @@ Cardinality (series = distinct tag sets per measurement and season)
   games x ~4 (~10k), NBA ~1.3k (~5k); college leagues are the large ones
   (NCAA men's basketball ~6k games, ~24k). Only games a sensor follows are
   written: a fan following three teams writes a few hundred series a season.
+- ``<sport>_results`` (tennis, MMA, golf, racing): one series per event,
+  followed athlete and status; a fan following two athletes writes some
+  hundreds a season (an F1 weekend is 3-5 sessions).
 """
 
 from __future__ import annotations
@@ -476,6 +479,82 @@ CRICKET_SCORES = _league_scores(
     },
 )
 
+# Results of athletes in sports without two teams: one measurement per
+# sport. ``event_id`` is "<LEAGUE>-<YYYYMMDD>-T<HHMM>" (the UTC start of the
+# match, fight, tournament or session); ``athlete`` the followed one as
+# TeamTracker names them; ``opponent`` in tennis and MMA only.
+_RESULT_TAGS = (
+    "event_id",
+    "season",
+    "league",
+    "event_name",
+    "athlete",
+    "opponent",
+    "status",
+)
+_RESULT_FIELDS: Mapping[str, FieldType] = {
+    "period": FieldType.INTEGER,
+    "winner": FieldType.INTEGER,
+    "source_status": FieldType.STRING,
+    "source_event_id": FieldType.STRING,
+}
+
+
+def _athlete_results(sport: str, fields: Mapping[str, FieldType]) -> Measurement:
+    return Measurement(
+        name=f"{sport}_results",
+        retention=RetentionClass.EVENTS,
+        tags=_RESULT_TAGS,
+        fields={**_RESULT_FIELDS, **fields},
+    )
+
+
+# Sets 0-3 (best of five); games 0-7 in the set being played; period = set;
+# round "Round 1", "Final".
+TENNIS_RESULTS = _athlete_results(
+    "tennis",
+    {
+        "sets_won": FieldType.INTEGER,
+        "opponent_sets_won": FieldType.INTEGER,
+        "games": FieldType.INTEGER,
+        "opponent_games": FieldType.INTEGER,
+        "round": FieldType.STRING,
+    },
+)
+# Rounds won on the judges' cards 0-5; period = round 1-5.
+MMA_RESULTS = _athlete_results(
+    "mma",
+    {"rounds_won": FieldType.INTEGER, "opponent_rounds_won": FieldType.INTEGER},
+)
+# Position 1-150 (tied 0/1); score to par -30..+30; holes 0-18 and strokes
+# 0-90 of the round being played; period = round 1-4.
+GOLF_RESULTS = _athlete_results(
+    "golf",
+    {
+        "position": FieldType.INTEGER,
+        "tied": FieldType.INTEGER,
+        "score": FieldType.INTEGER,
+        "holes_played": FieldType.INTEGER,
+        "round_strokes": FieldType.INTEGER,
+    },
+)
+# Position 1-40; laps 0-500; session "FP1", "SQ", "Race".
+RACING_RESULTS = _athlete_results(
+    "racing",
+    {
+        "position": FieldType.INTEGER,
+        "laps": FieldType.INTEGER,
+        "session": FieldType.STRING,
+    },
+)
+
+ATHLETE_RESULTS: tuple[Measurement, ...] = (
+    TENNIS_RESULTS,
+    MMA_RESULTS,
+    GOLF_RESULTS,
+    RACING_RESULTS,
+)
+
 LEAGUE_SCORES: tuple[Measurement, ...] = (
     BASEBALL_SCORES,
     BASKETBALL_SCORES,
@@ -497,5 +576,6 @@ MEASUREMENTS: Mapping[str, Measurement] = {
         NFL_STANDINGS,
         NHL_STANDINGS,
         *LEAGUE_SCORES,
+        *ATHLETE_RESULTS,
     )
 }

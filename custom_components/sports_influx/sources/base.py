@@ -29,8 +29,6 @@ class Reason(StrEnum):
     UNKNOWN_LEAGUE = "unknown_league"
     # A sport without a measurement (Australian football, rugby).
     UNKNOWN_SPORT = "unknown_sport"
-    # Tennis, MMA, golf, racing: an athlete, not one team against another.
-    INDIVIDUAL_SPORT = "individual_sport"
     UNKNOWN_TEAM = "unknown_team"
     MISSING_ATTRIBUTE = "missing_attribute"
     BAD_SCORE = "bad_score"

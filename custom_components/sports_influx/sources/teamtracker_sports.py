@@ -4,9 +4,8 @@ TeamTracker follows a team (or an athlete) in any ESPN league, and in a few
 others (hockeytech's AHL/PWHL..., the CFL's scoreboard). The NFL and NHL
 are read by ``teamtracker``; every other league of a team sport is written
 to one measurement per sport, ``<sport>_scores``, the league a tag. The
-sport is TeamTracker's ``sport`` (else ``sport_path``); the league its
-``league``, or, for a sensor on a custom API (league "XXX"), its
-``league_path``.
+sport is TeamTracker's ``sport`` (else ``sport_path``); the league and the
+season are read as ``teamtracker_leagues`` says.
 
 What TeamTracker's attributes mean per sport (its ``set_<sport>.py``):
 - ``quarter`` is the period: inning, half, set, quarter.
@@ -19,13 +18,9 @@ What TeamTracker's attributes mean per sport (its ``set_<sport>.py``):
   score written is sets won; the set's points go to ``*_set_points``.
 - Cricket: the score is text ("314 & 145/7 (47 ov, target 145)").
 
-Sports without two teams (tennis, MMA, golf, racing) are left out
-(``individual_sport``): TeamTracker's figures for them are not a result of
-one athlete against another. Tennis's score is the current set's games
-while live and sets at the end; MMA's is rounds won or "W"/"L"; golf's
-opponent is the leader, not an opponent; racing's "score" is the index of
-the driver in ESPN's list. Sports without a measurement (Australian
-football, rugby) are ``unknown_sport``.
+Sports without two teams (tennis, MMA, golf, racing) are results of
+athletes, read by ``teamtracker_athletes``. Sports without a measurement
+(Australian football, rugby) are ``unknown_sport``.
 """
 
 from __future__ import annotations
@@ -47,6 +42,7 @@ from ..records import (
     SportScore,
     VolleyballScore,
 )
+from . import teamtracker_athletes
 from ._common import (
     Score,
     clock_time,
@@ -59,58 +55,10 @@ from ._common import (
 )
 from .base import ParseResult, Reason, SkipRecord
 from .status import FINAL, GameStatus, canonical_status
+from .teamtracker_leagues import count_of, league_of, period_of, season_of
 
 # TeamTracker's INDIVIDUAL_SPORTS plus racing: an athlete, not a team.
 INDIVIDUAL_SPORTS = frozenset({"tennis", "mma", "golf", "racing"})
-# The league name of a sensor on a custom API: its league_path says which.
-CUSTOM_LEAGUE = "XXX"
-
-# A season is named after the year it starts in: a game before its league's
-# start month belongs to the previous year's season. Leagues played within
-# a calendar year start in January. Leagues not listed take their sport's.
-SEASON_START_MONTH: Mapping[str, int] = {
-    # baseball
-    "MLB": 1,
-    # basketball
-    "NBA": 10,
-    "NCAAM": 10,
-    "NCAAW": 10,
-    "WNBA": 1,
-    # football
-    "NCAAF": 3,
-    "CFL": 3,
-    "XFL": 1,
-    "UFL": 1,
-    # hockey
-    "AHL": 7,
-    "PWHL": 7,
-    # soccer: the Americas and world tournaments in a calendar year,
-    # Europe from July
-    "MLS": 1,
-    "NWSL": 1,
-    "CLA": 1,
-    "WC": 1,
-    "WWC": 1,
-    "EPL": 7,
-    "LIGA": 7,
-    "BUND": 7,
-    "SERA": 7,
-    "LIG1": 7,
-    "CL": 7,
-    # volleyball: NCAA men's in spring, women's in autumn
-    "NCAAVB": 1,
-    "NCAAVBW": 7,
-}
-SPORT_SEASON_START_MONTH: Mapping[str, int] = {
-    "baseball": 1,
-    "basketball": 10,
-    "football": 3,
-    "hockey": 7,
-    "soccer": 7,
-    "volleyball": 7,
-    "cricket": 1,
-}
-
 # Periods of a game without overtime: more on a final is "OT".
 REGULATION_PERIODS: Mapping[str, int] = {
     "baseball": 9,
@@ -176,30 +124,11 @@ def parse(state: State, observed: datetime) -> ParseResult:
     attrs = state.attributes
     sport = (text(attrs.get("sport")) or text(attrs.get("sport_path")) or "").lower()
     if sport in INDIVIDUAL_SPORTS:
-        raise SkipRecord(Reason.INDIVIDUAL_SPORT)
+        return teamtracker_athletes.parse(state, sport, observed)
     build = _BUILDERS.get(sport)
     if build is None:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
     return ParseResult.one(build(_game(state, sport, observed)))
-
-
-def league_of(attrs: Mapping[str, Any]) -> str:
-    """The league tag: TeamTracker's league, or a custom API's league_path."""
-    league = (text(attrs.get("league")) or "").upper()
-    if league != CUSTOM_LEAGUE:
-        if not league:
-            raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-        return league
-    path = text(attrs.get("league_path"))
-    if path is None:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-    return path
-
-
-def season_of(league: str, sport: str, when: datetime) -> int:
-    """The season (named by the year it starts in) of a game on this date."""
-    start = SEASON_START_MONTH.get(league, SPORT_SEASON_START_MONTH.get(sport, 1))
-    return when.year - 1 if when.month < start else when.year
 
 
 def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> str:
@@ -236,7 +165,7 @@ def _game(state: State, sport: str, observed: datetime) -> _Game:
         "home_team": home,
         "away_team": away,
         # ESPN counts a game not started as in period 1.
-        "period": None if pre else _period(attrs.get("quarter")),
+        "period": None if pre else period_of(attrs.get("quarter")),
         "time_remaining": clock_time(clock),
         "source_status": state.state.strip().upper(),
         "source_game_id": ident(attrs.get("event_id")),
@@ -259,17 +188,6 @@ def _score(value: object, status: GameStatus) -> Score:
     if (value is None or value == "") and status is GameStatus.PRE:
         return Score(0)
     return parse_score(value)
-
-
-def _period(value: object) -> int | None:
-    number = to_int(value)
-    return number if number is not None and number > 0 else None
-
-
-def _count(value: object) -> int | None:
-    """A non-negative count (shots, outs) from an int or text."""
-    number = to_int(value)
-    return number if number is not None and number >= 0 else None
 
 
 def _flag(value: object) -> int | None:
@@ -323,9 +241,9 @@ def _baseball(game: _Game) -> BaseballScore:
         away_score=away.goals,
         final_type=final_type(game),
         inning_half=INNING_HALVES.get(half) if game.status is not FINAL else None,
-        outs=_count(attrs.get("outs")),
-        balls=_count(attrs.get("balls")),
-        strikes=_count(attrs.get("strikes")),
+        outs=count_of(attrs.get("outs")),
+        balls=count_of(attrs.get("balls")),
+        strikes=count_of(attrs.get("strikes")),
         on_first=_flag(attrs.get("on_first")),
         on_second=_flag(attrs.get("on_second")),
         on_third=_flag(attrs.get("on_third")),
@@ -359,7 +277,7 @@ def _football(game: _Game) -> FootballScore:
 
 def _hockey(game: _Game) -> HockeyScore:
     home, away = game.scores()
-    home_shots, away_shots = map(_count, game.pair("shots_on_target"))
+    home_shots, away_shots = map(count_of, game.pair("shots_on_target"))
     shootout = home.shootout is not None or away.shootout is not None
     return HockeyScore(
         **game.common,
@@ -375,8 +293,8 @@ def _hockey(game: _Game) -> HockeyScore:
 
 def _soccer(game: _Game) -> SoccerScore:
     home, away = game.scores()
-    home_shots, away_shots = map(_count, game.pair("total_shots"))
-    home_on_target, away_on_target = map(_count, game.pair("shots_on_target"))
+    home_shots, away_shots = map(count_of, game.pair("total_shots"))
+    home_on_target, away_on_target = map(count_of, game.pair("shots_on_target"))
     shootout = home.shootout is not None or away.shootout is not None
     return SoccerScore(
         **game.common,
@@ -394,7 +312,7 @@ def _soccer(game: _Game) -> SoccerScore:
 
 def _volleyball(game: _Game) -> VolleyballScore:
     home, away = game.scores()
-    home_sets, away_sets = map(_count, game.pair("sets_won"))
+    home_sets, away_sets = map(count_of, game.pair("sets_won"))
     home_points = away_points = None
     if game.common["source_status"] == "IN":
         # Live, the score is the set's points; the match score is sets won.
