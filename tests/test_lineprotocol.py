@@ -39,6 +39,7 @@ from custom_components.sports_influx.records import (
     AthleteResult,
     InjuryReport,
     League,
+    LeagueScore,
     NflScore,
     NhlScore,
     PlayerStats,
@@ -430,3 +431,21 @@ def test_odd_values_as_point_writes_them(changes: dict[str, Any]) -> None:
     """Subclasses and odd objects: the same line or error as points.py."""
     record = replace(NflScore(**_SCORE), **changes)
     assert fast(record) == reference(record)
+
+
+def test_a_score_of_no_sport_is_refused_alike() -> None:
+    """The base class of the sports' records has no measurement of its own."""
+    record: Any = LeagueScore(
+        league="MLB",
+        game_id="g",
+        season=2025,
+        home_team="A",
+        away_team="B",
+        status="IN",
+    )
+    with pytest.raises(InvalidRecordError, match="LeagueScore has no measurement"):
+        measurement_for(record)
+    with pytest.raises(InvalidRecordError):
+        checked_line(record, NOW)
+    with pytest.raises(InvalidRecordError):
+        check(record, NOW)
