@@ -30,13 +30,16 @@ from custom_components.sports_influx.lineprotocol import (
     retention_of,
 )
 from custom_components.sports_influx.points import (
+    SPORT_MEASUREMENTS,
     InvalidRecordError,
     measurement_for,
     record_point,
 )
 from custom_components.sports_influx.records import (
+    AthleteResult,
     InjuryReport,
     League,
+    LeagueScore,
     NflScore,
     NhlScore,
     PlayerStats,
@@ -47,6 +50,7 @@ from custom_components.sports_influx.schema import (
     NFL_STANDINGS,
     NHL_STANDINGS,
     PLAYER_STAT_TYPES,
+    FieldType,
     RetentionClass,
 )
 
@@ -180,7 +184,31 @@ STANDINGS = st.builds(
     ),
     time=TIMES,
 )
-RECORDS = st.one_of(NFL, NHL, PLAYERS, INJURIES, STANDINGS)
+_OF_TYPE = {FieldType.INTEGER: INT64, FieldType.STRING: TEXT}
+# Every other league's score record and every athlete's result, their
+# fields drawn by their schema type.
+_GAME = {"game_id": NAMES, "home_team": NAMES, "away_team": NAMES}
+_GAME |= {"season_type": _optional(NAMES)}
+_EVENT = {"event_id": NAMES, "athlete": NAMES, "opponent": _optional(NAMES)}
+_EVENT |= {"event_name": _optional(NAMES)}
+SPORTS = st.one_of(
+    *(
+        st.builds(
+            cls,
+            league=NAMES,
+            season=SMALL,
+            status=NAMES,
+            time=TIMES,
+            **(_EVENT if issubclass(cls, AthleteResult) else _GAME),
+            **{
+                name: _optional(_OF_TYPE[field_type])
+                for name, field_type in measurement.fields.items()
+            },
+        )
+        for cls, measurement in SPORT_MEASUREMENTS.items()
+    )
+)
+RECORDS = st.one_of(NFL, NHL, SPORTS, PLAYERS, INJURIES, STANDINGS)
 
 
 @st.composite
@@ -403,3 +431,21 @@ def test_odd_values_as_point_writes_them(changes: dict[str, Any]) -> None:
     """Subclasses and odd objects: the same line or error as points.py."""
     record = replace(NflScore(**_SCORE), **changes)
     assert fast(record) == reference(record)
+
+
+def test_a_score_of_no_sport_is_refused_alike() -> None:
+    """The base class of the sports' records has no measurement of its own."""
+    record: Any = LeagueScore(
+        league="MLB",
+        game_id="g",
+        season=2025,
+        home_team="A",
+        away_team="B",
+        status="IN",
+    )
+    with pytest.raises(InvalidRecordError, match="LeagueScore has no measurement"):
+        measurement_for(record)
+    with pytest.raises(InvalidRecordError):
+        checked_line(record, NOW)
+    with pytest.raises(InvalidRecordError):
+        check(record, NOW)

@@ -438,7 +438,7 @@ def test_season_from_the_date(league: str, date: str, season: int) -> None:
         ("NOT_FOUND", {}, "not_a_game"),
         ("BYE", {}, "not_a_game"),
         ("HALFTIME", {}, "unknown_state"),
-        ("IN", {"league": "MLB"}, "unknown_league"),
+        ("IN", {"league": "XXX", "league_path": None}, "unknown_league"),
         ("IN", {"league": None}, "unknown_league"),
         ("PRE", {"date": None}, "not_a_game"),
         ("PRE", {"team_abbr": None}, "not_a_game"),

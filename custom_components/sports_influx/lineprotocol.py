@@ -24,14 +24,22 @@ from operator import attrgetter
 import re
 from typing import Any, Final
 
-from .points import InvalidRecordError, measurement_for, record_point
+from .points import (
+    SPORT_MEASUREMENTS,
+    InvalidRecordError,
+    measurement_for,
+    record_point,
+)
 from .records import (
+    AthleteResult,
     InjuryReport,
     League,
     NflScore,
     NhlScore,
     PlayerStats,
     Record,
+    SportResult,
+    SportScore,
     Standing,
 )
 from .schema import FieldType, Measurement, RetentionClass
@@ -355,6 +363,13 @@ def _layout(
     )
 
 
+def _sport_sample(cls: type[SportScore | SportResult]) -> Record:
+    """A record of another league's score or an athlete's result."""
+    if issubclass(cls, AthleteResult):
+        return cls(league="", event_id="", season=0, athlete="", status="")
+    return cls(league="", game_id="", season=0, home_team="", away_team="", status="")
+
+
 def _samples() -> dict[tuple[type, League | None], _Layout]:
     # One sample record per layout: measurement_for picks its measurement.
     game: dict[str, Any] = {"game_id": "", "home_team": "", "away_team": ""}
@@ -366,6 +381,10 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
             _fixed_fields,
             _certain_fixed,
         ),
+        **{
+            (cls, None): _layout(_sport_sample(cls), _fixed_fields, _certain_fixed)
+            for cls in SPORT_MEASUREMENTS
+        },
     }
     for league in League:
         layouts[InjuryReport, league] = _layout(
@@ -396,7 +415,7 @@ def layout_for(record: Record) -> _Layout:
     """The precomputed layout of a record's measurement."""
     layout = _BY_CLASS.get(record.__class__)
     if layout is None:
-        return _LAYOUTS[record.__class__, record.league]  # type: ignore[union-attr]
+        return _LAYOUTS[record.__class__, record.league]  # type: ignore[union-attr,index]
     return layout
 
 

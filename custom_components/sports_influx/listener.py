@@ -53,7 +53,18 @@ from homeassistant.helpers.event import (
 from homeassistant.helpers.storage import Store
 
 from .const import LOGGER, store_key
-from .records import InjuryReport, NflScore, NhlScore, Record, Standing
+from .records import (
+    PROGRESS,
+    AthleteResult,
+    InjuryReport,
+    LeagueScore,
+    NflScore,
+    NhlScore,
+    Record,
+    SportResult,
+    SportScore,
+    Standing,
+)
 from .sources import SkipRecord, Source, detect
 from .sources.status import FINAL, LIVE
 from .writer import SportsInfluxWriter
@@ -78,12 +89,26 @@ READ_BATCH = 100
 _RESULT = slice(1, 5)
 
 
-def score_key(record: NflScore | NhlScore) -> tuple[Any, ...]:
+def score_key(
+    record: NflScore | NhlScore | SportScore | SportResult,
+) -> tuple[Any, ...]:
     """What makes a score point worth writing again.
 
     Status, then the result (scores and shootout goals: ``_RESULT``), then
     what moves in play.
     """
+    if isinstance(record, AthleteResult):
+        progress = PROGRESS[type(record)]
+        return (record.status, *(getattr(record, name) for name in progress))
+    if isinstance(record, LeagueScore):
+        return (
+            record.status,
+            record.home_score,
+            record.away_score,
+            getattr(record, "home_shootout", None),
+            getattr(record, "away_shootout", None),
+            *(getattr(record, name) for name in PROGRESS[type(record)]),
+        )
     if isinstance(record, NflScore):
         return (
             record.status,
@@ -114,7 +139,8 @@ def _saved_result(game_id: str, saved: object) -> list[Any] | None:
     """
     if not isinstance(saved, list):
         return None
-    if len(saved) == _RESULT.stop - _RESULT.start:
+    if len(saved) <= _RESULT.stop - _RESULT.start:
+        # A result as saved now (an athlete's may hold fewer values).
         return saved
     if len(saved) == 6 and game_id.startswith("NHL-"):
         return [saved[1], saved[2], saved[4], saved[5]]
@@ -151,7 +177,7 @@ class Deduper:
 
     def keep(self, record: Record, now: datetime) -> bool:
         """Whether a record should be written; remembers it if so."""
-        if isinstance(record, (NflScore, NhlScore)):
+        if isinstance(record, (NflScore, NhlScore, LeagueScore, AthleteResult)):
             return self.keep_score(record, score_key(record), now)
         if isinstance(record, Standing):
             game = (record.league.value, record.team, record.season)
@@ -183,7 +209,10 @@ class Deduper:
         )
 
     def keep_score(
-        self, record: NflScore | NhlScore, key: tuple[Any, ...], now: datetime
+        self,
+        record: NflScore | NhlScore | SportScore | SportResult,
+        key: tuple[Any, ...],
+        now: datetime,
     ) -> bool:
         """``keep`` for a score whose ``score_key`` is already made."""
         if not self.would_keep_score(record.game_id, key, record.status, now):
@@ -416,7 +445,7 @@ class SportsListener:
             return
         self._writer.async_enqueue(fresh)
         if any(
-            isinstance(r, (NflScore, NhlScore))
+            isinstance(r, (NflScore, NhlScore, LeagueScore, AthleteResult))
             and r.game_id in self._reader.deduper.finals
             for r in fresh
         ):

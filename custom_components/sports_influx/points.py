@@ -10,15 +10,37 @@ import math
 from influxdb_client_3 import Point, WritePrecision
 
 from .records import (
+    AthleteResult,
+    BaseballScore,
+    BasketballScore,
+    CricketScore,
+    FootballScore,
+    GolfResult,
+    HockeyScore,
     InjuryReport,
     League,
+    LeagueScore,
+    MmaResult,
     NflScore,
     NhlScore,
     PlayerStats,
+    RacingResult,
     Record,
+    SoccerScore,
+    SportResult,
+    SportScore,
     Standing,
+    TennisResult,
+    VolleyballScore,
 )
 from .schema import (
+    BASEBALL_SCORES,
+    BASKETBALL_SCORES,
+    CRICKET_SCORES,
+    FOOTBALL_SCORES,
+    GOLF_RESULTS,
+    HOCKEY_SCORES,
+    MMA_RESULTS,
     NFL_INJURIES,
     NFL_PLAYER_STATS,
     NFL_SCORES,
@@ -27,11 +49,30 @@ from .schema import (
     NHL_PLAYER_STATS,
     NHL_SCORES,
     NHL_STANDINGS,
+    RACING_RESULTS,
+    SOCCER_SCORES,
+    TENNIS_RESULTS,
+    VOLLEYBALL_SCORES,
     FieldType,
     Measurement,
 )
 
 type FieldValue = int | float | str
+
+# The measurement of each sport's record (the other leagues, the athletes).
+SPORT_MEASUREMENTS: Mapping[type[SportScore | SportResult], Measurement] = {
+    BaseballScore: BASEBALL_SCORES,
+    BasketballScore: BASKETBALL_SCORES,
+    FootballScore: FOOTBALL_SCORES,
+    HockeyScore: HOCKEY_SCORES,
+    SoccerScore: SOCCER_SCORES,
+    VolleyballScore: VOLLEYBALL_SCORES,
+    CricketScore: CRICKET_SCORES,
+    TennisResult: TENNIS_RESULTS,
+    MmaResult: MMA_RESULTS,
+    GolfResult: GOLF_RESULTS,
+    RacingResult: RACING_RESULTS,
+}
 
 
 class InvalidRecordError(ValueError):
@@ -109,6 +150,8 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_SCORES
         case NhlScore():
             return NHL_SCORES
+        case LeagueScore() | AthleteResult():
+            return _sport_measurement(record)
         case PlayerStats():
             return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
         case InjuryReport():
@@ -117,8 +160,17 @@ def measurement_for(record: Record) -> Measurement:
             return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
 
 
-def score_point(record: NflScore | NhlScore, now: datetime) -> Point:
-    """An NFL or NHL score point."""
+def _sport_measurement(record: SportScore | SportResult) -> Measurement:
+    measurement = SPORT_MEASUREMENTS.get(type(record))
+    if measurement is None:
+        raise InvalidRecordError(f"{type(record).__name__} has no measurement")
+    return measurement
+
+
+def score_point(
+    record: NflScore | NhlScore | SportScore | SportResult, now: datetime
+) -> Point:
+    """A score or result point: the NFL's, the NHL's, another sport's."""
     measurement = measurement_for(record)
     return build_point(
         measurement,
@@ -172,7 +224,7 @@ def standing_point(record: Standing, now: datetime) -> Point:
 def record_point(record: Record, now: datetime) -> Point:
     """Any record -> its point."""
     match record:
-        case NflScore() | NhlScore():
+        case NflScore() | NhlScore() | LeagueScore() | AthleteResult():
             return score_point(record, now)
         case PlayerStats():
             return player_stats_point(record, now)

@@ -25,6 +25,15 @@ Cardinality (series = distinct tag sets per measurement and season)
 - ``nfl_injuries``/``nhl_injuries``: player x status x injury type: ~3k a
   season each.
 - ``*_standings``: one series per team and season: 32 (NFL), 32 (NHL).
+- ``<sport>_scores`` of the other leagues (baseball, basketball, football,
+  hockey, soccer, volleyball, cricket): one series per game and status, the
+  league a tag with one value per game. Per league and season: MLB ~2.4k
+  games x ~4 (~10k), NBA ~1.3k (~5k); college leagues are the large ones
+  (NCAA men's basketball ~6k games, ~24k). Only games a sensor follows are
+  written: a fan following three teams writes a few hundred series a season.
+- ``<sport>_results`` (tennis, MMA, golf, racing): one series per event,
+  followed athlete and status; a fan following two athletes writes some
+  hundreds a season (an F1 weekend is 3-5 sessions).
 """
 
 from __future__ import annotations
@@ -391,6 +400,200 @@ NHL_STANDINGS = Measurement(
     },
 )
 
+# Scores of every league but the NFL and the NHL: one measurement per sport,
+# the league a tag. Tags and the fields they share are named as in
+# nfl_scores/nhl_scores; ``status`` is a ``sources.status.GameStatus`` value
+# and ``source_status`` the source's own word; ``game_id`` is
+# "<LEAGUE>-<YYYYMMDD>-<AWAY>@<HOME>" (baseball adds "-T<HHMM>", the UTC
+# start, for doubleheaders) and ``source_game_id`` the source's event id;
+# ``final_type`` ("REG", "OT", "SO") is on finals only.
+_LEAGUE_TAGS = (
+    "game_id",
+    "season",
+    "season_type",
+    "league",
+    "home_team",
+    "away_team",
+    "status",
+)
+_LEAGUE_FIELDS: Mapping[str, FieldType] = {
+    "home_score": FieldType.INTEGER,
+    "away_score": FieldType.INTEGER,
+    "period": FieldType.INTEGER,
+    "time_remaining": FieldType.STRING,
+    "source_status": FieldType.STRING,
+    "source_game_id": FieldType.STRING,
+    "final_type": FieldType.STRING,
+}
+
+
+def _league_scores(sport: str, fields: Mapping[str, FieldType]) -> Measurement:
+    return Measurement(
+        name=f"{sport}_scores",
+        retention=RetentionClass.EVENTS,
+        tags=_LEAGUE_TAGS,
+        fields={**_LEAGUE_FIELDS, **fields},
+    )
+
+
+# Runs 0-30; period = inning 1-9 (10+ extra innings); inning_half top,
+# bottom, middle, end; outs 0-3, balls 0-4, strikes 0-3; on_* 0/1.
+BASEBALL_SCORES = _league_scores(
+    "baseball",
+    {
+        "inning_half": FieldType.STRING,
+        "outs": FieldType.INTEGER,
+        "balls": FieldType.INTEGER,
+        "strikes": FieldType.INTEGER,
+        "on_first": FieldType.INTEGER,
+        "on_second": FieldType.INTEGER,
+        "on_third": FieldType.INTEGER,
+    },
+)
+# Points 0-200; period = quarter 1-4 (NCAA men: half 1-2), more = overtime.
+BASKETBALL_SCORES = _league_scores("basketball", {"possession": FieldType.STRING})
+# Points 0-80; period = quarter 1-4, 5+ = overtime.
+FOOTBALL_SCORES = _league_scores(
+    "football",
+    {
+        "possession": FieldType.STRING,
+        "down_distance": FieldType.STRING,
+        "field_position": FieldType.STRING,
+    },
+)
+# Goals 0-15; period 1-3, 4+ = overtime/shootout; shots on goal 0-60.
+HOCKEY_SCORES = _league_scores(
+    "hockey",
+    {
+        "home_shots": FieldType.INTEGER,
+        "away_shots": FieldType.INTEGER,
+        "home_shootout": FieldType.INTEGER,
+        "away_shootout": FieldType.INTEGER,
+    },
+)
+# Goals 0-10; period = half 1-2, 3-4 extra time, 5 penalties; shots 0-40.
+SOCCER_SCORES = _league_scores(
+    "soccer",
+    {
+        "home_shots": FieldType.INTEGER,
+        "away_shots": FieldType.INTEGER,
+        "home_shots_on_target": FieldType.INTEGER,
+        "away_shots_on_target": FieldType.INTEGER,
+        "home_shootout": FieldType.INTEGER,
+        "away_shootout": FieldType.INTEGER,
+    },
+)
+# Score = sets won 0-3 (also *_sets_won); set points 0-40 while a set runs;
+# period = set 1-5.
+VOLLEYBALL_SCORES = _league_scores(
+    "volleyball",
+    {
+        "home_sets_won": FieldType.INTEGER,
+        "away_sets_won": FieldType.INTEGER,
+        "home_set_points": FieldType.INTEGER,
+        "away_set_points": FieldType.INTEGER,
+    },
+)
+# Score = runs over all innings 0-1000 (left out when the text does not
+# parse); wickets 0-10 of the latest innings, when written ("145/7").
+CRICKET_SCORES = _league_scores(
+    "cricket",
+    {
+        "home_score_text": FieldType.STRING,
+        "away_score_text": FieldType.STRING,
+        "home_runs": FieldType.INTEGER,
+        "away_runs": FieldType.INTEGER,
+        "home_wickets": FieldType.INTEGER,
+        "away_wickets": FieldType.INTEGER,
+    },
+)
+
+# Results of athletes in sports without two teams: one measurement per
+# sport. ``event_id`` is "<LEAGUE>-<YYYYMMDD>-T<HHMM>" (the UTC start of the
+# match, fight, tournament or session); ``athlete`` the followed one as
+# TeamTracker names them; ``opponent`` in tennis and MMA only.
+_RESULT_TAGS = (
+    "event_id",
+    "season",
+    "league",
+    "event_name",
+    "athlete",
+    "opponent",
+    "status",
+)
+_RESULT_FIELDS: Mapping[str, FieldType] = {
+    "period": FieldType.INTEGER,
+    "winner": FieldType.INTEGER,
+    "source_status": FieldType.STRING,
+    "source_event_id": FieldType.STRING,
+}
+
+
+def _athlete_results(sport: str, fields: Mapping[str, FieldType]) -> Measurement:
+    return Measurement(
+        name=f"{sport}_results",
+        retention=RetentionClass.EVENTS,
+        tags=_RESULT_TAGS,
+        fields={**_RESULT_FIELDS, **fields},
+    )
+
+
+# Sets 0-3 (best of five); games 0-7 in the set being played; period = set;
+# round "Round 1", "Final".
+TENNIS_RESULTS = _athlete_results(
+    "tennis",
+    {
+        "sets_won": FieldType.INTEGER,
+        "opponent_sets_won": FieldType.INTEGER,
+        "games": FieldType.INTEGER,
+        "opponent_games": FieldType.INTEGER,
+        "round": FieldType.STRING,
+    },
+)
+# Rounds won on the judges' cards 0-5; period = round 1-5.
+MMA_RESULTS = _athlete_results(
+    "mma",
+    {"rounds_won": FieldType.INTEGER, "opponent_rounds_won": FieldType.INTEGER},
+)
+# Position 1-150 (tied 0/1); score to par -30..+30; holes 0-18 and strokes
+# 0-90 of the round being played; period = round 1-4.
+GOLF_RESULTS = _athlete_results(
+    "golf",
+    {
+        "position": FieldType.INTEGER,
+        "tied": FieldType.INTEGER,
+        "score": FieldType.INTEGER,
+        "holes_played": FieldType.INTEGER,
+        "round_strokes": FieldType.INTEGER,
+    },
+)
+# Position 1-40; laps 0-500; session "FP1", "SQ", "Race".
+RACING_RESULTS = _athlete_results(
+    "racing",
+    {
+        "position": FieldType.INTEGER,
+        "laps": FieldType.INTEGER,
+        "session": FieldType.STRING,
+    },
+)
+
+ATHLETE_RESULTS: tuple[Measurement, ...] = (
+    TENNIS_RESULTS,
+    MMA_RESULTS,
+    GOLF_RESULTS,
+    RACING_RESULTS,
+)
+
+LEAGUE_SCORES: tuple[Measurement, ...] = (
+    BASEBALL_SCORES,
+    BASKETBALL_SCORES,
+    FOOTBALL_SCORES,
+    HOCKEY_SCORES,
+    SOCCER_SCORES,
+    VOLLEYBALL_SCORES,
+    CRICKET_SCORES,
+)
+
 MEASUREMENTS: Mapping[str, Measurement] = {
     m.name: m
     for m in (
@@ -402,5 +605,7 @@ MEASUREMENTS: Mapping[str, Measurement] = {
         NHL_INJURIES,
         NFL_STANDINGS,
         NHL_STANDINGS,
+        *LEAGUE_SCORES,
+        *ATHLETE_RESULTS,
     )
 }

@@ -27,6 +27,8 @@ class Reason(StrEnum):
     NOT_A_GAME = "not_a_game"
     UNKNOWN_STATE = "unknown_state"
     UNKNOWN_LEAGUE = "unknown_league"
+    # A sport without a measurement (Australian football, rugby).
+    UNKNOWN_SPORT = "unknown_sport"
     UNKNOWN_TEAM = "unknown_team"
     MISSING_ATTRIBUTE = "missing_attribute"
     BAD_SCORE = "bad_score"

@@ -38,6 +38,7 @@ from typing import Any
 from homeassistant.core import State
 
 from ..records import League, NflScore, NhlScore
+from . import teamtracker_sports
 from ._common import (
     LEAGUES,
     check_available,
@@ -45,6 +46,7 @@ from ._common import (
     down_and_field,
     final_type,
     game_score,
+    game_status,
     ident,
     make_score,
     parse_time,
@@ -106,7 +108,9 @@ def parse(state: State, observed: datetime) -> ParseResult:
     check_available(state.state)
     league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
     if league is None:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
+        # NOT_FOUND, BYE and unknown states are refused for every league.
+        game_status(state.state, GAME_STATES, NO_GAME_STATES)
+        return teamtracker_sports.parse(state, observed)
     return ParseResult.one(team_view_score(state, league=league, observed=observed))
 
 
