@@ -519,10 +519,19 @@ def _register_writer(
     async def handle(call: ServiceCall) -> None:
         entry = _entry(hass, call)
         now = dt_util.utcnow()
-        data: Mapping[str, Any] = call.data
-        if service in _ITEMS:
-            data = await _async_items(data, *_ITEMS[service])
-        await _async_write(entry, build(data, now), now)
+        if service not in _ITEMS:
+            await _async_write(entry, build(call.data, now), now)
+            return
+        key, schema = _ITEMS[service]
+        data = await _async_items(call.data, key, schema)
+        items = data[key]
+        records: list[Record] = []
+        for start in range(0, len(items), ACTION_CHUNK):
+            await _async_pause(start)
+            records.extend(
+                build({**data, key: items[start : start + ACTION_CHUNK]}, now)
+            )
+        await _async_write(entry, records, now)
 
     _register_admin(hass, service, handle, schema)
 
