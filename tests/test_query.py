@@ -88,6 +88,8 @@ NOT_UNDERSTOOD = "query_not_understood"
         ("SELECT * FROM autogen.nfl_scores", ""),
         ("SELECT home_score / away_score FROM nfl_scores", ""),
         ("SELECT * FROM nfl_scores WHERE team =~ /^AT/ AND x = 'a/b'", ""),
+        ("SELECT * FROM nfl_scores WHERE team =~ /^(ATL|NO)$/", ""),
+        ("SELECT * FROM m WHERE t =~ /a/ AND u = $u", NOT_UNDERSTOOD),
         ("SELECT * FROM nfl_scores WHERE x = 'other..m; DROP'", ""),
         ("SELECT * FROM nfl_scores -- FROM other..m", ""),
         ('SELECT "other"."rp"."m" FROM nfl_scores', OTHER),

@@ -111,23 +111,24 @@ def _influxql_quoted(text: str, start: int) -> tuple[str, int]:
     raise _not_understood()
 
 
-def _regex_span_is_plain(text: str, start: int) -> bool:
-    """Whether a regex the server may read from ``start`` reads the same here.
+def _regex_end(text: str, start: int) -> int:
+    """Where a regex the server may read from ``start`` ends (0: unclosed).
 
     InfluxQL reads ``/.../`` as a regular expression where an operand or a
     measurement is expected (influxql ScanRegex); this scanner reads a slash
     and what follows as tokens. Both agree as long as the span holds no
-    quote or comment mark, and its closing slash does not open a comment.
+    quote or comment mark and its closing slash opens no comment: otherwise
+    the query is refused. An unclosed one the server cannot read either.
     """
     i = start + 1
     while i < len(text) and text[i] not in "/\n":
         i += 2 if text[i] == "\\" and text[i + 1 : i + 2] == "/" else 1
-    span = text[start : i + 1]
-    after = text[i + 1 : i + 2]
-    return not (
-        any(mark in span for mark in ('"', "'", "--", "/*"))
-        or (span.endswith("/") and after == "*")
-    )
+    if text[i : i + 1] != "/":
+        return 0
+    span, after = text[start : i + 1], text[i + 1 : i + 2]
+    if any(mark in span for mark in ('"', "'", "--", "/*")) or after == "*":
+        raise _not_understood()
+    return i + 1
 
 
 def _operand_ends(token: _Token | None) -> bool:
@@ -142,7 +143,7 @@ def _operand_ends(token: _Token | None) -> bool:
 def influxql_tokens(text: str) -> list[_Token]:
     """InfluxQL's tokens, comments and whitespace left out."""
     tokens: list[_Token] = []
-    i = 0
+    i = regex_end = 0
     while i < len(text):
         ch, pair = text[i], text[i : i + 2]
         if ch in " \t\r\n":
@@ -168,13 +169,13 @@ def influxql_tokens(text: str) -> list[_Token]:
             if text[i : i + 1] in ('"', "'"):
                 raise _not_understood()
             tokens.append(_Token(_Kind.WORD, match.group()))
-        elif ch == "$":
+        elif ch == "$" and i >= regex_end:
+            # A bound parameter (this action sends none); in a regex, an anchor.
             raise _not_understood()
         else:
             previous = tokens[-1] if tokens else None
-            regex_may_start = ch == "/" and not _operand_ends(previous)
-            if regex_may_start and not _regex_span_is_plain(text, i):
-                raise _not_understood()
+            if ch == "/" and not _operand_ends(previous):
+                regex_end = max(regex_end, _regex_end(text, i))
             op = pair if pair in ("=~", "!~", "!=", "<>", "<=", ">=", "::") else ch
             tokens.append(_Token(_Kind.PUNCT, op))
             i += len(op)
