@@ -289,6 +289,17 @@ async def test_credentials_in_url_are_refused(
     assert "hunter2pass" not in caplog.text
 
 
+async def test_unreadable_url_with_credentials_is_refused(hass: HomeAssistant) -> None:
+    """A URL the parser refuses still may not carry credentials."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input("http://u:p@[::1", "t", "db")
+    )
+    assert result["errors"] == {CONF_HOST: "credentials_in_url"}
+
+
 async def test_reconfigure_refuses_credentials_in_url(
     hass: HomeAssistant, mock_config_entry: MockConfigEntry, stack
 ) -> None:

@@ -17,6 +17,7 @@ from homeassistant.exceptions import (
     HomeAssistantError,
     ServiceValidationError,
     Unauthorized,
+    UnknownUser,
 )
 from homeassistant.util import dt as dt_util
 
@@ -446,6 +447,8 @@ async def test_actions_are_for_administrators(
                 user_id=hass_read_only_user.id,
                 response=service == "query",
             )
+    with pytest.raises(UnknownUser):
+        await call_action(hass, "flush", {}, user_id="no-such-user")
     assert writer.stats.queue_depth == 0
     assert writer.stats.backfill_progress is None
     await writer.async_flush()
