@@ -1,5 +1,7 @@
 """Read queries for the ``sports_influx.query`` action: bounded, read-only.
 
+``check_query`` allows one read of the entry's own databases only.
+
 InfluxDB 3 answers SQL and InfluxQL on ``/api/v3/query_sql`` and
 ``/api/v3/query_influxql`` (``format=json``: a JSON array of rows);
 1.x and 2.x answer InfluxQL on ``/query`` (``results`` -> ``series`` ->

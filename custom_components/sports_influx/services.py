@@ -584,7 +584,7 @@ async def _async_flush(entry: SportsInfluxConfigEntry) -> None:
             translation_placeholders={
                 "queued": str(stats.queue_depth),
                 "outbox": str(stats.outbox_points),
-                "error": stats.last_error or "",
+                "error": stats.last_error or "-",
             },
         )
 
