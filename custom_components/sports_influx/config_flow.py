@@ -196,7 +196,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_TOKEN): _PASSWORD}),
             description_placeholders={
-                "host": entry.data[CONF_HOST],
+                "host": without_userinfo(entry.data[CONF_HOST]),
                 "database": entry.data[CONF_DATABASE],
             },
             errors=errors,

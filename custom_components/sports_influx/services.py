@@ -49,6 +49,7 @@ from .client import (
     ServerKind,
     UnsupportedQueryError,
 )
+from .config_flow import without_userinfo
 from .const import (
     ACTION_CHUNK,
     DOMAIN,
@@ -655,7 +656,7 @@ async def _async_query(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         key, placeholders = (
             ("query_timeout", {"seconds": f"{data['timeout']:g}"})
             if isinstance(err.__cause__, TimeoutError)
-            else ("cannot_connect", {"host": client.host})
+            else ("cannot_connect", {"host": without_userinfo(client.host)})
         )
         raise HomeAssistantError(
             translation_domain=DOMAIN,
