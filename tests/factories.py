@@ -10,15 +10,19 @@ plus the sensor's own ``next_game_*``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+import contextlib
 import copy
 from datetime import datetime, timedelta
 import json
 from typing import Any
+import uuid
 
 from freezegun.api import FrozenDateTimeFactory
+from influx_stack import Stack, http_request
 
-from homeassistant.core import HomeAssistant, State
+from custom_components.sports_influx.const import DOMAIN
+from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
 
 from .conftest import FIXTURES
 
@@ -164,3 +168,43 @@ def nhlapi_cbj_wsh(
 def state(entity_id: str, value: str, attributes: dict[str, Any]) -> State:
     """A HA state (the helper keeps call sites short)."""
     return State(entity_id, value, attributes)
+
+
+@contextlib.contextmanager
+def secret_database(stack: Stack, code: str = "4711") -> Iterator[str]:
+    """Another database on the same server, holding one secret point.
+
+    What a household member's token may reach but the entry must not read:
+    ``door_codes,door=front code="<code>"`` in its default retention policy.
+    """
+    name = f"private_{uuid.uuid4().hex[:8]}"
+    stack.create_database(name)
+    try:
+        resp = http_request(
+            f"{stack.influx_url}/write?db={name}",
+            "POST",
+            f'door_codes,door=front code="{code}"'.encode(),
+        )
+        assert resp.status == 204, resp.text
+        yield name
+    finally:
+        stack.drop_database(name)
+
+
+async def call_action(
+    hass: HomeAssistant,
+    service: str,
+    data: dict[str, Any],
+    *,
+    user_id: str | None = None,
+    response: bool = False,
+) -> ServiceResponse:
+    """Call a sports_influx action as a user (or as the system, without one)."""
+    return await hass.services.async_call(
+        DOMAIN,
+        service,
+        data,
+        blocking=True,
+        context=Context(user_id=user_id),
+        return_response=response,
+    )

@@ -43,7 +43,7 @@ def test_parse_version() -> None:
 def test_normalize_host() -> None:
     """A bare host gets http://; trailing slashes go."""
     assert normalize_host(" influx.local:8181/ ") == "http://influx.local:8181"
-    assert normalize_host("https://h:443") == "https://h:443"
+    assert normalize_host("https://h:443") == "https://h"
 
 
 async def test_ping_detects_v3(hass: HomeAssistant, fake_v3) -> None:

@@ -259,3 +259,57 @@ async def test_options_flow(
         CONF_FLUSH_INTERVAL: 30,
         CONF_OUTBOX_MAX_MB: 50,
     }
+
+
+async def test_credentials_in_url_are_refused(
+    hass: HomeAssistant, stack, database: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """User info in the URL: a field error; they go in the token field."""
+    netloc = stack.url.partition("://")[2]
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        user_input(f"http://household:hunter2pass@{netloc}", "", database),
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {CONF_HOST: "credentials_in_url"}
+    # The form comes back without them.
+    assert "hunter2pass" not in str(result)
+
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input(stack.url, "household:hunter2pass", database)
+    )
+    assert result["type"] is FlowResultType.CREATE_ENTRY
+    entry = result["result"]
+    assert entry.title == f"{database} on {stack.url}"
+    assert entry.unique_id == f"{stack.url}/{database}"
+    assert entry.data[CONF_HOST] == stack.url
+    assert "hunter2pass" not in caplog.text
+
+
+async def test_unreadable_url_with_credentials_is_refused(hass: HomeAssistant) -> None:
+    """A URL the parser refuses still may not carry credentials."""
+    result = await hass.config_entries.flow.async_init(
+        DOMAIN, context={"source": SOURCE_USER}
+    )
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"], user_input("http://u:p@[::1", "t", "db")
+    )
+    assert result["errors"] == {CONF_HOST: "credentials_in_url"}
+
+
+async def test_reconfigure_refuses_credentials_in_url(
+    hass: HomeAssistant, mock_config_entry: MockConfigEntry, stack
+) -> None:
+    """Reconfigure asks the same of the URL."""
+    mock_config_entry.add_to_hass(hass)
+    result = await mock_config_entry.start_reconfigure_flow(hass)
+    netloc = stack.url.partition("://")[2]
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        user_input(f"http://u:p@{netloc}", "t", mock_config_entry.data[CONF_DATABASE]),
+    )
+    assert result["errors"] == {CONF_HOST: "credentials_in_url"}
+    assert "u:p@" not in mock_config_entry.title

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx import outbox_dir
+from custom_components.sports_influx import async_migrate_entry, outbox_dir
 from custom_components.sports_influx.const import CONF_BATCH_SIZE, CONF_DATABASE, DOMAIN
 from custom_components.sports_influx.records import NflScore
 from homeassistant.config_entries import SOURCE_REAUTH, ConfigEntryState
@@ -18,6 +18,7 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
 )
 from homeassistant.core import HomeAssistant
+from homeassistant.helpers import entity_registry as er
 
 from .conftest import RECENT, select_from
 
@@ -174,3 +175,116 @@ async def test_removing_the_entry_removes_its_files(
     await hass.async_block_till_done()
     assert not any(key in hass_storage for key in keys)
     assert not outbox_dir(hass, entry_id).exists()
+
+
+def _sensors(hass: HomeAssistant, entry_id: str) -> dict[str, str]:
+    """Entity id -> unique id of an entry's entities."""
+    registry = er.async_get(hass)
+    return {
+        e.entity_id: e.unique_id
+        for e in er.async_entries_for_config_entry(registry, entry_id)
+    }
+
+
+async def test_reconfigure_keeps_the_sensors(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """Another host and database: same entities, same ids, history kept."""
+    before = _sensors(hass, init_integration.entry_id)
+    assert len(before) >= 17
+    assert all(u.startswith(f"{init_integration.entry_id}_") for u in before.values())
+    moved = f"{database}_moved"
+    result = await init_integration.start_reconfigure_flow(hass)
+    # The InfluxDB port itself rather than nginx's: another host.
+    result = await hass.config_entries.flow.async_configure(
+        result["flow_id"],
+        {
+            CONF_HOST: stack.influx_url,
+            CONF_TOKEN: "secret-token",
+            CONF_DATABASE: moved,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    await hass.async_block_till_done()
+    try:
+        assert result["reason"] == "reconfigure_successful"
+        assert init_integration.unique_id == f"{stack.influx_url}/{moved}"
+        assert init_integration.state is ConfigEntryState.LOADED
+        assert _sensors(hass, init_integration.entry_id) == before
+        for entity_id in before:
+            assert hass.states.get(entity_id) is not None
+    finally:
+        stack.drop_database(moved)
+
+
+async def test_migration_keeps_entities_of_earlier_versions(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """1.1 entries: sensors keyed by host/database move to the entry id,
+    keeping their entity ids; the unique id takes the normalised host."""
+    spelled = stack.url.upper() + "/"
+    old_unique_id = f"{spelled}/{database}"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"{database} on {spelled}",
+        unique_id=old_unique_id,
+        minor_version=1,
+        data={
+            CONF_HOST: spelled,
+            CONF_TOKEN: "t",
+            CONF_DATABASE: database,
+            CONF_VERIFY_SSL: True,
+        },
+    )
+    entry.add_to_hass(hass)
+    registry = er.async_get(hass)
+    old = registry.async_get_or_create(
+        "sensor",
+        DOMAIN,
+        f"{old_unique_id}_points_written",
+        config_entry=entry,
+        suggested_object_id="scores_points_written",
+    )
+    other = registry.async_get_or_create(
+        "sensor", DOMAIN, "unrelated_points_written", config_entry=entry
+    )
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.minor_version == 2
+    assert entry.unique_id == f"{stack.url.lower()}/{database}"
+    migrated = registry.async_get(old.entity_id)
+    assert migrated is not None
+    assert migrated.unique_id == f"{entry.entry_id}_points_written"
+    assert hass.states.get(old.entity_id) is not None
+    assert registry.async_get(other.entity_id).unique_id == "unrelated_points_written"  # type: ignore[union-attr]
+    # No second "points written" sensor was made beside the migrated one.
+    written = [
+        e
+        for e in er.async_entries_for_config_entry(registry, entry.entry_id)
+        if e.unique_id.endswith("_points_written")
+    ]
+    assert len(written) == 2
+    await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_migration_takes_credentials_out_of_title_and_unique_id(
+    hass: HomeAssistant,
+) -> None:
+    """An entry with user info in its URL keeps it in its data only."""
+    host = "http://household:hunter2pass@influx.invalid:8086"
+    entry = MockConfigEntry(
+        domain=DOMAIN,
+        title=f"db on {host}",
+        unique_id=f"{host}/db",
+        minor_version=1,
+        data={CONF_HOST: host, CONF_TOKEN: "", CONF_DATABASE: "db"},
+    )
+    entry.add_to_hass(hass)
+    assert await async_migrate_entry(hass, entry)
+    assert entry.title == "db on http://influx.invalid:8086"
+    assert entry.unique_id == "http://influx.invalid:8086/db"
+    assert entry.data[CONF_HOST] == host
+    # A newer major version is not understood.
+    newer = MockConfigEntry(domain=DOMAIN, version=2, data={})
+    newer.add_to_hass(hass)
+    assert not await async_migrate_entry(hass, newer)

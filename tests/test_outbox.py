@@ -30,6 +30,7 @@ from custom_components.sports_influx.records import NflScore
 from custom_components.sports_influx.spool import REJECTED_FILE, _scan
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, State
+from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
 from .conftest import RECENT, select_from
@@ -197,7 +198,9 @@ async def test_torn_outbox_file(
     stack.stop_nginx()
     for minute in range(3):
         await _score(hass, minute, minute)
-        await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
+        # The server is away: the flush says the points were not written.
+        with pytest.raises(HomeAssistantError):
+            await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
     await hass.config_entries.async_unload(init_integration.entry_id)
     (segment,) = outbox_dir(hass, init_integration.entry_id).glob("outbox-*")
     entries, _, _ = _scan(segment)

@@ -6,14 +6,17 @@ from datetime import timedelta
 import json
 from typing import Any
 
+from influx_stack import QueryError as QueryError_
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.query import (
     QueryError,
+    QueryLanguage,
+    QueryNotAllowedError,
+    check_query,
     error_message,
-    is_read_only,
     rows_from_v1,
     rows_from_v3,
 )
@@ -21,6 +24,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .conftest import RECENT
+from .factories import secret_database
 from .test_retention import entry_for, setup
 
 V1 = json.dumps(
@@ -51,23 +55,129 @@ V1 = json.dumps(
 )
 
 
+def _refusal(query: str, language: QueryLanguage = QueryLanguage.INFLUXQL) -> str:
+    """The translation key a query is refused with, or "" when it may run."""
+    try:
+        check_query(query, language, ["sports", "sports-standings"])
+    except QueryNotAllowedError as err:
+        return err.key
+    return ""
+
+
+OTHER = "query_other_database"
+NOT_READ_ONLY = "query_not_read_only"
+NOT_UNDERSTOOD = "query_not_understood"
+
+
 @pytest.mark.parametrize(
-    ("query", "ok"),
+    ("query", "key"),
     [
-        ("SELECT * FROM nfl_scores", True),
-        ("  show measurements", True),
-        ("WITH x AS (SELECT 1) SELECT * FROM x", True),
-        ("EXPLAIN SELECT 1", True),
-        ("SELECT * INTO copy FROM nfl_scores", False),
-        ("DROP MEASUREMENT nfl_scores", False),
-        ("SELECT 1; DROP DATABASE x", False),
-        ("SELECT 1;", True),
-        ("DELETE FROM nfl_scores", False),
-        ("", False),
+        ("SELECT * FROM nfl_scores", ""),
+        ("  show measurements", ""),
+        ("SHOW TAG VALUES WITH KEY = team", ""),
+        ("SHOW FIELD KEYS FROM nfl_scores", ""),
+        ("SHOW RETENTION POLICIES", ""),
+        ("SHOW SERIES EXACT CARDINALITY", ""),
+        ("EXPLAIN SELECT * FROM nfl_scores", ""),
+        ("EXPLAIN ANALYZE SELECT * FROM nfl_scores", ""),
+        ("SELECT 1;", ""),
+        ('SELECT * FROM "sports"."autogen"."nfl_scores"', ""),
+        ("SELECT * FROM sports..nfl_scores", ""),
+        ("SELECT * FROM sports.autogen./nfl_.*/", ""),
+        ('SHOW MEASUREMENTS ON "sports-standings"', ""),
+        ("SELECT * FROM autogen.nfl_scores", ""),
+        ("SELECT home_score / away_score FROM nfl_scores", ""),
+        ("SELECT * FROM nfl_scores WHERE team =~ /^AT/ AND x = 'a/b'", ""),
+        ("SELECT * FROM nfl_scores WHERE team =~ /^(ATL|NO)$/", ""),
+        ("SELECT * FROM m WHERE t =~ /a/ AND u = $u", NOT_UNDERSTOOD),
+        ("SELECT * FROM nfl_scores WHERE x = 'other..m; DROP'", ""),
+        ("SELECT * FROM nfl_scores -- FROM other..m", ""),
+        ('SELECT "other"."rp"."m" FROM nfl_scores', OTHER),
+        ('SELECT * FROM "other"."rp"."m"', OTHER),
+        ("SELECT * FROM other..m", OTHER),
+        ("select * from OTHER..m", OTHER),
+        ('SELECT * FROM "Sports"..m', OTHER),
+        ("SELECT * FROM other.autogen./.*/", OTHER),
+        ("SELECT * FROM other../.*/", OTHER),
+        ("SELECT * FROM sports..m, other..m", OTHER),
+        ("SELECT * FROM (SELECT * FROM other..m)", OTHER),
+        ("SELECT * FROM /*x*/ other /*y*/ . /*z*/ . m", OTHER),
+        ("SELECT * FROM\tother\n..m", OTHER),
+        ('SELECT * FROM "oth\\"er"..m', OTHER),
+        ("SHOW MEASUREMENTS ON other", OTHER),
+        ('show tag keys on "other"', OTHER),
+        ("SHOW SERIES ON other FROM m", OTHER),
+        ("SHOW MEASUREMENTS ON", OTHER),
+        ("SHOW DATABASES", NOT_READ_ONLY),
+        ("SHOW USERS", NOT_READ_ONLY),
+        ("SHOW GRANTS FOR admin", NOT_READ_ONLY),
+        ("SHOW SHARDS", NOT_READ_ONLY),
+        ("SHOW QUERIES", NOT_READ_ONLY),
+        ("SHOW CONTINUOUS QUERIES", NOT_READ_ONLY),
+        ("SHOW DIAGNOSTICS", NOT_READ_ONLY),
+        ("SHOW", NOT_READ_ONLY),
+        ("SELECT * INTO copy FROM nfl_scores", NOT_READ_ONLY),
+        ("SELECT * INTO other..copy FROM nfl_scores", NOT_READ_ONLY),
+        ("DROP MEASUREMENT nfl_scores", NOT_READ_ONLY),
+        ("CREATE DATABASE x", NOT_READ_ONLY),
+        ("GRANT ALL TO bob", NOT_READ_ONLY),
+        ("DELETE FROM nfl_scores", NOT_READ_ONLY),
+        ("SELECT 1; DROP DATABASE x", NOT_READ_ONLY),
+        ("SELECT 1; SELECT * FROM other..m", NOT_READ_ONLY),
+        ("SELECT 1 /* ; */; SELECT 2", NOT_READ_ONLY),
+        ("", NOT_READ_ONLY),
+        ("-- only a comment", NOT_READ_ONLY),
+        ("EXPLAIN", NOT_READ_ONLY),
+        ("/x/", NOT_READ_ONLY),
+        ("SELECT * FROM m WHERE t = 'a\nb'", NOT_UNDERSTOOD),
+        ("SELECT * FROM m /* unclosed", NOT_UNDERSTOOD),
+        ("SELECT * FROM 'unclosed", NOT_UNDERSTOOD),
+        ('SELECT * FROM "a\\x"', NOT_UNDERSTOOD),
+        ('SELECT * FROM other"x"..m', NOT_UNDERSTOOD),
+        ("SELECT * FROM m WHERE t = $t", NOT_UNDERSTOOD),
+        # The server reads /.../ as a regex here; a quote in it would make
+        # this reading and the server's part ways.
+        ('SELECT * FROM /x"/, other..m -- "', NOT_UNDERSTOOD),
+        ("SELECT * FROM m WHERE t =~ /--/ , other..m", NOT_UNDERSTOOD),
+        ("SELECT * FROM m WHERE t =~ /a/* , other..m */", NOT_UNDERSTOOD),
     ],
 )
-def test_read_only(query: str, ok: bool) -> None:
-    assert is_read_only(query) is ok
+def test_influxql_scope(query: str, key: str) -> None:
+    """Only reads of the entry's own databases; every spelling of another."""
+    assert _refusal(query) == key
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("SELECT * FROM nfl_scores", ""),
+        ("WITH x AS (SELECT 1) SELECT * FROM x", ""),
+        ("EXPLAIN SELECT 1", ""),
+        ("SHOW TABLES", ""),
+        ("SELECT * FROM iox.nfl_scores", ""),
+        ("SELECT * FROM information_schema.tables", ""),
+        ("SELECT 'other.iox.m' AS x", ""),
+        ('SELECT "a""b" FROM nfl_scores', ""),
+        ("SELECT * FROM other.iox.nfl_scores", OTHER),
+        ('SELECT * FROM "other"."iox"."m"', OTHER),
+        ("SELECT * FROM sports.iox.nfl_scores", OTHER),
+        ("SELECT * FROM x UNION SELECT * FROM /**/other . iox . m", OTHER),
+        ("SELECT * INTO t FROM m", NOT_READ_ONLY),
+        ("COPY (SELECT 1) TO '/tmp/x'", NOT_READ_ONLY),
+        ("CREATE TABLE t (a INT)", NOT_READ_ONLY),
+        ("SELECT 1; SELECT 2", NOT_READ_ONLY),
+        ("SELECT 'unclosed", NOT_UNDERSTOOD),
+        ("SELECT 1 -- one\n", ""),
+        ("SELECT 1 /* one */", ""),
+        ("SELECT 1 /* unclosed", NOT_UNDERSTOOD),
+        ("VALUES (1)", NOT_READ_ONLY),
+        ("SELECT `x` FROM m", NOT_UNDERSTOOD),
+        ("SELECT $1", NOT_UNDERSTOOD),
+    ],
+)
+def test_sql_scope(query: str, key: str) -> None:
+    """SQL reads the request's database; a catalog in the text is refused."""
+    assert _refusal(query, QueryLanguage.SQL) == key
 
 
 def test_v1_rows_with_tags_and_limit() -> None:
@@ -294,3 +404,100 @@ async def test_query_action_v3_sql(hass: HomeAssistant, fake_v3) -> None:  # typ
         await _query(hass, query="SELECT * FROM nfl_scores", timeout=1)
     assert err.value.translation_key == "query_timeout"
     fake_v3.delay = 0.0
+
+
+# --- scope on the real server: another database the token can read -------
+
+SECRET = "4711"
+
+# Spellings of a read of another database P, each refused; those marked
+# True are statements the server itself answers with P's secret when sent
+# with this entry's database as ``db`` (what the action would have leaked).
+# The others are not sent to the server directly (some write or drop).
+SPELLINGS: list[tuple[str, bool]] = [
+    ('SELECT * FROM "{p}"."autogen"."door_codes"', True),
+    ("SELECT * FROM {p}..door_codes", True),
+    ("sElEcT code fRoM {p}..door_codes", True),
+    ("SELECT\t*\nFROM\n   {p} . . door_codes", False),
+    ("SELECT * FROM {p}..door_codes -- own data only", True),
+    ("SELECT * /* own data */ FROM {p}..door_codes /* only */", True),
+    ('SELECT * FROM "{p}".autogen./door.*/', True),
+    ("SELECT * FROM {p}../.*/", True),
+    ("SELECT * FROM (SELECT code FROM {p}..door_codes)", True),
+    ("SELECT * FROM nfl_scores, {p}..door_codes", True),
+    ("SELECT * FROM nfl_scores; SELECT * FROM {p}..door_codes", True),
+    ("SELECT * FROM nfl_scores -- x\n; SELECT * FROM {p}..door_codes;", True),
+    ("SHOW MEASUREMENTS ON {p}", True),
+    ('SHOW TAG VALUES ON "{p}" WITH KEY = door', True),
+    ("show field keys on {p}", True),
+    ("SHOW SERIES ON {p}", True),
+    ("SHOW RETENTION POLICIES ON {p}", False),
+    ("SHOW DATABASES", False),
+    ("SELECT * INTO {p}..stolen FROM nfl_scores", False),
+    ("SELECT * INTO copy FROM {p}..door_codes", False),
+    ("DROP DATABASE {p}", False),
+    ("GRANT ALL ON {p} TO household", False),
+]
+
+
+def _leaks(stack, own: str, query: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the server, asked directly, answers with the secret."""
+    try:
+        answer = json.dumps(stack.query(query, db=own))
+    except QueryError_:
+        return False
+    return SECRET in answer or "door" in answer
+
+
+async def test_query_reads_only_its_own_database(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """Every spelling of another database is refused; the own one is read."""
+    await _write_scores(hass)
+    with secret_database(stack, SECRET) as private:
+        for template, leaks in SPELLINGS:
+            query = template.format(p=private)
+            if leaks:
+                # The statement is real: the server would have answered it.
+                assert _leaks(stack, database, query), query
+            with pytest.raises(ServiceValidationError) as err:
+                await _query(hass, query=query)
+            assert err.value.translation_key in (
+                "query_other_database",
+                "query_not_read_only",
+            ), query
+            assert str(err.value)
+        refusal = err.value
+        own = await _query(hass, query=f"SELECT home_score FROM {database}..nfl_scores")
+        assert own["count"] == 3
+        measurements = await _query(hass, query="SHOW MEASUREMENTS")
+        assert "door_codes" not in json.dumps(measurements)
+    assert private in str(refusal) or "one statement" in str(refusal)
+
+
+async def test_query_v3_keeps_to_its_databases(hass: HomeAssistant, fake_v3) -> None:  # type: ignore[no-untyped-def]
+    """InfluxDB 3: the database is the request's ``db``; naming another fails.
+
+    Every query request the action sent names one of the entry's databases.
+    """
+    fake_v3.databases["private"] = None
+    assert fake_v3.ingest("private", f'door_codes,door=front code="{SECRET}"') == []
+    entry = entry_for(fake_v3.url, fake_v3.token, "sports")
+    await setup(hass, entry)
+    before = len(fake_v3.requests)
+    refused = [
+        ("SELECT * FROM private.iox.door_codes", "sql"),
+        ('SELECT * FROM "private"."iox"."door_codes"', "sql"),
+        ("SELECT * FROM private..door_codes", "influxql"),
+        ("SHOW RETENTION POLICIES ON private", "influxql"),
+        ("SHOW DATABASES", "influxql"),
+    ]
+    for query, language in refused:
+        with pytest.raises(ServiceValidationError):
+            await _query(hass, query=query, language=language)
+    await _query(hass, query="SHOW RETENTION POLICIES", language="influxql")
+    await _query(hass, query="SHOW TABLES")
+    sent = [r for r in fake_v3.requests[before:] if r.path.startswith("/api/v3/query")]
+    assert len(sent) == 2
+    own = {d.bucket for d in entry.runtime_data.client.destinations}
+    assert {r.query["db"] for r in sent} <= own

@@ -44,6 +44,7 @@ def mock_config_entry(stack, database: str, entry_options) -> MockConfigEntry:
     return MockConfigEntry(
         domain=DOMAIN,
         title="sports_snapshot",
+        entry_id="sports_snapshot_entry",
         unique_id="sports_snapshot_entry",
         data={
             CONF_HOST: stack.url,

@@ -11,10 +11,19 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import League
 from custom_components.sports_influx.sources._common import season_of
+from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
-from homeassistant.exceptions import ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
+from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, rp, select, select_from
+from .factories import call_action
+from .test_backfill import mock_recorder_before_hass  # noqa: F401 - recorder first
 
 KICKOFF = RECENT
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
@@ -384,3 +393,177 @@ async def test_entry_selection(
         await _call(hass, "write_score", _SCORE)
     assert err.value.translation_key == "entry_required"
     assert "0 are loaded" in str(err.value)
+
+
+# One valid call of every action (the backfill names a sensor without history).
+ACTION_CALLS: dict[str, dict[str, Any]] = {
+    "write_score": {**_SCORE, "time": KICKOFF},
+    "write_standings": {
+        "league": "NFL",
+        "season": int(SEASON),
+        "time": KICKOFF,
+        "standings": [{"team": "KC", "wins": 1, "losses": 0}],
+    },
+    "write_injury_report": {
+        "time": KICKOFF,
+        "injuries": [
+            {
+                "player_id": "1",
+                "player_name": "A",
+                "team": "KC",
+                "status": "Out",
+                "weeks_out": 2,
+            }
+        ],
+    },
+    "write_player_stats": {
+        "league": "NFL",
+        "time": KICKOFF,
+        "players": [{**_PLAYER, "stats": {"passing_yards": 10}}],
+    },
+    "flush": {},
+    "backfill": {"entity_id": ["sensor.nothing_recorded"]},
+    "query": {"query": "SHOW MEASUREMENTS"},
+}
+
+
+@pytest.mark.usefixtures("recorder_mock")
+async def test_actions_are_for_administrators(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    hass_read_only_user: User,
+    hass_admin_user: User,
+) -> None:
+    """The token reads and writes the server: a read-only user may not use it."""
+    writer = init_integration.runtime_data.writer
+    for service, data in ACTION_CALLS.items():
+        with pytest.raises(Unauthorized):
+            await call_action(
+                hass,
+                service,
+                data,
+                user_id=hass_read_only_user.id,
+                response=service == "query",
+            )
+    with pytest.raises(UnknownUser):
+        await call_action(hass, "flush", {}, user_id="no-such-user")
+    assert writer.stats.queue_depth == 0
+    assert writer.stats.backfill_progress is None
+    await writer.async_flush()
+    assert select(stack, database, "SHOW MEASUREMENTS") == []
+
+    answers = {
+        service: await call_action(
+            hass, service, data, user_id=hass_admin_user.id, response=service == "query"
+        )
+        for service, data in ACTION_CALLS.items()
+    }
+    # The flush wrote the four write actions' points; the query ran.
+    measurements = {r["name"] for r in select(stack, database, "SHOW MEASUREMENTS")}
+    assert measurements == {
+        "nfl_scores",
+        "nfl_standings",
+        "nfl_injuries",
+        "nfl_player_stats",
+    }
+    assert writer.stats.backfill_progress == 100
+    assert answers["query"] is not None
+    # Asked after the flush: the four measurements the flush wrote.
+    assert answers["query"]["count"] == 4
+
+
+async def test_naive_time_is_home_assistant_local(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """A time without offset (the UI's date-time selector) is HA's local time."""
+    await hass.config.async_set_time_zone("America/New_York")
+    local = KICKOFF.astimezone(dt_util.get_time_zone("America/New_York"))
+    naive = local.replace(tzinfo=None)
+    await _call(hass, "write_score", {**_SCORE, "time": naive.isoformat()})
+    await _call(
+        hass,
+        "write_injury_report",
+        {**ACTION_CALLS["write_injury_report"], "time": naive},
+    )
+    await _flush(hass)
+    (score,) = select_from(stack, database, "nfl_scores")
+    (injury,) = select_from(stack, database, "nfl_injuries")
+    assert score["time"] == injury["time"] == KICKOFF_NS
+
+
+@pytest.mark.parametrize(
+    ("service", "key", "item", "limit"),
+    [
+        ("write_standings", "standings", {"team": "KC", "wins": 1, "losses": 0}, 1000),
+        (
+            "write_injury_report",
+            "injuries",
+            ACTION_CALLS["write_injury_report"]["injuries"][0],
+            500,
+        ),
+        (
+            "write_player_stats",
+            "players",
+            ACTION_CALLS["write_player_stats"]["players"][0],
+            500,
+        ),
+    ],
+)
+async def test_list_lengths_are_capped(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    service: str,
+    key: str,
+    item: dict[str, Any],
+    limit: int,
+) -> None:
+    """One item past the documented limit is refused; nothing is queued."""
+    data = {**ACTION_CALLS[service], key: [item] * (limit + 1)}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, service, data)
+    assert err.value.translation_key == "invalid_action_data"
+    assert str(limit) in str(err.value)
+    assert init_integration.runtime_data.writer.stats.queue_depth == 0
+
+
+async def test_largest_standings_call_is_written(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """1,000 rows, validated and queued in chunks: all of them read back."""
+    rows = [{"team": f"T{n}", "wins": n % 17, "losses": 3} for n in range(1000)]
+    data = {**ACTION_CALLS["write_standings"], "standings": rows}
+    await _call(hass, "write_standings", data)
+    await _flush(hass)
+    stored = select(stack, database, f"SELECT count(wins) FROM {rp('nfl_standings')}")
+    assert stored[0]["count"] == 1000
+
+
+async def test_invalid_item_deep_in_a_long_list_writes_nothing(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """An error in the last chunk names its place; the chunks before stay out."""
+    rows = [{"team": f"T{n}", "wins": 1, "losses": 0} for n in range(450)]
+    rows[-1]["wins"] = "many"
+    data = {**ACTION_CALLS["write_standings"], "standings": rows}
+    with pytest.raises(ServiceValidationError) as err:
+        await _call(hass, "write_standings", data)
+    assert "standings" in str(err.value)
+    assert "449" in str(err.value)
+    assert init_integration.runtime_data.writer.stats.queue_depth == 0
+
+
+async def test_flush_says_when_points_were_not_written(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """The server away: the flush raises with the count; nothing is lost."""
+    stack.stop_nginx()
+    await _call(hass, "write_score", _SCORE)
+    with pytest.raises(HomeAssistantError) as err:
+        await _flush(hass)
+    assert err.value.translation_key == "flush_incomplete"
+    assert "1 points wait" in str(err.value)
+    stack.start_nginx()
+    await _flush(hass)
+    assert len(select_from(stack, database, "nfl_scores")) == 1

@@ -14,9 +14,9 @@ from homeassistant.const import (
     EVENT_HOMEASSISTANT_STOP,
     Platform,
 )
-from homeassistant.core import Event, HomeAssistant
+from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
-from homeassistant.helpers import config_validation as cv
+from homeassistant.helpers import config_validation as cv, entity_registry as er
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
@@ -27,7 +27,9 @@ from .client import (
     InfluxClient,
     InvalidAuthError,
     ServerKind,
+    normalize_host,
 )
+from .config_flow import entry_title, without_userinfo
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
@@ -175,6 +177,49 @@ async def async_setup_entry(
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     # Follow the sensors last, once the statistics sensors can show it.
     await listener.async_start()
+    return True
+
+
+async def async_migrate_entry(
+    hass: HomeAssistant, entry: SportsInfluxConfigEntry
+) -> bool:
+    """1.1 -> 1.2: sensors keyed by the entry id; host spelled one way.
+
+    Sensors were keyed by the entry's unique id (host and database), which
+    Reconfigure changes; they keep their entity ids and history under the
+    entry id. The unique id takes the normalised host without user info.
+    """
+    if entry.version > 1:
+        return False
+    if entry.minor_version < 2:
+        old_id = entry.unique_id
+        if old_id:
+            prefix = f"{old_id}_"
+
+            @callback
+            def rekey(entity: er.RegistryEntry) -> dict[str, Any] | None:
+                if not entity.unique_id.startswith(prefix):
+                    return None
+                key = entity.unique_id.removeprefix(prefix)
+                return {"new_unique_id": f"{entry.entry_id}_{key}"}
+
+            await er.async_migrate_entries(hass, entry.entry_id, rekey)
+        updates: dict[str, Any] = {}
+        host = str(entry.data.get(CONF_HOST, ""))
+        database = str(entry.data.get(CONF_DATABASE, ""))
+        new_id = f"{normalize_host(without_userinfo(host))}/{database}"
+        taken = {
+            other.unique_id
+            for other in hass.config_entries.async_entries(DOMAIN)
+            if other.entry_id != entry.entry_id
+        }
+        # Only an id made from the host and database, and only to a free one.
+        if old_id and old_id.endswith(f"/{database}") and new_id not in taken:
+            updates["unique_id"] = new_id
+        if without_userinfo(host) != host and host in entry.title:
+            updates["title"] = entry_title(entry.data)
+        hass.config_entries.async_update_entry(entry, minor_version=2, **updates)
+        LOGGER.debug("Migrated entry %s to version 1.2", entry.entry_id)
     return True
 
 

@@ -196,12 +196,38 @@ def parse_go_duration(text: object) -> timedelta | None:
     return period or None
 
 
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
 def normalize_host(host: str) -> str:
-    """The URL without trailing slash; a missing scheme means http."""
+    """One spelling per server: the key of the already-configured check.
+
+    A missing scheme means http; scheme and host name are lower case (an
+    internationalised name in its ASCII form), the scheme's default port and
+    trailing slashes are dropped, a path prefix is kept. User info is kept
+    (the config flow refuses it; entries made before it did still use it).
+    """
     host = host.strip().rstrip("/")
     if "://" not in host:
         host = f"http://{host}"
-    return host
+    try:
+        parts = urlsplit(host)
+        port = parts.port
+    except ValueError:
+        return host
+    scheme = parts.scheme.lower()
+    name = parts.hostname or ""
+    try:
+        name = name.encode("idna").decode("ascii")
+    except UnicodeError:  # not a valid name: the server will not answer it
+        name = name.strip()
+    if ":" in name:
+        name = f"[{name}]"
+    userinfo, _, _ = parts.netloc.rpartition("@")
+    netloc = f"{userinfo}@{name}" if userinfo else name
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc = f"{netloc}:{port}"
+    return f"{scheme}://{netloc}{parts.path.rstrip('/')}"
 
 
 def _retry_after(value: str | None) -> float | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import voluptuous as vol
 
@@ -17,6 +18,7 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
     EntitySelector,
@@ -79,10 +81,55 @@ def _unique_id(data: Mapping[str, Any]) -> str:
     return f"{normalize_host(data[CONF_HOST])}/{data[CONF_DATABASE]}"
 
 
+def entry_title(data: Mapping[str, Any]) -> str:
+    """``database on host``, without any user info the host holds."""
+    return f"{data[CONF_DATABASE]} on {without_userinfo(data[CONF_HOST])}"
+
+
+def without_userinfo(host: str) -> str:
+    """The URL with ``user:password@`` left out."""
+    scheme, sep, rest = host.partition("://")
+    netloc, slash, path = rest.partition("/")
+    if "@" not in netloc:
+        return host
+    return f"{scheme}{sep}{netloc.rpartition('@')[2]}{slash}{path}"
+
+
+def _has_userinfo(host: str) -> bool:
+    try:
+        parts = urlsplit(host)
+    except ValueError:
+        return "@" in host
+    return parts.username is not None or parts.password is not None
+
+
 class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
     """Connect to an InfluxDB server."""
 
     VERSION = 1
+    # 2: hosts normalised in unique ids, entities keyed by the entry id.
+    MINOR_VERSION = 2
+
+    def _host_errors(self, user_input: dict[str, Any]) -> dict[str, str]:
+        """Normalise the host; refuse credentials in it (they belong in the token).
+
+        A URL's user info would show in the entry's title and unique id.
+        """
+        user_input[CONF_HOST] = normalize_host(user_input[CONF_HOST])
+        if _has_userinfo(user_input[CONF_HOST]):
+            user_input[CONF_HOST] = without_userinfo(user_input[CONF_HOST])
+            return {CONF_HOST: "credentials_in_url"}
+        return {}
+
+    def _abort_if_database_configured(self, user_input: Mapping[str, Any]) -> None:
+        """One entry per server and database, however the host was spelled."""
+        host = user_input[CONF_HOST]
+        for entry in self._async_current_entries(include_ignore=False):
+            if (
+                normalize_host(entry.data.get(CONF_HOST, "")) == host
+                and entry.data.get(CONF_DATABASE) == user_input[CONF_DATABASE]
+            ):
+                raise AbortFlow("already_configured")
 
     async def _async_validate(self, data: Mapping[str, Any]) -> dict[str, str]:
         """Try the server; return errors keyed by the field that caused them."""
@@ -111,20 +158,13 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
     ) -> ConfigFlowResult:
         """Ask for the server, token and database."""
         errors: dict[str, str] = {}
-        if user_input is not None:
-            user_input[CONF_HOST] = normalize_host(user_input[CONF_HOST])
-            self._async_abort_entries_match(
-                {
-                    CONF_HOST: user_input[CONF_HOST],
-                    CONF_DATABASE: user_input[CONF_DATABASE],
-                }
-            )
+        if user_input is not None and not (errors := self._host_errors(user_input)):
+            self._abort_if_database_configured(user_input)
             if not (errors := await self._async_validate(user_input)):
                 await self.async_set_unique_id(_unique_id(user_input))
                 self._abort_if_unique_id_configured()
                 return self.async_create_entry(
-                    title=f"{user_input[CONF_DATABASE]} on {user_input[CONF_HOST]}",
-                    data=user_input,
+                    title=entry_title(user_input), data=user_input
                 )
         return self.async_show_form(
             step_id="user",
@@ -156,7 +196,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
             step_id="reauth_confirm",
             data_schema=vol.Schema({vol.Required(CONF_TOKEN): _PASSWORD}),
             description_placeholders={
-                "host": entry.data[CONF_HOST],
+                "host": without_userinfo(entry.data[CONF_HOST]),
                 "database": entry.data[CONF_DATABASE],
             },
             errors=errors,
@@ -169,8 +209,10 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
         entry = self._get_reconfigure_entry()
         errors: dict[str, str] = {}
         if user_input is not None:
-            user_input[CONF_HOST] = normalize_host(user_input[CONF_HOST])
-            if not (errors := await self._async_validate(user_input)):
+            errors = self._host_errors(user_input) or await self._async_validate(
+                user_input
+            )
+            if not errors:
                 new_id = _unique_id(user_input)
                 if new_id != entry.unique_id:
                     await self.async_set_unique_id(new_id)
@@ -178,7 +220,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
                 return self.async_update_reload_and_abort(
                     entry,
                     unique_id=new_id,
-                    title=f"{user_input[CONF_DATABASE]} on {user_input[CONF_HOST]}",
+                    title=entry_title(user_input),
                     data_updates=user_input,
                 )
         return self.async_show_form(

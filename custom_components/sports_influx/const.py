@@ -47,6 +47,13 @@ REQUEST_TIMEOUT: Final = 10.0
 MAX_QUEUE_POINTS: Final = 100_000
 # A backfill writes this many points per request (~1 MB of line protocol).
 BACKFILL_BATCH_SIZE: Final = 5000
+# Upper bounds of one action call's lists: a call is validated, checked and
+# queued in chunks of ACTION_CHUNK items, the loop free between chunks.
+MAX_STANDINGS_ROWS: Final = 1000
+MAX_PLAYERS: Final = 500
+MAX_INJURIES: Final = 500
+MAX_PLAYER_STATS: Final = 200
+ACTION_CHUNK: Final = 100
 # Statistics sensors follow the queue at most this often (seconds).
 NOTIFY_INTERVAL: Final = 1.0
 # Average write time is taken over this many writes.

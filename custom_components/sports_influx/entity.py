@@ -5,6 +5,7 @@ from __future__ import annotations
 from homeassistant.helpers.device_registry import DeviceEntryType, DeviceInfo
 from homeassistant.helpers.entity import Entity, EntityDescription
 
+from .config_flow import without_userinfo
 from .const import DOMAIN
 from .models import SportsInfluxConfigEntry
 
@@ -23,14 +24,16 @@ class SportsInfluxEntity(Entity):
         self._writer = entry.runtime_data.writer
         server = entry.runtime_data.server
         client = entry.runtime_data.client
-        self._attr_unique_id = f"{entry.unique_id}_{description.key}"
+        # The entry id, not its unique id: Reconfigure may move the entry to
+        # another server or database, and the sensors keep their history.
+        self._attr_unique_id = f"{entry.entry_id}_{description.key}"
         self._attr_device_info = DeviceInfo(
             identifiers={(DOMAIN, entry.entry_id)},
             entry_type=DeviceEntryType.SERVICE,
             manufacturer="InfluxData",
             model=f"InfluxDB {server.build or ''} {server.version}".replace("  ", " "),
             name=f"Sports Influx {client.database}",
-            configuration_url=client.host,
+            configuration_url=without_userinfo(client.host),
         )
 
     async def async_added_to_hass(self) -> None:

@@ -1,5 +1,7 @@
 """Read queries for the ``sports_influx.query`` action: bounded, read-only.
 
+``check_query`` allows one read of the entry's own databases only.
+
 InfluxDB 3 answers SQL and InfluxQL on ``/api/v3/query_sql`` and
 ``/api/v3/query_influxql`` (``format=json``: a JSON array of rows);
 1.x and 2.x answer InfluxQL on ``/query`` (``results`` -> ``series`` ->
@@ -9,6 +11,7 @@ per row with the series' tags (and its measurement as ``measurement``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import json
@@ -27,16 +30,330 @@ class QueryError(Exception):
     """The server refused the query or answered nonsense."""
 
 
-# Statements that only read. Everything else (DROP, DELETE, CREATE, SELECT
-# ... INTO) is refused before it reaches the server.
-_READ_ONLY = re.compile(r"^\s*(SELECT|SHOW|WITH|EXPLAIN)\b", re.IGNORECASE)
-_INTO = re.compile(r"\bINTO\b", re.IGNORECASE)
+class QueryNotAllowedError(Exception):
+    """A query the action does not run; ``key`` names the translated reason."""
+
+    def __init__(self, key: str, **placeholders: str) -> None:
+        """Keep the translation key and its placeholders."""
+        super().__init__(key)
+        self.key = key
+        self.placeholders = placeholders
 
 
-def is_read_only(query: str) -> bool:
-    """Whether a query only reads (one statement, no ``INTO``)."""
-    body = query.strip().rstrip(";")
-    return bool(_READ_ONLY.match(body)) and ";" not in body and not _INTO.search(body)
+def _not_read_only() -> QueryNotAllowedError:
+    return QueryNotAllowedError("query_not_read_only")
+
+
+def _not_understood() -> QueryNotAllowedError:
+    return QueryNotAllowedError("query_not_understood")
+
+
+# -- tokens ---------------------------------------------------------------
+#
+# A query is read as the server's scanner reads it (influxql/scanner.go for
+# InfluxQL; SQL's quoting rules), then allowed only if every statement is a
+# read of the entry's own databases. Anything the scanner would not read the
+# same way (an unclosed quote, an unknown escape, a bound parameter) is
+# refused rather than guessed at.
+
+
+class _Kind(StrEnum):
+    WORD = "word"  # a bare identifier or keyword
+    IDENT = "ident"  # a quoted identifier
+    STRING = "string"
+    NUMBER = "number"
+    PUNCT = "punct"
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    kind: _Kind
+    text: str
+
+    @property
+    def upper(self) -> str:
+        return self.text.upper() if self.kind is _Kind.WORD else ""
+
+
+_BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# influxql scanNumber: digits, a fraction, or a duration's letters.
+_NUMBER = re.compile(r"\d+[A-Za-zµ][A-Za-zµ0-9]*|\d+(?:\.\d+)?|\.\d+")
+_INFLUXQL_ESCAPES = frozenset("n\\\"'")
+# influxql token.go's keywords (a slash after one may open a regex).
+_INFLUXQL_KEYWORD_TEXT = """ALL ALTER ANALYZE ANY AS ASC BEGIN BY CARDINALITY CREATE
+CONTINUOUS DATABASE DATABASES DEFAULT DELETE DESC DESTINATIONS DIAGNOSTICS
+DISTINCT DROP DURATION END EVERY EXACT EXPLAIN FIELD FOR FROM FUTURE GRANT
+GRANTS GROUP GROUPS IN INF INSERT INTO KEY KEYS KILL LIMIT MEASUREMENT
+MEASUREMENTS NAME OFFSET ON ORDER PASSWORD PAST POLICY POLICIES PRIVILEGES
+QUERIES QUERY READ REPLICATION RESAMPLE RETENTION REVOKE SELECT SERIES SET SHOW
+SHARD SHARDS SLIMIT SOFFSET STATS SUBSCRIPTION SUBSCRIPTIONS TAG TO USER USERS
+VALUES VERBOSE WHERE WITH WRITE AND OR TRUE FALSE"""
+_INFLUXQL_KEYWORDS = frozenset(_INFLUXQL_KEYWORD_TEXT.split())
+
+
+def _influxql_quoted(text: str, start: int) -> tuple[str, int]:
+    """Read as InfluxQL's ScanString does: the value and the index after the closing quote."""
+    quote, i = text[start], start + 1
+    out: list[str] = []
+    while i < len(text):
+        ch = text[i]
+        if ch == quote:
+            return "".join(out), i + 1
+        if ch == "\n":
+            break
+        if ch == "\\":
+            escaped = text[i + 1 : i + 2]
+            if escaped not in _INFLUXQL_ESCAPES:
+                break
+            out.append("\n" if escaped == "n" else escaped)
+            i += 2
+            continue
+        out.append(ch)
+        i += 1
+    raise _not_understood()
+
+
+def _regex_end(text: str, start: int) -> int:
+    """Where a regex the server may read from ``start`` ends (0: unclosed).
+
+    InfluxQL reads ``/.../`` as a regular expression where an operand or a
+    measurement is expected (influxql ScanRegex); this scanner reads a slash
+    and what follows as tokens. Both agree as long as the span holds no
+    quote or comment mark and its closing slash opens no comment: otherwise
+    the query is refused. An unclosed one the server cannot read either.
+    """
+    i = start + 1
+    while i < len(text) and text[i] not in "/\n":
+        i += 2 if text[i] == "\\" and text[i + 1 : i + 2] == "/" else 1
+    if text[i : i + 1] != "/":
+        return 0
+    span, after = text[start : i + 1], text[i + 1 : i + 2]
+    if any(mark in span for mark in ('"', "'", "--", "/*")) or after == "*":
+        raise _not_understood()
+    return i + 1
+
+
+def _operand_ends(token: _Token | None) -> bool:
+    """Whether a slash after ``token`` divides (else it may open a regex)."""
+    if token is None:
+        return False
+    if token.kind is _Kind.WORD:
+        return token.upper not in _INFLUXQL_KEYWORDS
+    return token.kind is not _Kind.PUNCT or token.text == ")"
+
+
+def influxql_tokens(text: str) -> list[_Token]:
+    """InfluxQL's tokens, comments and whitespace left out."""
+    tokens: list[_Token] = []
+    i = regex_end = 0
+    while i < len(text):
+        ch, pair = text[i], text[i : i + 2]
+        if ch in " \t\r\n":
+            i += 1
+        elif pair == "--":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        elif pair == "/*":
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise _not_understood()
+            i = end + 2
+        elif ch in "\"'":
+            value, i = _influxql_quoted(text, i)
+            kind = _Kind.IDENT if ch == '"' else _Kind.STRING
+            tokens.append(_Token(kind, value))
+        elif match := _NUMBER.match(text, i):
+            tokens.append(_Token(_Kind.NUMBER, match.group()))
+            i = match.end()
+        elif match := _BARE.match(text, i):
+            i = match.end()
+            # influxql scanIdent: `name"x"` is the identifier x.
+            if text[i : i + 1] in ('"', "'"):
+                raise _not_understood()
+            tokens.append(_Token(_Kind.WORD, match.group()))
+        elif ch == "$" and i >= regex_end:
+            # A bound parameter (this action sends none); in a regex, an anchor.
+            raise _not_understood()
+        else:
+            previous = tokens[-1] if tokens else None
+            if ch == "/" and not _operand_ends(previous):
+                regex_end = max(regex_end, _regex_end(text, i))
+            op = pair if pair in ("=~", "!~", "!=", "<>", "<=", ">=", "::") else ch
+            tokens.append(_Token(_Kind.PUNCT, op))
+            i += len(op)
+    return tokens
+
+
+def sql_tokens(text: str) -> list[_Token]:
+    """SQL's tokens (quotes doubled to escape), comments left out.
+
+    Block comments end at the first ``*/``: a server that nests them hides
+    more text than this reads, never less.
+    """
+    tokens: list[_Token] = []
+    i = 0
+    while i < len(text):
+        ch, pair = text[i], text[i : i + 2]
+        if ch.isspace():
+            i += 1
+        elif pair == "--":
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        elif pair == "/*":
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise _not_understood()
+            i = end + 2
+        elif ch in "\"'":
+            value, i = _sql_quoted(text, i)
+            kind = _Kind.IDENT if ch == '"' else _Kind.STRING
+            tokens.append(_Token(kind, value))
+        elif match := _BARE.match(text, i):
+            tokens.append(_Token(_Kind.WORD, match.group()))
+            i = match.end()
+        elif ch in "`$[\\":
+            # Other dialects' quotes and parameters: not read here.
+            raise _not_understood()
+        elif match := _NUMBER.match(text, i):
+            tokens.append(_Token(_Kind.NUMBER, match.group()))
+            i = match.end()
+        else:
+            tokens.append(_Token(_Kind.PUNCT, ch))
+            i += 1
+    return tokens
+
+
+def _sql_quoted(text: str, start: int) -> tuple[str, int]:
+    quote, i = text[start], start + 1
+    out: list[str] = []
+    while i < len(text):
+        if text[i] == quote:
+            if text[i + 1 : i + 2] != quote:
+                return "".join(out), i + 1
+            i += 1
+        out.append(text[i])
+        i += 1
+    raise _not_understood()
+
+
+# -- statements -------------------------------------------------------------
+
+# What a read may start with. InfluxQL's SHOW statements that stay inside
+# one database; SHOW DATABASES, USERS, GRANTS, SHARDS, QUERIES, STATS,
+# DIAGNOSTICS and the like describe the whole server.
+_INFLUXQL_SHOW = frozenset(
+    {"MEASUREMENTS", "MEASUREMENT", "SERIES", "TAG", "FIELD", "RETENTION"}
+)
+_SQL_START = frozenset({"SELECT", "WITH", "EXPLAIN", "SHOW", "DESCRIBE"})
+# Words that write, or change what the server holds, wherever they appear.
+_WRITING_TEXT = """INTO INSERT UPDATE DELETE DROP CREATE ALTER GRANT REVOKE KILL
+COPY TRUNCATE MERGE SET"""
+_WRITING = frozenset(_WRITING_TEXT.split())
+
+
+def _statements(tokens: list[_Token]) -> list[list[_Token]]:
+    statements: list[list[_Token]] = [[]]
+    for token in tokens:
+        if token.kind is _Kind.PUNCT and token.text == ";":
+            statements.append([])
+        else:
+            statements[-1].append(token)
+    return [statement for statement in statements if statement]
+
+
+def _is_name(token: _Token) -> bool:
+    return token.kind in (_Kind.WORD, _Kind.IDENT)
+
+
+def _is_dot(token: _Token) -> bool:
+    return token.kind is _Kind.PUNCT and token.text == "."
+
+
+def _dotted(statement: list[_Token]) -> list[list[_Token]]:
+    """Dotted names (``a.b.c``, ``a..c``, ``a.b.``): names and dots in turn.
+
+    Two names side by side (``FROM db``) start a new dotted name.
+    """
+    dotted: list[list[_Token]] = []
+    current: list[_Token] = []
+    for token in statement:
+        if _is_dot(token) or (
+            _is_name(token) and not (current and _is_name(current[-1]))
+        ):
+            current.append(token)
+            continue
+        if current:
+            dotted.append(current)
+        current = [token] if _is_name(token) else []
+    if current:
+        dotted.append(current)
+    return [name for name in dotted if any(_is_dot(t) for t in name)]
+
+
+def _qualifiers(statement: list[_Token]) -> list[str | None]:
+    """What each name of three segments or more starts with (None: a dot).
+
+    InfluxQL's ``db.rp.m``, ``db..m`` and ``db.rp./re/`` name a database;
+    SQL's ``catalog.schema.table`` a catalog.
+    """
+    return [
+        None if _is_dot(name[0]) else name[0].text
+        for name in _dotted(statement)
+        if sum(1 for t in name if _is_dot(t)) >= 2
+    ]
+
+
+def _other_database(name: str | None, own: Sequence[str]) -> QueryNotAllowedError:
+    return QueryNotAllowedError(
+        "query_other_database", database=name or "", own=", ".join(own)
+    )
+
+
+def _check_influxql(statement: list[_Token], own: Sequence[str]) -> None:
+    words = [t.upper for t in statement]
+    if words[0] == "EXPLAIN":
+        words = words[2:] if words[1:2] == ["ANALYZE"] else words[1:]
+    if not words or words[0] not in ("SELECT", "SHOW"):
+        raise _not_read_only()
+    if words[0] == "SHOW" and (len(words) < 2 or words[1] not in _INFLUXQL_SHOW):
+        raise _not_read_only()
+    for index, token in enumerate(statement):
+        if token.upper == "ON":
+            target = statement[index + 1 : index + 2]
+            name = target[0].text if target else ""
+            if (
+                not target
+                or target[0].kind not in (_Kind.WORD, _Kind.IDENT)
+                or (name not in own)
+            ):
+                raise _other_database(name, own)
+    for database in _qualifiers(statement):
+        if database not in own:
+            raise _other_database(database, own)
+
+
+def check_query(query: str, language: QueryLanguage, own: Sequence[str]) -> None:
+    """Allow one read of the entry's own databases; raise otherwise.
+
+    ``own``: the databases the entry writes to (the request's ``db`` is
+    always one of them).
+    """
+    sql = language is QueryLanguage.SQL
+    statements = _statements(sql_tokens(query) if sql else influxql_tokens(query))
+    if len(statements) != 1:
+        raise _not_read_only()
+    (statement,) = statements
+    if any(token.upper in _WRITING for token in statement):
+        raise _not_read_only()
+    if not sql:
+        _check_influxql(statement, own)
+        return
+    if statement[0].upper not in _SQL_START:
+        raise _not_read_only()
+    # The request's ``db`` is the only catalog the server offers: a catalog
+    # named in the text is refused rather than left to the server.
+    if catalogs := _qualifiers(statement):
+        raise _other_database(catalogs[0], own)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,19 @@ their data elsewhere. Data is checked twice: voluptuous for shape and types
 (its message wrapped in a translated ``ServiceValidationError``), then the
 rules a schema cannot say (a field of the other league, a team against
 itself, a value the InfluxDB schema refuses). An invalid call writes nothing.
+
+Every action uses the entry's token, which may read and write the server:
+only administrators may call them (calls without a user, from automations
+and scripts, are the system's own). Lists are bounded (const.py) and their
+items are validated, checked and queued in chunks, so a large call leaves the
+event loop free between chunks. A time without a UTC offset is read in Home
+Assistant's time zone, as the UI's date-time selector gives it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
@@ -24,7 +32,12 @@ from homeassistant.core import (
     SupportsResponse,
     callback,
 )
-from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
+from homeassistant.exceptions import (
+    HomeAssistantError,
+    ServiceValidationError,
+    Unauthorized,
+    UnknownUser,
+)
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
@@ -36,11 +49,19 @@ from .client import (
     ServerKind,
     UnsupportedQueryError,
 )
-from .const import DOMAIN
+from .config_flow import without_userinfo
+from .const import (
+    ACTION_CHUNK,
+    DOMAIN,
+    MAX_INJURIES,
+    MAX_PLAYER_STATS,
+    MAX_PLAYERS,
+    MAX_STANDINGS_ROWS,
+)
 from .lineprotocol import check
 from .models import SportsInfluxConfigEntry
 from .points import InvalidRecordError, measurement_for
-from .query import QueryError, QueryLanguage, is_read_only
+from .query import QueryError, QueryLanguage, QueryNotAllowedError, check_query
 from .records import (
     InjuryReport,
     League,
@@ -70,7 +91,9 @@ _COUNT = vol.All(vol.Coerce(int), vol.Range(min=0, max=9999))
 _SEASON = vol.All(vol.Coerce(int), vol.Range(min=1900, max=2199))
 _LEAGUE = vol.All(cv.string, vol.Upper, vol.Coerce(League))
 _ENTRY: dict[Any, Any] = {vol.Optional(ATTR_CONFIG_ENTRY_ID): cv.string}
-_TIME: dict[Any, Any] = {vol.Optional("time"): cv.datetime}
+# A naive time is read in HA's time zone (dt_util.as_utc), then kept in UTC.
+_DATETIME = vol.All(cv.datetime, dt_util.as_utc)
+_TIME: dict[Any, Any] = {vol.Optional("time"): _DATETIME}
 
 # Score fields only one league has (the records' own field names).
 _NFL_ONLY = ("week", "possession", "down_distance", "field_position")
@@ -148,7 +171,7 @@ WRITE_STANDINGS_SCHEMA = vol.Schema(
         vol.Required("league"): _LEAGUE,
         vol.Required("season"): _SEASON,
         vol.Required("standings"): vol.All(
-            cv.ensure_list, vol.Length(min=1), [_STANDING]
+            cv.ensure_list, vol.Length(min=1, max=MAX_STANDINGS_ROWS)
         ),
         **_TIME,
     }
@@ -172,7 +195,9 @@ WRITE_INJURY_REPORT_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         vol.Optional("season"): _SEASON,
-        vol.Required("injuries"): vol.All(cv.ensure_list, vol.Length(min=1), [_INJURY]),
+        vol.Required("injuries"): vol.All(
+            cv.ensure_list, vol.Length(min=1, max=MAX_INJURIES)
+        ),
         **_TIME,
     }
 )
@@ -192,7 +217,8 @@ _PLAYER = vol.Schema(
         vol.Required("team"): _TEAM,
         vol.Optional("position"): _TEXT,
         vol.Required("stats"): vol.All(
-            {vol.Match(r"^[a-z][a-z0-9_]{0,63}$"): _stat_value}, vol.Length(min=1)
+            {vol.Match(r"^[a-z][a-z0-9_]{0,63}$"): _stat_value},
+            vol.Length(min=1, max=MAX_PLAYER_STATS),
         ),
     }
 )
@@ -204,7 +230,9 @@ WRITE_PLAYER_STATS_SCHEMA = vol.Schema(
         vol.Optional("game_id"): _TEXT,
         vol.Optional("season"): _SEASON,
         vol.Optional("week"): vol.All(vol.Coerce(int), vol.Range(min=0, max=30)),
-        vol.Required("players"): vol.All(cv.ensure_list, vol.Length(min=1), [_PLAYER]),
+        vol.Required("players"): vol.All(
+            cv.ensure_list, vol.Length(min=1, max=MAX_PLAYERS)
+        ),
         **_TIME,
     }
 )
@@ -234,8 +262,8 @@ BACKFILL_SCHEMA = vol.Schema(
     {
         **_ENTRY,
         vol.Optional("entity_id"): cv.entity_ids,
-        vol.Optional("start"): cv.datetime,
-        vol.Optional("end"): cv.datetime,
+        vol.Optional("start"): _DATETIME,
+        vol.Optional("end"): _DATETIME,
     }
 )
 
@@ -403,11 +431,33 @@ def _player_stats(data: Mapping[str, Any], now: datetime) -> list[PlayerStats]:
     ]
 
 
-def _write(
+async def _async_pause(index: int) -> None:
+    """Give the loop back between chunks of a long list."""
+    if index and not index % ACTION_CHUNK:
+        await asyncio.sleep(0)
+
+
+async def _async_items(
+    data: Mapping[str, Any], key: str, schema: vol.Schema
+) -> dict[str, Any]:
+    """``data`` with its list ``key`` validated item by item, in chunks."""
+    items = []
+    for index, item in enumerate(data[key]):
+        await _async_pause(index)
+        try:
+            items.append(schema(item))
+        except vol.Invalid as err:
+            where = vol.Invalid(err.msg, path=[key, index, *err.path])
+            raise _invalid("invalid_action_data", error=str(where)) from err
+    return {**data, key: items}
+
+
+async def _async_write(
     entry: SportsInfluxConfigEntry, records: Sequence[Record], now: datetime
 ) -> None:
     """Queue records, all or none: each is checked against the schema first."""
-    for record in records:
+    for index, record in enumerate(records):
+        await _async_pause(index)
         try:
             check(record, now)
         except InvalidRecordError as err:
@@ -416,22 +466,75 @@ def _write(
                 measurement=measurement_for(record).name,
                 error=str(err),
             ) from err
-    entry.runtime_data.writer.async_enqueue(records)
+    writer = entry.runtime_data.writer
+    for start in range(0, len(records), ACTION_CHUNK):
+        await _async_pause(start)
+        writer.async_enqueue(records[start : start + ACTION_CHUNK])
 
 
 type _Builder = Callable[[Mapping[str, Any], datetime], Sequence[Record]]
+type _Handler = Callable[[ServiceCall], Awaitable[ServiceResponse]]
+
+# The list each write action carries and the schema of one of its items.
+_ITEMS: dict[str, tuple[str, vol.Schema]] = {
+    SERVICE_WRITE_STANDINGS: ("standings", _STANDING),
+    SERVICE_WRITE_INJURY_REPORT: ("injuries", _INJURY),
+    SERVICE_WRITE_PLAYER_STATS: ("players", _PLAYER),
+}
+
+
+def _register_admin(
+    hass: HomeAssistant,
+    service: str,
+    handler: _Handler,
+    schema: vol.Schema,
+    supports_response: SupportsResponse = SupportsResponse.NONE,
+) -> None:
+    """Register an action only administrators may call.
+
+    The actions use the entry's token, which can read and write the server:
+    as ``async_register_admin_service``, which cannot return a response.
+    """
+
+    async def checked(call: ServiceCall) -> ServiceResponse:
+        if user_id := call.context.user_id:
+            user = await hass.auth.async_get_user(user_id)
+            if user is None:
+                raise UnknownUser(context=call.context)
+            if not user.is_admin:
+                raise Unauthorized(context=call.context)
+        return await handler(call)
+
+    hass.services.async_register(
+        DOMAIN,
+        service,
+        checked,
+        schema=_translated(schema),
+        supports_response=supports_response,
+    )
 
 
 def _register_writer(
     hass: HomeAssistant, service: str, schema: vol.Schema, build: _Builder
 ) -> None:
-    @callback
-    def handle(call: ServiceCall) -> None:
+    async def handle(call: ServiceCall) -> None:
         entry = _entry(hass, call)
         now = dt_util.utcnow()
-        _write(entry, build(call.data, now), now)
+        if service not in _ITEMS:
+            await _async_write(entry, build(call.data, now), now)
+            return
+        key, schema = _ITEMS[service]
+        data = await _async_items(call.data, key, schema)
+        items = data[key]
+        records: list[Record] = []
+        for start in range(0, len(items), ACTION_CHUNK):
+            await _async_pause(start)
+            records.extend(
+                build({**data, key: items[start : start + ACTION_CHUNK]}, now)
+            )
+        await _async_write(entry, records, now)
 
-    hass.services.async_register(DOMAIN, service, handle, schema=_translated(schema))
+    _register_admin(hass, service, handle, schema)
 
 
 @callback
@@ -447,28 +550,44 @@ def async_setup_services(hass: HomeAssistant) -> None:
     )
 
     async def flush(call: ServiceCall) -> None:
-        # The states received so far are written too, not only those read:
-        # the writer's flush drains the listener first.
-        await _entry(hass, call).runtime_data.writer.async_flush()
+        await _async_flush(_entry(hass, call))
 
-    hass.services.async_register(
-        DOMAIN, SERVICE_FLUSH, flush, schema=_translated(FLUSH_SCHEMA)
-    )
-
-    hass.services.async_register(
-        DOMAIN,
+    _register_admin(hass, SERVICE_FLUSH, flush, FLUSH_SCHEMA)
+    _register_admin(
+        hass,
         SERVICE_QUERY,
         partial(_async_query, hass),
-        schema=_translated(QUERY_SCHEMA),
-        supports_response=SupportsResponse.ONLY,
+        QUERY_SCHEMA,
+        SupportsResponse.ONLY,
     )
 
     async def backfill(call: ServiceCall) -> None:
         await _async_backfill(hass, _entry(hass, call), call.data)
 
-    hass.services.async_register(
-        DOMAIN, SERVICE_BACKFILL, backfill, schema=_translated(BACKFILL_SCHEMA)
-    )
+    _register_admin(hass, SERVICE_BACKFILL, backfill, BACKFILL_SCHEMA)
+
+
+async def _async_flush(entry: SportsInfluxConfigEntry) -> None:
+    """Write what is queued; raise when some of it is still not written.
+
+    The states received so far are written too, not only those read: the
+    writer's flush drains the listener first. Points the server did not
+    take wait for a retry or in the outbox: nothing is lost, but the caller
+    (a script that reads the data back next) is told.
+    """
+    writer = entry.runtime_data.writer
+    await writer.async_flush()
+    stats = writer.stats
+    if stats.queue_depth or stats.outbox_points:
+        raise HomeAssistantError(
+            translation_domain=DOMAIN,
+            translation_key="flush_incomplete",
+            translation_placeholders={
+                "queued": str(stats.queue_depth),
+                "outbox": str(stats.outbox_points),
+                "error": stats.last_error or "-",
+            },
+        )
 
 
 async def _async_backfill(
@@ -505,14 +624,18 @@ async def _async_query(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     """Run a read query; rows come back as the response."""
     data = call.data
     query: str = data["query"]
-    if not is_read_only(query):
-        raise _invalid("query_not_read_only")
     entry = _entry(hass, call)
     client = entry.runtime_data.client
     kind = entry.runtime_data.server.kind
     language: QueryLanguage = data.get("language") or (
         QueryLanguage.SQL if kind is ServerKind.V3 else QueryLanguage.INFLUXQL
     )
+    # Only the entry's own databases: the token may read others.
+    own = sorted({route.database for route in client.routes().values()})
+    try:
+        check_query(query, language, own)
+    except QueryNotAllowedError as err:
+        raise _invalid(err.key, **err.placeholders) from err
     try:
         result = await client.async_query(
             query,
@@ -533,7 +656,7 @@ async def _async_query(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
         key, placeholders = (
             ("query_timeout", {"seconds": f"{data['timeout']:g}"})
             if isinstance(err.__cause__, TimeoutError)
-            else ("cannot_connect", {"host": client.host})
+            else ("cannot_connect", {"host": without_userinfo(client.host)})
         )
         raise HomeAssistantError(
             translation_domain=DOMAIN,
