@@ -74,6 +74,7 @@ async def test_write_score_nfl(
             "home_team": "ATL",
             "away_team": "NO",
             "status": "IN",
+            "source_status": "IN",
             "home_score": 26,
             "away_score": 24,
             "quarter": 4,
@@ -116,6 +117,37 @@ async def test_write_score_nhl_defaults(
     assert (row["home_shootout"], row["away_shootout"]) == (1, 2)
     assert (row["home_shots"], row["away_shots"]) == (31, 29)
     assert row["time"] == int(game_time.timestamp()) * 10**9
+
+
+async def test_write_score_speaks_one_status_vocabulary(
+    hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
+) -> None:
+    """A source's word is written as the one vocabulary and kept beside it."""
+    base = {"league": "NHL", "home_team": "STL", "away_team": "NYR"}
+    for status, hour in (("FINAL", 1), ("Postponed", 2)):
+        await _call(
+            hass,
+            "write_score",
+            base
+            | {
+                "home_score": 0,
+                "away_score": 0,
+                "status": status,
+                "time": datetime(RECENT.year, 1, 20, hour, 0, tzinfo=UTC),
+            },
+        )
+    with pytest.raises(ServiceValidationError):
+        await _call(
+            hass,
+            "write_score",
+            base | {"home_score": 1, "away_score": 0, "status": "HALF"},
+        )
+    await _flush(hass)
+    rows = select_from(stack, database, "nhl_scores")
+    assert [(r["status"], r["source_status"]) for r in rows] == [
+        ("POST", "FINAL"),
+        ("POSTPONED", "POSTPONED"),
+    ]
 
 
 async def test_write_standings(

@@ -73,6 +73,7 @@ from .records import (
 )
 from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, RetentionClass
 from .sources._common import season_of, synthetic_game_id
+from .sources.status import canonical_status
 
 SERVICE_WRITE_SCORE = "write_score"
 SERVICE_WRITE_STANDINGS = "write_standings"
@@ -106,6 +107,13 @@ _NHL_ONLY = (
     "away_shootout",
 )
 
+
+def _status_word(value: str) -> str:
+    if canonical_status(value, value) is None:
+        raise vol.Invalid(f"unknown game status {value!r}")
+    return value
+
+
 WRITE_SCORE_SCHEMA = vol.Schema(
     {
         **_ENTRY,
@@ -114,7 +122,9 @@ WRITE_SCORE_SCHEMA = vol.Schema(
         vol.Required("away_team"): _TEAM,
         vol.Required("home_score"): _COUNT,
         vol.Required("away_score"): _COUNT,
-        vol.Optional("status", default="IN"): _TEAM,
+        # Any source's word (IN, LIVE, FINAL, OFF, Postponed ...): written as
+        # the one status vocabulary, the word kept in ``source_status``.
+        vol.Optional("status", default="IN"): vol.All(_TEAM, _status_word),
         vol.Optional("game_id"): _TEXT,
         vol.Optional("season"): _SEASON,
         vol.Optional("season_type"): _TEXT,
@@ -340,7 +350,8 @@ def _score(data: Mapping[str, Any], now: datetime) -> list[NflScore | NhlScore]:
         "season_type": data.get("season_type"),
         "home_team": home,
         "away_team": away,
-        "status": data["status"],
+        "status": canonical_status(data["status"], data["status"]),
+        "source_status": data["status"],
         "home_score": data["home_score"],
         "away_score": data["away_score"],
         "time_remaining": data.get("time_remaining"),
