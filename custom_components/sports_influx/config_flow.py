@@ -9,7 +9,6 @@ from typing import Any
 import voluptuous as vol
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -51,6 +50,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .models import SportsInfluxConfigEntry
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 # reference/cli/influxdb3/create/database.md: letters, digits, hyphens and
@@ -189,7 +189,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: SportsInfluxConfigEntry) -> OptionsFlow:
         """Followed sensors, batching and destinations."""
         return OptionsFlowHandler()
 
