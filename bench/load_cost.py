@@ -9,6 +9,11 @@ the interpreter's own start and every import count), HA's own figure from
 that line, and, ``--settle`` seconds later, the peak RSS (``VmHWM`` in
 ``/proc/PID/status``) and whether pyarrow is mapped into the process.
 
+Before that, the imports alone, each in a fresh interpreter (peak RSS from
+``wait4``, wall time): Python with nothing, influxdb3-python's package,
+the two libraries HA core's influxdb uses, and the integration's modules
+(with the parts of Home Assistant they import).
+
 ``--compare REV`` adds a column: Sports Influx as it was at that git
 revision (extracted with ``git archive`` into a temporary folder), so a
 before/after pair is measured in the same run on the same machine; a
@@ -168,6 +173,45 @@ def _wait_initialized(
     raise RuntimeError(f"hass not initialized in {START_TIMEOUT} s")
 
 
+INTEGRATION_MODULES = ", ".join(
+    f"custom_components.sports_influx.{m}"
+    for m in ("config_flow", "diagnostics", "sensor", "services")
+)
+IMPORTS = {
+    "python alone": "pass",
+    "influxdb_client_3 (influxdb3-python)": "import influxdb_client_3",
+    "influxdb_client (core influxdb, API v2)": "import influxdb_client",
+    "influxdb (core influxdb, API v1)": "import influxdb",
+}
+
+
+def import_cost(code: str, cwd: Path, rounds: int) -> dict[str, float]:
+    """Median peak RSS (MB) and wall time (s) of ``python -c code``."""
+    rss, wall = [], []
+    for _ in range(rounds):
+        began = time.monotonic()
+        proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall.append(time.monotonic() - began)
+        if status != 0:
+            raise RuntimeError(f"python -c {code!r} exited {status}")
+        rss.append(usage.ru_maxrss / 1024)
+    return {"peak_rss_mb": round(median(rss), 1), "wall_s": round(median(wall), 3)}
+
+
+def imports(rounds: int, integrations: dict[str, Path]) -> dict[str, dict[str, float]]:
+    """Each import in a fresh interpreter; the integration's per folder."""
+    result = {name: import_cost(code, ROOT, rounds) for name, code in IMPORTS.items()}
+    for name, folder in integrations.items():
+        if folder.parent.name != "custom_components" or folder.name != "sports_influx":
+            continue  # not importable under its package name
+        code = f"import {INTEGRATION_MODULES}"
+        result[f"the integration's modules ({name})"] = import_cost(
+            code, folder.parent.parent, rounds
+        )
+    return result
+
+
 @contextlib.contextmanager
 def integration_at(rev: str) -> Iterator[Path]:
     """custom_components/sports_influx as it was at ``rev``."""
@@ -207,6 +251,10 @@ def main() -> None:
             if not folder.is_dir():
                 folder = stack.enter_context(integration_at(rev))
             kinds.append(Kind(f"sports_influx@{rev}", integration=folder.resolve()))
+        folders = {k.name: k.integration for k in kinds if k.integration is not None}
+        import_figures = imports(args.rounds, folders)
+        for name, figures in import_figures.items():
+            log(f"import {name}: {figures}")
         server = stack.enter_context(influx())
         database = "bench_load"
         server.create_database(database)
@@ -217,6 +265,7 @@ def main() -> None:
                 log(f"round {n + 1}/{args.rounds} {kind.name}: {run}")
                 runs[kind.name].append(run)
     result: dict[str, Any] = {
+        "imports": import_figures,
         "rounds": args.rounds,
         "settle_s": args.settle,
         "load": os.getloadavg()[0],
@@ -236,7 +285,7 @@ def main() -> None:
 
 def rows(result: dict[str, Any]) -> list[str]:
     """A markdown table: one column per kind."""
-    names = [k for k in result if isinstance(result[k], dict)]
+    names = [k for k in result if isinstance(result[k], dict) and k != "imports"]
     head = "| figure (median of {} starts) | {} |".format(
         result["rounds"], " | ".join(names)
     )
@@ -255,6 +304,15 @@ def rows(result: dict[str, Any]) -> list[str]:
         + " | ".join("yes" if result[n]["pyarrow"] else "no" for n in names)
         + " |"
     )
+    table += [
+        "",
+        "| import, in a fresh interpreter | peak RSS, MB | wall, s |",
+        "|---|---|---|",
+    ]
+    table += [
+        f"| {name} | {f['peak_rss_mb']:.1f} | {f['wall_s']:.3f} |"
+        for name, f in result["imports"].items()
+    ]
     return table
 
 
