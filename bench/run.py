@@ -75,7 +75,28 @@ def table(results: dict[str, Any]) -> list[str]:
         rows += amplification_rows(results["amplification"])
     if "memory" in results:
         rows += memory_rows(results["memory"])
+    if "load" in results:
+        rows += load_rows(results["load"])
     return rows
+
+
+def load_rows(load: dict[str, Any]) -> list[str]:
+    none, ours, core = load["none"], load["sports_influx"], load["core_influxdb"]
+    added = ours["peak_rss_mb"] - none["peak_rss_mb"]
+    core_added = core["peak_rss_mb"] - none["peak_rss_mb"]
+    return [
+        (
+            f"| 5. HA's peak RSS after start-up, over HA alone ({_f(none['peak_rss_mb'])} MB) "
+            f"| +{_f(added)} MB | core influxdb +{_f(core_added)} MB "
+            f"| {_f(added / core_added, 1) if core_added > 0 else '-'} | |"
+        ),
+        (
+            f"| 5. process start to 'Home Assistant initialized' "
+            f"| {_f(ours['wall_s'], 2)} s | core influxdb {_f(core['wall_s'], 2)} s, "
+            f"neither {_f(none['wall_s'], 2)} s "
+            f"| {_f(ours['wall_s'] / core['wall_s'], 2)} | |"
+        ),
+    ]
 
 
 def loop_rows(loop: dict[str, Any], burst: dict[str, Any]) -> list[str]:
@@ -204,7 +225,7 @@ def main() -> None:
     parser.add_argument(
         "--only",
         help="comma-separated: run only these (loop, loop_burst, throughput, "
-        "amplification, memory)",
+        "amplification, memory, load)",
     )
     args = parser.parse_args()
     header = machine()
@@ -228,6 +249,7 @@ def main() -> None:
             "memory.py",
             ["--points=20000", "--seconds=300"] if quick else [],
         ),
+        "load": ("load_cost.py", ["--rounds=1"] if quick else []),
     }
     results: dict[str, Any] = {}
     if args.resume and args.json and args.json.exists():

@@ -25,11 +25,19 @@ log() { echo "python314.sh: $*" >&2; }
 
 # Does "$1" run, report >= MIN_VERSION and have the stdlib modules the test
 # suite and pip need (the ones Debian builds against external libraries)?
-# Quiet unless $2 is "loud" (then the failure's traceback shows).
+# Quiet unless $2 is "loud" (then the failure's traceback shows on our own
+# stderr: inherited, never reopened by path, which would truncate a log file
+# that stderr is redirected to).
 works() {
-    local err=/dev/null
-    [[ "${2:-}" == loud ]] && err=/dev/stderr
-    "$1" - "$MIN_VERSION" >/dev/null 2>"$err" <<'EOF'
+    if [[ "${2:-}" == loud ]]; then
+        check_interpreter "$1"
+    else
+        check_interpreter "$1" 2>/dev/null
+    fi
+}
+
+check_interpreter() {
+    "$1" - "$MIN_VERSION" >/dev/null <<'EOF'
 import sys
 want = tuple(int(x) for x in sys.argv[1].split("."))
 assert sys.version_info[:3] >= want, sys.version

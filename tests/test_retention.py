@@ -304,6 +304,7 @@ async def test_v1_policy_with_other_duration_left_alone(
     assert await hass.config_entries.async_unload(mock_config_entry.entry_id)
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_expired_points_are_skipped_and_counted(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,

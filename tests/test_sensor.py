@@ -56,6 +56,7 @@ def mock_config_entry(stack, database: str, entry_options) -> MockConfigEntry:
     )
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_sensors(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
@@ -71,6 +72,33 @@ async def test_sensors(
     assert len(devices) == 1
     assert devices[0].entry_type is dr.DeviceEntryType.SERVICE
     assert devices[0].model == "InfluxDB OSS 1.6.7~rc0"
+
+
+async def test_rarely_needed_sensors_are_disabled_by_default(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    entity_registry: er.EntityRegistry,
+) -> None:
+    """Diagnosis-only counters start disabled; the dashboard's and every sign
+    of lost data start enabled."""
+    entries = er.async_entries_for_config_entry(
+        entity_registry, init_integration.entry_id
+    )
+    disabled = {
+        e.translation_key
+        for e in entries
+        if e.disabled_by is er.RegistryEntryDisabler.INTEGRATION
+    }
+    assert disabled == {
+        "points_invalid",
+        "expired",
+        "outbox_bytes",
+        "backfill_progress",
+    }
+    assert len(entries) == 17
+    for entry in entries:
+        state = hass.states.get(entry.entity_id)
+        assert (state is None) is (entry.translation_key in disabled)
 
 
 async def test_sensors_follow_writes(

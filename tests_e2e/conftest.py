@@ -32,7 +32,8 @@ import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright cannot download one here
-# The minimum HA's screenshots are the docs'; another run may put its own aside.
+# Where the screenshots go: scripts/test names a temporary folder unless asked
+# to refresh docs/ (SPORTS_INFLUX_REFRESH_DOCS=1); run alone, into docs/.
 DOCS = Path(os.environ.get("E2E_SCREENSHOTS") or ROOT / "docs")
 RAW_KEY = "component.sports_influx"
 

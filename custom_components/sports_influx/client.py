@@ -14,15 +14,10 @@ from datetime import timedelta
 from enum import StrEnum
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
-from influxdb_client_3 import InfluxDBClient3, WritePrecision
-from influxdb_client_3.exceptions.exceptions import (
-    InfluxDBError,
-    InfluxDBPartialWriteError,
-)
 
 from .const import LOGGER, REQUEST_TIMEOUT
 from .query import (
@@ -41,6 +36,12 @@ from .schema import (
     v2_destinations,
     v3_destinations,
 )
+
+# influxdb3-python imports pyarrow, numpy and gRPC Flight with its package:
+# loaded when the write client is first built (in the executor), not with HA.
+if TYPE_CHECKING:
+    from influxdb_client_3 import InfluxDBClient3
+    from influxdb_client_3.exceptions.exceptions import InfluxDBError
 
 
 class ServerKind(StrEnum):
@@ -239,6 +240,9 @@ def _retry_after(value: str | None) -> float | None:
 
 def write_error_from(err: InfluxDBError) -> WriteError:
     """Classify an influxdb3-python write exception."""
+    # Loaded already: the exception came from the library.
+    from influxdb_client_3.exceptions.exceptions import InfluxDBPartialWriteError
+
     response = err.response
     if response is None:
         return WriteError(err.message, status=None, retryable=True)
@@ -745,6 +749,8 @@ class InfluxClient:
 
     def _write_client(self) -> InfluxDBClient3:
         if self._writer is None:
+            from influxdb_client_3 import InfluxDBClient3
+
             info = self.info
             kind = info.kind if info else ServerKind.V3
             parts = urlsplit(self.host)
@@ -785,6 +791,9 @@ class InfluxClient:
                 status=404,
                 retryable=False,
             )
+        from influxdb_client_3 import WritePrecision
+        from influxdb_client_3.exceptions.exceptions import InfluxDBError
+
         body = "\n".join(lines)
         try:
             self._write_client().write(

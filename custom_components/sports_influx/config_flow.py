@@ -10,7 +10,6 @@ from urllib.parse import urlsplit
 import voluptuous as vol
 
 from homeassistant.config_entries import (
-    ConfigEntry,
     ConfigEntryState,
     ConfigFlow,
     ConfigFlowResult,
@@ -53,6 +52,7 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .models import SportsInfluxConfigEntry
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
 # reference/cli/influxdb3/create/database.md: letters, digits, hyphens and
@@ -231,7 +231,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
 
     @staticmethod
     @callback
-    def async_get_options_flow(config_entry: ConfigEntry) -> OptionsFlow:
+    def async_get_options_flow(config_entry: SportsInfluxConfigEntry) -> OptionsFlow:
         """Followed sensors, batching and destinations."""
         return OptionsFlowHandler()
 

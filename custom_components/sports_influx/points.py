@@ -6,8 +6,7 @@ from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 import math
-
-from influxdb_client_3 import Point, WritePrecision
+from typing import TYPE_CHECKING
 
 from .records import (
     AthleteResult,
@@ -56,6 +55,11 @@ from .schema import (
     FieldType,
     Measurement,
 )
+
+# influxdb3-python loads pyarrow with its package: imported when a point is
+# first built (the write client has usually loaded it by then).
+if TYPE_CHECKING:
+    from influxdb_client_3 import Point
 
 type FieldValue = int | float | str
 
@@ -109,6 +113,8 @@ def build_point(
     Unknown or empty tags are left out; ``None`` fields are left out; a
     point without any field is refused (line protocol needs one).
     """
+    from influxdb_client_3 import Point, WritePrecision
+
     point = Point(measurement.name)
     for tag in measurement.tags:
         value = tags.get(tag)

@@ -38,22 +38,30 @@ class StatisticsSensorDescription(SensorEntityDescription):
 
 
 def _counter(
-    key: str, value_fn: Callable[[WriteStatistics], int]
+    key: str, value_fn: Callable[[WriteStatistics], int], *, enabled: bool = True
 ) -> StatisticsSensorDescription:
     return StatisticsSensorDescription(
         key=key,
         translation_key=key,
         entity_category=EntityCategory.DIAGNOSTIC,
         state_class=SensorStateClass.TOTAL_INCREASING,
+        entity_registry_enabled_default=enabled,
         value_fn=value_fn,
     )
+
+
+# Enabled: what the shipped dashboard shows, and every sign of lost data
+# (failed, rejected, dropped, the outbox). Disabled until a user looks for
+# them: counters needed only to diagnose (records the schema refused, points
+# older than their retention), the outbox's size beside its point count, and
+# the backfill's progress (only moves while the backfill action runs).
 
 
 SENSORS: tuple[StatisticsSensorDescription, ...] = (
     _counter("points_written", lambda s: s.points_written),
     _counter("points_failed", lambda s: s.points_failed),
-    _counter("points_invalid", lambda s: s.points_invalid),
-    _counter("expired", lambda s: s.expired),
+    _counter("points_invalid", lambda s: s.points_invalid, enabled=False),
+    _counter("expired", lambda s: s.expired, enabled=False),
     _counter("batches_written", lambda s: s.batches_written),
     _counter("retries", lambda s: s.retries),
     StatisticsSensorDescription(
@@ -106,6 +114,7 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
         native_unit_of_measurement=UnitOfInformation.BYTES,
         suggested_unit_of_measurement=UnitOfInformation.KILOBYTES,
         suggested_display_precision=0,
+        entity_registry_enabled_default=False,
         value_fn=lambda s: s.outbox_bytes,
     ),
     _counter("rejected", lambda s: s.rejected),
@@ -117,6 +126,7 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
         state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
+        entity_registry_enabled_default=False,
         value_fn=lambda s: s.backfill_progress,
     ),
     StatisticsSensorDescription(
