@@ -186,6 +186,7 @@ def _sensors(hass: HomeAssistant, entry_id: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.usefixtures("entity_registry_enabled_by_default")
 async def test_reconfigure_keeps_the_sensors(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
