@@ -756,7 +756,7 @@ class InfluxClient:
         except WriteError:
             raise
         except Exception as err:  # urllib3 raises many kinds; all mean unreachable
-            if deadline.expired:
+            if deadline.passed:
                 # It may have landed: a retry writes the same points again.
                 message = f"no answer within {self.write_timeout:.0f} s"
                 if deadline.ended_early:
@@ -774,7 +774,7 @@ class InfluxClient:
         """
         self._aborted = True
         if (deadline := self._deadline) is not None:
-            deadline.expire(early=True)
+            deadline.expire()
 
     def close(self) -> None:
         """Release the HTTP pool."""

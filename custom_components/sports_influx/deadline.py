@@ -2,10 +2,13 @@
 
 urllib3 applies its read timeout to every ``recv``, not to the request: a
 server that sends a byte now and then holds a write as long as it likes.
-Here the connections of the write client's pool tell the deadline of the
-request running in their thread which socket it uses; when the deadline
-passes (or the writer closes) that socket is shut down, the blocked
-``recv`` returns at once and the request fails as a connection error.
+Here the connections of the write client's pool keep the deadline of the
+request running in their thread: every send and receive on their socket
+may wait only for what is left of it. ``Deadline.expire`` ends the request
+at once from another thread (the writer closing): it shuts the socket, and
+the blocked call returns.
+
+No thread is started: the request's own thread keeps its deadline.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import socket
+import ssl
 import threading
+import time
 from types import TracebackType
 from typing import Any
 
@@ -22,27 +27,23 @@ _connection: Any = importlib.import_module("urllib3.connection")
 _current = threading.local()
 
 
-class DeadlineExpiredError(TimeoutError):
-    """The request's deadline passed before it was sent."""
-
-
 class Deadline:
-    """Ends one request (in the thread that runs it) after ``seconds``."""
+    """One request's deadline, kept in the thread that runs it."""
 
     def __init__(self, seconds: float) -> None:
         """Armed by ``with``; ``expire`` ends it early from any thread."""
+        self._seconds = seconds
+        self.end = time.monotonic() + seconds
         self._lock = threading.Lock()
-        self._connections: list[Any] = []
-        self.expired = False
-        # Ended by ``expire(early=True)`` before its time.
+        self._sockets: list[socket.socket] = []
+        self._expired = False
+        # Ended by ``expire`` before its time.
         self.ended_early = False
-        self._timer = threading.Timer(seconds, self.expire)
-        self._timer.daemon = True
 
     def __enter__(self) -> Deadline:
-        """Start the clock; requests in this thread attach to it."""
+        """Start the clock; requests in this thread keep it."""
+        self.end = time.monotonic() + self._seconds
         _current.deadline = self
-        self._timer.start()
         return self
 
     def __exit__(
@@ -52,45 +53,107 @@ class Deadline:
         traceback: TracebackType | None,
     ) -> None:
         """Stop the clock."""
-        self._timer.cancel()
         _current.deadline = None
 
-    def attach(self, connection: Any) -> None:
-        """``connection`` sends this request; refused once time is up."""
-        with self._lock:
-            if self.expired:
-                raise DeadlineExpiredError
-            self._connections.append(connection)
+    @property
+    def passed(self) -> bool:
+        """Whether the request's time is up (or it was ended)."""
+        return self._expired or time.monotonic() >= self.end
 
-    def expire(self, *, early: bool = False) -> None:
-        """Time is up: shut the request's socket (thread-safe, never blocks)."""
+    def left(self) -> float:
+        """Seconds left; ``TimeoutError`` when none are."""
+        left = self.end - time.monotonic()
+        if self._expired or left <= 0:
+            raise TimeoutError("the request's deadline passed")
+        return left
+
+    def attach(self, sock: socket.socket) -> None:
+        """``sock`` carries this request (ended with it)."""
         with self._lock:
-            if self.expired:
+            if self._expired:
+                raise TimeoutError("the request's deadline passed")
+            self._sockets.append(sock)
+
+    def expire(self) -> None:
+        """End the request now: shut its socket (thread-safe, never blocks)."""
+        with self._lock:
+            if self._expired:
                 return
-            self.expired = True
-            self.ended_early = early
-            connections = list(self._connections)
-        for connection in connections:
-            sock = connection.sock
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            self._expired = True
+            self.ended_early = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
 
-def _attach(connection: Any) -> None:
+def _keep(sock: socket.socket) -> None:
+    """Before a send or receive: wait at most what the deadline leaves."""
     deadline: Deadline | None = getattr(_current, "deadline", None)
     if deadline is not None:
-        deadline.attach(connection)
+        sock.settimeout(deadline.left())
+
+
+class _Socket(socket.socket):
+    __slots__ = ()
+
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        _keep(self)
+        return super().recv_into(*args, **kwargs)
+
+    def recv(self, *args: Any, **kwargs: Any) -> bytes:
+        _keep(self)
+        return super().recv(*args, **kwargs)
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        _keep(self)
+        super().sendall(*args, **kwargs)
+
+
+class _SSLSocket(ssl.SSLSocket):
+    def recv_into(self, *args: Any, **kwargs: Any) -> int:
+        _keep(self)
+        return super().recv_into(*args, **kwargs)
+
+    def recv(self, *args: Any, **kwargs: Any) -> bytes:
+        _keep(self)
+        return super().recv(*args, **kwargs)
+
+    def sendall(self, *args: Any, **kwargs: Any) -> None:
+        _keep(self)
+        super().sendall(*args, **kwargs)
+
+
+_KEEPING = {socket.socket: _Socket, ssl.SSLSocket: _SSLSocket}
+
+
+def _track(connection: Any) -> None:
+    """The connection's socket keeps deadlines; this request's is attached."""
+    sock = connection.sock
+    if sock is None:
+        return
+    if (keeping := _KEEPING.get(type(sock))) is not None:
+        sock.__class__ = keeping
+    deadline: Deadline | None = getattr(_current, "deadline", None)
+    if deadline is not None:
+        deadline.attach(sock)
 
 
 def _keeping_deadlines(base: Any) -> Any:
-    """A subclass of a urllib3 connection class whose requests attach."""
+    """A subclass of a urllib3 connection class whose sockets keep them."""
+
+    def connect(self: Any) -> None:
+        base.connect(self)
+        _track(self)
 
     def request(self: Any, *args: Any, **kwargs: Any) -> Any:
-        _attach(self)
+        # A connection from the pool is connected already.
+        _track(self)
         return base.request(self, *args, **kwargs)
 
-    return type(f"Deadline{base.__name__}", (base,), {"request": request})
+    return type(
+        f"Deadline{base.__name__}", (base,), {"connect": connect, "request": request}
+    )
 
 
 def _pool(base: Any, connection: Any) -> Any:
