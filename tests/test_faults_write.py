@@ -14,7 +14,6 @@ import contextlib
 from dataclasses import dataclass, field
 import logging
 import time
-from typing import Any
 
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
@@ -112,7 +111,8 @@ async def test_too_large_request_is_split(
     assert writer.stats.rejected == writer.stats.points_failed == 1
     assert select_from(stack, database, "nfl_injuries") == []
     (line,) = quarantined(hass, entry)
-    assert line.startswith("nfl_injuries,") and "x" * 70_000 in line
+    assert line.startswith("nfl_injuries,")
+    assert "x" * 70_000 in line
     assert "413" in (outbox_dir(hass, entry.entry_id) / REJECTED_FILE).read_text()
     assert no_errors(caplog) == []
     await hass.config_entries.async_unload(entry.entry_id)
@@ -143,7 +143,8 @@ async def test_lone_surrogate_is_refused_at_the_door(
     assert writer.stats.points_invalid == 1
     assert writer.stats.points_written == 3
     assert writer.stats.points_failed == writer.stats.retries == 0
-    assert "player_name" in caplog.text and "UTF-8 cannot encode" in caplog.text
+    assert "player_name" in caplog.text
+    assert "UTF-8 cannot encode" in caplog.text
 
     # The action refuses it, all or nothing, with the reason.
     with pytest.raises(ServiceValidationError, match="UTF-8 cannot encode"):
