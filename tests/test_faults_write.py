@@ -352,10 +352,15 @@ async def test_dripping_server_cannot_hold_a_write(
 class _Holding:
     """Holds each write (not other calls) before passing it on to the stack,
     as a server busy elsewhere would; a write whose client has gone by
-    then is not passed on (nginx, buffering a request, does the same)."""
+    then is not passed on (nginx, buffering a request, does the same).
+
+    ``drip``: while holding, the answer's first bytes go out one a second,
+    so no read timeout of the client's fires.
+    """
 
     upstream: str
     hold: float
+    drip: bool = False
     writes: list[str] = field(default_factory=list)
     seen: asyncio.Event = field(default_factory=asyncio.Event)
     decided: asyncio.Event = field(default_factory=asyncio.Event)
@@ -368,35 +373,54 @@ class _Holding:
         head = head.replace(b"keep-alive", b"close").replace(
             b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n", 1
         )
-        is_write = b" /api/v2/write" in head.split(b"\r\n", 1)[0]
-        if is_write:
-            self.seen.set()
-            try:
-                gone = await asyncio.wait_for(reader.read(1), self.hold) == b""
-            except TimeoutError:
-                gone = False
-            if gone:
+        if b" /api/v2/write" not in head.split(b"\r\n", 1)[0]:
+            writer.write(await self._pass_on(head + body))
+            return
+        self.seen.set()
+        try:
+            sent = await self._held(reader, writer)
+            if sent is None:
                 self.writes.append("dropped: the client was gone")
-                self.decided.set()
                 return
+            answer = await self._pass_on(head + body)
+            self.writes.append("passed on")
+            writer.write(answer[sent:])
+            await writer.drain()
+        finally:
+            self.decided.set()
+
+    async def _held(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> int | None:
+        """Bytes of the answer sent while holding; None if the client left."""
+        sent = 0
+        until = time.monotonic() + self.hold
+        while (left := until - time.monotonic()) > 0:
+            if self.drip and sent < len(b"HTTP/1.1 "):
+                writer.write(b"HTTP/1.1 "[sent : sent + 1])
+                sent += 1
+            try:
+                if await asyncio.wait_for(reader.read(1), min(left, 1.0)) == b"":
+                    return None
+            except TimeoutError:
+                continue
+        return sent
+
+    async def _pass_on(self, request: bytes) -> bytes:
         host, port = self.upstream.removeprefix("http://").split(":")
         up_reader, up_writer = await asyncio.open_connection(host, int(port))
-        up_writer.write(head + body)
+        up_writer.write(request)
         answer = await up_reader.read()
         up_writer.close()
-        if is_write:
-            self.writes.append("passed on")
-            self.decided.set()
-        writer.write(answer)
-        await writer.drain()
+        return answer
 
 
 @pytest.mark.parametrize(
-    ("how", "deadline", "hold", "where"),
+    ("how", "deadline", "hold", "drip", "where"),
     [
-        ("stop", STOP_FLUSH_TIMEOUT, 8.0, "outbox"),
-        ("unload", UNLOAD_FLUSH_TIMEOUT, 13.0, "outbox"),
-        ("stop", STOP_FLUSH_TIMEOUT, 2.0, "database"),
+        ("stop", STOP_FLUSH_TIMEOUT, 8.0, False, "outbox"),
+        ("unload", UNLOAD_FLUSH_TIMEOUT, 13.0, True, "outbox"),
+        ("stop", STOP_FLUSH_TIMEOUT, 2.0, False, "database"),
     ],
 )
 async def test_stop_with_a_write_in_flight(
@@ -407,13 +431,14 @@ async def test_stop_with_a_write_in_flight(
     how: str,
     deadline: float,
     hold: float,
+    drip: bool,
     where: str,
 ) -> None:
     """HA stops (or the entry unloads) while a flush's write is held by the
     server: it finishes within its deadline, and every point is in exactly
     one place: in the database when the write ended in time, in the outbox
     when it did not."""
-    holding = _Holding(stack.url, hold)
+    holding = _Holding(stack.url, hold, drip)
     async with serving(_Server(holding)) as server:
         entry = entry_at(server.url, database)
         writer = await set_up(hass, entry)
