@@ -473,11 +473,15 @@ class Stack:
         """Start a second nginx in front of influxd refusing bodies over
         ``max_body`` bytes with its own 413 page; return its URL.
 
+        ``limited-access.log`` in the work directory lists what it answered.
+
         A running one is replaced (its limit may differ). It is stopped by
         PID with the stack, or by ``stop_limited_proxy``.
         """
         self.stop_limited_proxy()
         (self.workdir / f"{LIMITED}-tmp").mkdir(exist_ok=True)
+        # Its access log tells what this run of it answered.
+        (self.workdir / f"{LIMITED}-access.log").unlink(missing_ok=True)
         for _ in range(_START_ATTEMPTS):
             self.limited_port = _free_ports(1)[0]
             self.conf_path(LIMITED).write_text(

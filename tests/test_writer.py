@@ -423,3 +423,32 @@ async def test_backfill_skips_expired_points(
     assert writer.stats.points_written == 1
     rows = select_from(stack, database, "nfl_scores", "home_score")
     assert [r["home_score"] for r in rows] == [3]
+
+
+async def test_requests_are_capped_in_bytes(
+    hass: HomeAssistant, stack, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, backlog and backfill batches stay under MAX_REQUEST_BYTES: a
+    proxy taking no more never answers 413."""
+    from custom_components.sports_influx import writer as writer_module
+
+    from .test_client import requests_in
+
+    monkeypatch.setattr(writer_module, "MAX_REQUEST_BYTES", 1000)
+    url = stack.start_limited_proxy(1000)
+    client = InfluxClient(async_get_clientsession(hass), url, "token", database)
+    await client.async_validate()
+    await client.async_prepare_destinations()
+    writer = SportsInfluxWriter(
+        hass, client, batch_size=5, flush_interval=10, jitter=lambda: 0.0
+    )
+    writer.async_enqueue([score(n) for n in range(40)])
+    await writer.async_flush()
+    await writer.async_backfill([score(n) for n in range(40, 80)], batch_size=40)
+    statuses = requests_in(stack.workdir / "limited-access.log")
+    assert set(statuses) == {"204"}
+    assert len(statuses) == writer.stats.batches_written >= 80 * 140 // 1000
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    assert [r["home_score"] for r in rows] == list(range(80))
+    await writer.async_close(1)
+    stack.stop_limited_proxy()
