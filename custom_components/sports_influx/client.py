@@ -45,8 +45,6 @@ from .schema import (
 from .splitting import Splitter
 from .write_errors import InfluxError, RejectedLine, WriteError
 
-__all__ = ["InfluxError", "RejectedLine", "WriteError"]
-
 
 class ServerKind(StrEnum):
     """Major InfluxDB versions, which differ in routes and auth."""

@@ -34,7 +34,7 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .client import InfluxClient, WriteError
+from .client import InfluxClient
 from .const import (
     BACKFILL_BATCH_SIZE,
     CLOSE_SPOOL_MARGIN,
@@ -55,6 +55,7 @@ from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Stan
 from .schema import RetentionClass, is_expired
 from .splitting import CONFLICT_RE, by_bytes, line_bytes
 from .spool import REJECTED_FILE, Outbox
+from .write_errors import WriteError
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -301,7 +302,8 @@ class SportsInfluxWriter:
         await self._hass.async_add_executor_job(self._client.close)
 
     def _pending(self) -> int:
-        return len(self._queue) + sum(len(b) for b in self._ready)
+        in_flight = len(self._in_flight) if self._in_flight is not None else 0
+        return len(self._queue) + sum(len(b) for b in self._ready) + in_flight
 
     # -- statistics listeners ----------------------------------------------
 
