@@ -12,12 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
-from custom_components.sports_influx.records import (
-    League,
-    NflScore,
-    NhlScore,
-    PlayerStats,
-)
+from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.writer import (
     SportsInfluxWriter,
@@ -29,28 +24,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, select_from
+from .factories import nfl_score as score
 
 KICKOFF = RECENT
 # Where 1.x keeps scores: "another writer" must hit the same shard.
 EVENTS_RP = V1_RETENTION_POLICIES[RetentionClass.EVENTS]
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
-
-
-def score(n: int, **overrides: object) -> NflScore:
-    """The n-th score change of one game, a second apart."""
-    values: dict[str, object] = {
-        "game_id": "401437654",
-        "season": 2022,
-        "home_team": "ATL",
-        "away_team": "NO",
-        "status": "IN",
-        "home_score": n,
-        "away_score": 0,
-        "quarter": 1,
-        "time": KICKOFF + timedelta(seconds=n),
-    }
-    values.update(overrides)
-    return NflScore(**values)  # type: ignore[arg-type]
 
 
 async def settle(hass: HomeAssistant) -> None:
