@@ -292,15 +292,24 @@ async def stack_client(hass: HomeAssistant, url: str, database: str) -> InfluxCl
     return client
 
 
-def requests_in(log: Path) -> list[str]:
-    """Status codes of the write requests in an nginx access log."""
-    if not log.exists():
-        return []
-    return [
-        line.split('" ', 1)[1].split()[0]
-        for line in log.read_text().splitlines()
-        if "/api/v2/write" in line
-    ]
+def requests_in(log: Path, at_least: int = 0, database: str = "") -> list[str]:
+    """Status codes of the write requests (to ``database``) in an nginx
+    access log.
+
+    nginx logs a request just after answering it: ``at_least`` waits (a
+    few seconds at most) for that many to be logged.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        text = log.read_text() if log.exists() else ""
+        statuses = [
+            line.split('" ', 1)[1].split()[0]
+            for line in text.splitlines()
+            if "/api/v2/write" in line and f"bucket={database}" in line
+        ]
+        if len(statuses) >= at_least or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.01)
 
 
 async def test_write_names_exactly_the_refused_lines(
@@ -347,11 +356,15 @@ async def test_type_conflict_is_split_where_the_server_points(
         for n in range(40)
     ]
     log = stack.workdir / "nginx-access.log"
-    before = len(requests_in(log))
+    before = len(requests_in(log, at_least=1, database=database))
     with pytest.raises(WriteError) as refused:
         await hass.async_add_executor_job(client.write, mixed, RetentionClass.EVENTS)
     assert [r.line for r in refused.value.lines] == mixed[1::2]
-    assert requests_in(log)[before:] == ["400", "204", "400"]
+    assert requests_in(log, at_least=before + 3, database=database)[before:] == [
+        "400",
+        "204",
+        "400",
+    ]
     rows = select_from(stack, database, "nfl_scores", "away_score")
     assert sorted(r["away_score"] for r in rows if r["away_score"] is not None) == (
         list(range(0, 40, 2))
@@ -392,13 +405,13 @@ async def test_too_large_for_a_proxy_is_split_and_remembered(
     await hass.async_add_executor_job(
         client.write, scores("a", 2000), RetentionClass.EVENTS
     )
-    first = requests_in(log)
+    first = requests_in(log, at_least=1)
     assert "413" in first
     assert client._splitter.max_bytes <= 16 * 1024
     await hass.async_add_executor_job(
         client.write, scores("b", 2000), RetentionClass.EVENTS
     )
-    assert set(requests_in(log)[len(first) :]) == {"204"}
+    assert set(requests_in(log, at_least=len(first) + 1)[len(first) :]) == {"204"}
     assert len(select_from(stack, database, "nfl_scores")) == 4000
     await hass.async_add_executor_job(client.close)
     stack.stop_limited_proxy()

@@ -424,7 +424,9 @@ async def test_requests_are_capped_in_bytes(
     writer.async_enqueue([score(n) for n in range(40)])
     await writer.async_flush()
     await writer.async_backfill([score(n) for n in range(40, 80)], batch_size=40)
-    statuses = requests_in(stack.workdir / "limited-access.log")
+    statuses = requests_in(
+        stack.workdir / "limited-access.log", at_least=writer.stats.batches_written
+    )
     assert set(statuses) == {"204"}
     assert len(statuses) == writer.stats.batches_written >= 80 * 140 // 1000
     rows = select_from(stack, database, "nfl_scores", "home_score")

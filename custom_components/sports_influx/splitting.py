@@ -145,19 +145,22 @@ class Splitter:
             except WriteError as err:
                 if err.retryable or err.status in _AUTH:
                     raise
-                first = first or err
                 failures += 1
                 parts = self._parts(err, lines, run, size, failures)
                 if parts is None:
-                    refused.extend(self._refusals(err, lines, run))
+                    found = self._refusals(err, lines, run)
+                    first = first or WriteError(
+                        found[0].error, status=err.status, retryable=False
+                    )
+                    refused.extend(found)
                 else:
                     todo.extendleft(reversed(parts))
         if refused:
+            # Named after the first refusal; each line keeps its own reason.
             refused.sort(key=lambda r: r.line_number)
-            message = first.message if first else refused[0].error
             raise WriteError(
-                message,
-                status=first.status if first else 400,
+                first.message if first else refused[0].error,
+                status=first.status if first else None,
                 retryable=False,
                 rejected=len(refused),
                 lines=refused,
@@ -209,5 +212,6 @@ class Splitter:
             return named
         error = err.message
         if err.status == _TOO_LARGE:
-            error = f"larger on its own than the server takes ({err.message})"
+            # The answer is the proxy's HTML page more often than not.
+            error = "HTTP 413: a line larger than the server or a proxy takes"
         return [RejectedLine(i + 1, error, lines[i]) for i in run]
