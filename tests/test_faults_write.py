@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import contextlib
 from dataclasses import dataclass, field
 import logging
+import socket
 import time
 
 import pytest
@@ -479,3 +480,51 @@ async def test_stop_with_a_write_in_flight(
         assert [r["home_score"] for r in rows] == [0, 1, 2, 3, 4]
         assert entry.runtime_data.writer.stats.outbox_points == 0
         await hass.config_entries.async_unload(entry.entry_id)
+
+
+@pytest.mark.parametrize("flushing", [True, False])
+async def test_close_while_a_connect_hangs(
+    hass: HomeAssistant, socket_enabled: None, tmp_path, caplog, flushing: bool
+) -> None:
+    """A server whose accept queue is full never completes the connect, so
+    closing cannot end the request early: close keeps its deadline, keeps
+    the batch in the outbox, and the request ending later changes nothing
+    (the request is a flush's, or close's own)."""
+    from custom_components.sports_influx.spool import Outbox
+
+    full = socket.socket()
+    full.bind(("127.0.0.1", 0))
+    full.listen(0)
+    # The one connection the queue holds; the next connects never complete.
+    filler = socket.create_connection(full.getsockname())
+    try:
+        url = f"http://127.0.0.1:{full.getsockname()[1]}"
+        client = InfluxClient(async_get_clientsession(hass), url, "t", "db")
+        assert client.restore({"kind": "1", "version": "1.6.7"}) is not None
+        client.write_timeout = 4.0
+        outbox = Outbox(tmp_path / "outbox", max_bytes=1 << 20)
+        await hass.async_add_executor_job(outbox.load)
+        writer = SportsInfluxWriter(
+            hass, client, batch_size=10, flush_interval=10, outbox=outbox
+        )
+        writer.async_enqueue([nfl_score(n) for n in range(5)])
+        flush = None
+        if flushing:
+            flush = hass.async_create_task(writer.async_flush())
+            for _ in range(500):  # the executor job starts the request
+                if writer._in_flight is not None:
+                    break
+                await asyncio.sleep(0.01)
+        began = time.monotonic()
+        await writer.async_close(2.0)
+        assert time.monotonic() - began < 2.0 + 1
+        assert writer.stats.outbox_points == 5
+        if flush is not None:
+            await flush  # the connect gives up at the write timeout
+        await hass.async_block_till_done()
+        assert writer.stats.outbox_points == outbox.points == 5
+        assert writer.stats.points_written == writer.stats.points_failed == 0
+    finally:
+        filler.close()
+        full.close()
+    assert no_errors(caplog) == []
