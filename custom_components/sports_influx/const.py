@@ -45,7 +45,8 @@ REQUEST_TIMEOUT: Final = 10.0
 
 # Queue cap: past it points are refused and counted rather than growing memory.
 MAX_QUEUE_POINTS: Final = 100_000
-# A backfill writes this many points per request (~1 MB of line protocol).
+# A backfill or a backlog writes at most this many points per request (and
+# at most MAX_REQUEST_BYTES).
 BACKFILL_BATCH_SIZE: Final = 5000
 # A request carries at most this much line protocol: well under the 1 MB
 # body limit reverse proxies apply by default (nginx's client_max_body_size).

@@ -111,6 +111,8 @@ def _render(value: object, field_type: FieldType) -> str:
     """A field value as Point writes it after ``points._coerce``."""
     cls = value.__class__
     if field_type is _INTEGER:
+        if cls is int and INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
+            return f"{value}i"
         if cls is bool:
             raise _RefusedError
         if isinstance(value, float) and value.is_integer():
@@ -259,37 +261,59 @@ def _field_key(name: str) -> str:
     return key
 
 
-def _typed(measurement: Measurement, values: Mapping[str, object]) -> list[str]:
+def _dynamic_type(
+    measurement: Measurement, name: str, seen: dict[str, FieldType]
+) -> FieldType:
+    """The type of a field the schema does not declare, if it may be one.
+
+    ``seen`` keeps the names found valid (stat names repeat).
+    """
+    if (
+        not measurement.dynamic_fields
+        or not name
+        or name in RESERVED_KEYS
+        or name[0] == "_"
+        or name in measurement.tags
+    ):
+        raise _RefusedError
+    if len(seen) >= _TAG_CACHE_SIZE:
+        seen.clear()
+    field_type = seen[name] = measurement.dynamic_types.get(name, _FLOAT)
+    return field_type
+
+
+def _typed(
+    measurement: Measurement,
+    values: Mapping[str, object],
+    seen: dict[str, FieldType],
+) -> list[str]:
     """Fields of a mapping (dynamic or partly extra), typed by the schema."""
     out = []
     declared = measurement.fields
     for name, value in sorted(values.items()):
         if value is None:
             continue
-        field_type = declared.get(name)
-        if field_type is None:
-            if (
-                not measurement.dynamic_fields
-                or not name
-                or name in RESERVED_KEYS
-                or name[0] == "_"
-                or name in measurement.tags
-            ):
-                raise _RefusedError
-            field_type = measurement.dynamic_types.get(name, _FLOAT)
+        field_type = (
+            declared.get(name)
+            or seen.get(name)
+            or _dynamic_type(measurement, name, seen)
+        )
         out.append(_field_key(name) + _render(value, field_type))
     return out
 
 
 def _stats_fields(measurement: Measurement) -> _FieldsFn:
+    seen: dict[str, FieldType] = {}
+
     def fields(record: PlayerStats) -> list[str]:
-        return _typed(measurement, record.stats)
+        return _typed(measurement, record.stats, seen)
 
     return fields
 
 
 def _standing_fields(measurement: Measurement) -> _FieldsFn:
     nfl = "ties" in measurement.fields
+    seen: dict[str, FieldType] = {}
 
     def fields(record: Standing) -> list[str]:
         # The same values, in the same precedence, as points.standing_point.
@@ -304,7 +328,7 @@ def _standing_fields(measurement: Measurement) -> _FieldsFn:
             values["ot_losses"] = record.ot_losses
             values["points"] = record.points
         values.update(record.extra)
-        return _typed(measurement, values)
+        return _typed(measurement, values, seen)
 
     return fields
 
