@@ -22,9 +22,10 @@ from freezegun.api import FrozenDateTimeFactory
 from influx_stack import Stack, http_request
 
 from custom_components.sports_influx.const import DOMAIN
+from custom_components.sports_influx.records import League, NflScore, PlayerStats
 from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, RECENT
 
 TEAMTRACKER_RESULTS = FIXTURES / "teamtracker_results"
 RESULT_COUNT = 31
@@ -207,4 +208,38 @@ async def call_action(
         blocking=True,
         context=Context(user_id=user_id),
         return_response=response,
+    )
+
+
+KICKOFF = RECENT
+
+
+def nfl_score(n: int, **overrides: Any) -> NflScore:
+    """The n-th score change of one game, a second apart."""
+    values: dict[str, Any] = {
+        "game_id": "401437654",
+        "season": 2022,
+        "home_team": "ATL",
+        "away_team": "NO",
+        "status": "IN",
+        "home_score": n,
+        "away_score": 0,
+        "quarter": 1,
+        "time": KICKOFF + timedelta(seconds=n),
+    }
+    values.update(overrides)
+    return NflScore(**values)
+
+
+def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
+    """One NFL player's line in one game at kick-off."""
+    return PlayerStats(
+        league=League.NFL,
+        player_id=player_id,
+        player_name=name,
+        team="GB",
+        game_id="401547417",
+        season=2023,
+        stats=stats,
+        time=KICKOFF,
     )

@@ -24,11 +24,12 @@ from custom_components.sports_influx.client import (
 )
 from custom_components.sports_influx.records import NhlScore
 from custom_components.sports_influx.schema import RetentionClass
+from custom_components.sports_influx.splitting import Splitter
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
-from .conftest import RECENT
+from .conftest import RECENT, select_from
 
 
 def test_parse_version() -> None:
@@ -271,4 +272,164 @@ async def test_unparsable_retry_after(hass: HomeAssistant, fake_v3) -> None:
         )
     assert err.value.retryable
     assert err.value.retry_after is None
+    await hass.async_add_executor_job(client.close)
+
+
+KICKOFF_NS = int(RECENT.timestamp()) * 10**9
+
+
+def scores(prefix: str, count: int) -> list[str]:
+    return [
+        f"nfl_scores,game_id={prefix}{n} home_score={n}i {KICKOFF_NS}"
+        for n in range(count)
+    ]
+
+
+async def stack_client(hass: HomeAssistant, url: str, database: str) -> InfluxClient:
+    client = InfluxClient(async_get_clientsession(hass), url, "t", database)
+    await client.async_validate()
+    await client.async_prepare_destinations()
+    return client
+
+
+def requests_in(log: Path, at_least: int = 0, database: str = "") -> list[str]:
+    """Status codes of the write requests (to ``database``) in an nginx
+    access log.
+
+    nginx logs a request just after answering it: ``at_least`` waits (a
+    few seconds at most) for that many to be logged.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        text = log.read_text() if log.exists() else ""
+        statuses = [
+            line.split('" ', 1)[1].split()[0]
+            for line in text.splitlines()
+            if "/api/v2/write" in line and f"bucket={database}" in line
+        ]
+        if len(statuses) >= at_least or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.01)
+
+
+async def test_write_names_exactly_the_refused_lines(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """1.x answers "unable to parse" without saying which lines: halves are
+    resent until the bad lines stand alone; a line UTF-8 cannot encode is
+    refused unsent, never retried."""
+    client = await stack_client(hass, stack.url, database)
+    good = scores("g", 40)
+    unparsable = f"nfl_scores,game_id=x home_score=9223372036854775808i {KICKOFF_NS}"
+    unencodable = f"nfl_scores,game_id=\ud800 home_score=1i {KICKOFF_NS}"
+    lines = [*good[:10], unparsable, *good[10:30], unencodable, *good[30:]]
+    with pytest.raises(WriteError) as refused:
+        await hass.async_add_executor_job(client.write, lines, RetentionClass.EVENTS)
+    err = refused.value
+    assert not err.retryable
+    assert err.rejected == 2
+    assert [(r.line_number, r.line) for r in err.lines] == [
+        (11, unparsable),
+        (32, unencodable),
+    ]
+    assert "unable to parse" in err.lines[0].error
+    assert "UTF-8" in err.lines[1].error
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    assert sorted(r["home_score"] for r in rows) == list(range(40))
+    await hass.async_add_executor_job(client.close)
+
+
+async def test_type_conflict_is_split_where_the_server_points(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """1.x names the field and measurement of a type conflict: that is where
+    the batch is split first, so one request finds 20 refused lines among
+    40 (halving would take dozens); what the server takes decides."""
+    client = await stack_client(hass, stack.url, database)
+    await hass.async_add_executor_job(
+        client.write,
+        [f"nfl_scores,game_id=other home_score=1.5 {KICKOFF_NS}"],
+        RetentionClass.EVENTS,
+    )
+    mixed = [
+        f"nfl_scores,game_id=g{n} {'home' if n % 2 else 'away'}_score={n}i {KICKOFF_NS}"
+        for n in range(40)
+    ]
+    log = stack.workdir / "nginx-access.log"
+    before = len(requests_in(log, at_least=1, database=database))
+    with pytest.raises(WriteError) as refused:
+        await hass.async_add_executor_job(client.write, mixed, RetentionClass.EVENTS)
+    assert [r.line for r in refused.value.lines] == mixed[1::2]
+    assert requests_in(log, at_least=before + 3, database=database)[before:] == [
+        "400",
+        "204",
+        "400",
+    ]
+    rows = select_from(stack, database, "nfl_scores", "away_score")
+    assert sorted(r["away_score"] for r in rows if r["away_score"] is not None) == (
+        list(range(0, 40, 2))
+    )
+    await hass.async_add_executor_job(client.close)
+
+
+async def test_refused_requests_are_bounded(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """Past the budget of refused requests what is unresolved is refused as
+    it is: nothing is lost (stored or named), the search stops."""
+    client = await stack_client(hass, stack.url, database)
+    client._splitter = Splitter(1 << 20, 3)
+    bad = [f"nfl_scores,game_id=b{n} home_score=1e400i {KICKOFF_NS}" for n in range(8)]
+    good = scores("g", 24)
+    lines = [line for pair in zip(good[::3], bad, strict=True) for line in pair]
+    lines += good[1::3] + good[2::3]
+    with pytest.raises(WriteError) as refused:
+        await hass.async_add_executor_job(client.write, lines, RetentionClass.EVENTS)
+    named = {r.line for r in refused.value.lines}
+    assert set(bad) <= named
+    stored = {r["game_id"] for r in select_from(stack, database, "nfl_scores")}
+    for n, line in enumerate(good):
+        assert line in named or f"g{n}" in stored
+    assert len(named) < len(lines)
+    await hass.async_add_executor_job(client.close)
+
+
+async def test_too_large_for_a_proxy_is_split_and_remembered(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """A proxy's 413: the request is halved until the proxy takes it, and
+    the client's later requests stay under the size that passed."""
+    url = stack.start_limited_proxy(16 * 1024)
+    client = await stack_client(hass, url, database)
+    log = stack.workdir / "limited-access.log"
+    await hass.async_add_executor_job(
+        client.write, scores("a", 2000), RetentionClass.EVENTS
+    )
+    first = requests_in(log, at_least=1)
+    assert "413" in first
+    assert client._splitter.max_bytes <= 16 * 1024
+    await hass.async_add_executor_job(
+        client.write, scores("b", 2000), RetentionClass.EVENTS
+    )
+    assert set(requests_in(log, at_least=len(first) + 1)[len(first) :]) == {"204"}
+    assert len(select_from(stack, database, "nfl_scores")) == 4000
+    await hass.async_add_executor_job(client.close)
+    stack.stop_limited_proxy()
+
+
+async def test_v3_partial_write_after_a_split(hass: HomeAssistant, fake_v3) -> None:
+    """A line the server names in the second half of a split request is
+    that line of the whole write."""
+    client = v3_client(hass, fake_v3, "sports")
+    await client.async_validate()
+    fake_v3.ingest("sports", "nhl_scores,game_id=x home_score=1.5 1", "nanosecond")
+    fake_v3.fail_next.append((413, b"too large", {}))
+    lines = [
+        f"nhl_scores,game_id=g{n} away_score={n}i 1700000000000000000" for n in range(6)
+    ]
+    lines[4] = "nhl_scores,game_id=g4 home_score=3i 1700000000000000000"
+    with pytest.raises(WriteError) as refused:
+        await hass.async_add_executor_job(client.write, lines, RetentionClass.EVENTS)
+    assert [(r.line_number, r.line) for r in refused.value.lines] == [(5, lines[4])]
+    assert len(fake_v3.rows("sports", "nhl_scores")) == 1 + 5
     await hass.async_add_executor_job(client.close)

@@ -263,6 +263,37 @@ def test_large_body(stack: Stack, db: str) -> None:
     assert resp.text == '{"error":"Request Entity Too Large"}\n'
 
 
+def test_limited_proxy(stack: Stack, db: str) -> None:
+    """A second nginx with a small body limit: its own 413 page past it,
+    writes through it below it; stopped by PID, with the stack too."""
+    url = stack.start_limited_proxy(4096)
+    assert url not in (stack.url, stack.influx_url)
+    pid = stack.pid("limited")
+    assert pid is not None
+    assert stack.pid_path("limited").read_text().strip() == str(pid)
+    small = "m v=1i 1700000000000000000"
+    resp = http_request(f"{url}/api/v2/write?bucket={db}", "POST", small.encode())
+    assert resp.status == 204, resp.text
+    big = "\n".join(f"m,i={i} v={i}i {LP_NS}" for i in range(400)).encode()
+    assert len(big) > 4096
+    resp = http_request(f"{url}/api/v2/write?bucket={db}", "POST", big)
+    assert resp.status == 413
+    assert "413 Request Entity Too Large" in resp.text
+    assert _times(stack, db) == [LP_NS]
+    # Started again with another limit: the old one is replaced.
+    url = stack.start_limited_proxy(1024 * 1024)
+    resp = http_request(f"{url}/api/v2/write?bucket={db}", "POST", big)
+    assert resp.status == 204, resp.text
+    stack.stop_limited_proxy()
+    assert not stack.running("limited")
+    assert not stack.pid_path("limited").exists()
+    stack.start_limited_proxy(4096)
+    stack.stop()
+    assert not stack.running("limited")
+    stack.start_influxd()
+    stack.start_nginx()
+
+
 def test_nginx_restart_keeps_port(stack: Stack) -> None:
     url, old_pid = stack.url, stack.pid("nginx")
     stack.stop_nginx()

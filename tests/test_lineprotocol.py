@@ -59,8 +59,9 @@ PROPERTY = settings(
     max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
 
-# Characters line protocol escapes, plus unicode beyond the BMP.
-AWKWARD = " ,=\"\\\n\t\r'#é€😀\u2028"
+# Characters line protocol escapes, unicode beyond the BMP, and a lone
+# surrogate (a str UTF-8 cannot encode: refused by both).
+AWKWARD = " ,=\"\\\n\t\r'#é€😀\u2028\ud800"
 TEXT = st.text(
     alphabet=st.sampled_from(AWKWARD) | st.characters(codec="utf-8"), max_size=10
 )
@@ -368,9 +369,13 @@ def test_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(lineprotocol._key_cache) <= 4
 
 
-def test_check_is_cheap_where_it_can_and_exact_everywhere() -> None:
-    """Exact types pass unrendered; anything else is rendered to be sure."""
+def test_check_is_exact() -> None:
+    """check refuses what checked_line refuses, whatever the types."""
     assert check(NflScore(**_SCORE), NOW) is RetentionClass.EVENTS
+    # Exact types, values no server stores.
+    for changes in ({"home_team": "A\ud800"}, {"home_score": 2**63}):
+        with pytest.raises(InvalidRecordError):
+            check(replace(NflScore(**_SCORE), **changes), NOW)
     # A whole float is a valid integer: only rendering knows.
     assert check(replace(NflScore(**_SCORE), home_score=3.0), NOW)  # type: ignore[arg-type]
     stats = PlayerStats(
@@ -449,3 +454,29 @@ def test_a_score_of_no_sport_is_refused_alike() -> None:
         checked_line(record, NOW)
     with pytest.raises(InvalidRecordError):
         check(record, NOW)
+
+
+_PLAYER = PlayerStats(
+    league=League.NFL, player_id="1", player_name="P", team="T", stats={"sacks": 1}
+)
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        replace(NflScore(**_SCORE), home_team="x" * 300),  # long, but stored
+        replace(NflScore(**_SCORE), home_team="é" * 600),  # too long
+        replace(NflScore(**_SCORE), home_score=1e19),  # type: ignore[arg-type]
+        replace(NflScore(**_SCORE), quarter=-(2**63) - 1),
+        replace(NflScore(**_SCORE), time=datetime(2300, 1, 1, tzinfo=UTC)),
+        replace(NflScore(**_SCORE), down_distance="1st \udc80"),
+        replace(_PLAYER, stats={"time": 1}),
+        replace(_PLAYER, stats={"_field": 1}),
+        replace(_PLAYER, stats={"team": 1}),
+        replace(_PLAYER, stats={"": 1}),
+        replace(_PLAYER, stats={"sacks": 2**63}),
+    ],
+)
+def test_limits_as_points_py_says(record: Record) -> None:
+    """At and past the limits no server lifts: the same line or error."""
+    assert fast(record) == reference(record)

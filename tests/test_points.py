@@ -138,3 +138,119 @@ def test_nhl_standing_fields() -> None:
         "nhl_standings,season=2025,team=NYR "
         f"losses=30i,ot_losses=12i,points=92i,wins=40i {NOW_NS}"
     )
+
+
+def _stats(**stats: object) -> PlayerStats:
+    return PlayerStats(
+        league=League.NFL,
+        player_id="1",
+        player_name="P",
+        team="GB",
+        stats=stats,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize(
+    ("record", "reason", "message"),
+    [
+        (_stats(sacks=2**63), "int64_range", "outside the 64-bit integer range"),
+        (_stats(sacks=-(2**63) - 1), "int64_range", "64-bit"),
+        (_stats(time=1), "reserved_field", "'time' is reserved"),
+        (_stats(_value=1), "reserved_field", "'_value' is reserved"),
+        (_stats(**{"": 1}), "reserved_field", "'' is reserved"),
+        (_stats(team=1), "reserved_field", "'team' is also a tag"),
+        (_stats(**{"y\ud800": 1}), "not_utf8", "field name"),
+        (
+            PlayerStats(
+                league=League.NHL,
+                player_id="1",
+                player_name="A \udfff",
+                team="T",
+                stats={"goals": 1},
+            ),
+            "not_utf8",
+            "tag player_name",
+        ),
+        (
+            PlayerStats(
+                league=League.NHL,
+                player_id="1",
+                player_name="é" * 513,
+                team="T",
+                stats={"goals": 1},
+            ),
+            "tag_too_long",
+            "longer than 1024 bytes",
+        ),
+        (
+            Standing(
+                league=League.NFL,
+                team="BUF",
+                season=2025,
+                wins=1,
+                losses=0,
+                extra={"points_for": 2**63, "streak": "W1"},
+            ),
+            "int64_range",
+            "points_for=9223372036854775808",
+        ),
+        (
+            Standing(
+                league=League.NFL,
+                team="BUF",
+                season=2025,
+                wins=1,
+                losses=0,
+                extra={"streak": "W\ud800"},
+            ),
+            "not_utf8",
+            "field streak",
+        ),
+        (
+            Standing(
+                league=League.NFL,
+                team="BUF",
+                season=2025,
+                wins=1,
+                losses=0,
+                time=datetime(2263, 1, 1, tzinfo=UTC),
+            ),
+            "time_range",
+            "2263-01-01",
+        ),
+    ],
+)
+def test_what_no_server_stores_is_refused(
+    record: PlayerStats | Standing, reason: str, message: str
+) -> None:
+    """Text UTF-8 cannot encode, integers past int64, reserved or clashing
+    field names, over-long tags, times past int64 nanoseconds: refused
+    with a named reason."""
+    with pytest.raises(InvalidRecordError, match=message) as refused:
+        record_point(record, NOW)
+    assert refused.value.reason == reason
+
+
+def test_limits_themselves_are_stored() -> None:
+    """int64's bounds, a 1024-byte tag and 2262 are fine."""
+    for value in (2**63 - 1, -(2**63)):
+        assert (
+            f"sacks={value}i"
+            in record_point(_stats(sacks=value), NOW).to_line_protocol()
+        )
+    long_name = "é" * 512
+    player = PlayerStats(
+        league=League.NHL,
+        player_id="1",
+        player_name=long_name,
+        team="T",
+        stats={"g": 1},
+    )
+    assert long_name in record_point(player, NOW).to_line_protocol()
+    late = datetime(2262, 4, 11, tzinfo=UTC)
+    assert record_point(
+        _stats(
+            sacks=1,
+        ),
+        late,
+    ).to_line_protocol()

@@ -12,12 +12,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
-from custom_components.sports_influx.records import (
-    League,
-    NflScore,
-    NhlScore,
-    PlayerStats,
-)
+from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.writer import (
     SportsInfluxWriter,
@@ -29,28 +24,12 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, select_from
+from .factories import nfl_score as score
 
 KICKOFF = RECENT
 # Where 1.x keeps scores: "another writer" must hit the same shard.
 EVENTS_RP = V1_RETENTION_POLICIES[RetentionClass.EVENTS]
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
-
-
-def score(n: int, **overrides: object) -> NflScore:
-    """The n-th score change of one game, a second apart."""
-    values: dict[str, object] = {
-        "game_id": "401437654",
-        "season": 2022,
-        "home_team": "ATL",
-        "away_team": "NO",
-        "status": "IN",
-        "home_score": n,
-        "away_score": 0,
-        "quarter": 1,
-        "time": KICKOFF + timedelta(seconds=n),
-    }
-    values.update(overrides)
-    return NflScore(**values)  # type: ignore[arg-type]
 
 
 async def settle(hass: HomeAssistant) -> None:
@@ -423,3 +402,34 @@ async def test_backfill_skips_expired_points(
     assert writer.stats.points_written == 1
     rows = select_from(stack, database, "nfl_scores", "home_score")
     assert [r["home_score"] for r in rows] == [3]
+
+
+async def test_requests_are_capped_in_bytes(
+    hass: HomeAssistant, stack, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, backlog and backfill batches stay under MAX_REQUEST_BYTES: a
+    proxy taking no more never answers 413."""
+    from custom_components.sports_influx import writer as writer_module
+
+    from .test_client import requests_in
+
+    monkeypatch.setattr(writer_module, "MAX_REQUEST_BYTES", 1000)
+    url = stack.start_limited_proxy(1000)
+    client = InfluxClient(async_get_clientsession(hass), url, "token", database)
+    await client.async_validate()
+    await client.async_prepare_destinations()
+    writer = SportsInfluxWriter(
+        hass, client, batch_size=5, flush_interval=10, jitter=lambda: 0.0
+    )
+    writer.async_enqueue([score(n) for n in range(40)])
+    await writer.async_flush()
+    await writer.async_backfill([score(n) for n in range(40, 80)], batch_size=40)
+    statuses = requests_in(
+        stack.workdir / "limited-access.log", at_least=writer.stats.batches_written
+    )
+    assert set(statuses) == {"204"}
+    assert len(statuses) == writer.stats.batches_written >= 80 * 140 // 1000
+    rows = select_from(stack, database, "nfl_scores", "home_score")
+    assert [r["home_score"] for r in rows] == list(range(80))
+    await writer.async_close(1)
+    stack.stop_limited_proxy()

@@ -19,7 +19,8 @@ from urllib.parse import urlsplit
 
 import aiohttp
 
-from .const import LOGGER, REQUEST_TIMEOUT
+from .const import LOGGER, MAX_REFUSED_REQUESTS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT
+from .deadline import Deadline, install as install_deadline
 from .query import (
     QueryError,
     QueryLanguage,
@@ -36,6 +37,8 @@ from .schema import (
     v2_destinations,
     v3_destinations,
 )
+from .splitting import Splitter
+from .write_errors import InfluxError, RejectedLine, WriteError
 
 # influxdb3-python imports pyarrow, numpy and gRPC Flight with its package:
 # loaded when the write client is first built (in the executor), not with HA.
@@ -61,10 +64,6 @@ class ServerInfo:
     build: str | None
 
 
-class InfluxError(Exception):
-    """Base error of the client."""
-
-
 class CannotConnectError(InfluxError):
     """The server cannot be reached or answers garbage."""
 
@@ -81,45 +80,8 @@ class StatementError(InfluxError):
     """An InfluxQL statement the server refused (1.x ``/query``)."""
 
 
-@dataclass(frozen=True, slots=True)
-class RejectedLine:
-    """One line the server refused, as it named it."""
-
-    line_number: int
-    error: str
-    line: str
-
-
 class UnsupportedQueryError(InfluxError):
     """The server does not speak the query language asked for."""
-
-
-class WriteError(InfluxError):
-    """A write failed.
-
-    ``retryable``: a retry may succeed (connection, 5xx, 408, 429).
-    ``rejected``: how many lines the server refused for good, when known
-    (a partial write stores the rest).
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        status: int | None,
-        retryable: bool,
-        rejected: int | None = None,
-        lines: Sequence[RejectedLine] = (),
-        retry_after: float | None = None,
-    ) -> None:
-        """Store what the server said."""
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.retryable = retryable
-        self.rejected = rejected
-        self.lines = tuple(lines)
-        self.retry_after = retry_after
 
 
 class DestinationState(StrEnum):
@@ -300,6 +262,11 @@ class InfluxClient:
         self.destinations: list[DestinationStatus] = []
         self._unavailable: frozenset[str] = frozenset()
         self._created: set[str] = set()
+        # Each write request ends by then, however the server drips.
+        self.write_timeout = REQUEST_TIMEOUT
+        self._splitter = Splitter(MAX_REQUEST_BYTES, MAX_REFUSED_REQUESTS)
+        self._deadline: Deadline | None = None
+        self._aborted = False
 
     # -- admin, async ------------------------------------------------------
 
@@ -764,7 +731,7 @@ class InfluxClient:
                 # The client defaults to 443 when the URL has no port.
                 write_port_overwrite=port,
                 verify_ssl=self._verify_ssl,
-                write_timeout=int(REQUEST_TIMEOUT * 1000),
+                write_timeout=int(self.write_timeout * 1000),
                 # InfluxDB 3 has /api/v3/write_lp; 1.8+ and 2.x serve /api/v2/write.
                 write_use_v2_api=kind is not ServerKind.V3,
             )
@@ -773,6 +740,8 @@ class InfluxClient:
             # of CPU a second for as long as HA runs (bench/RESULTS.md). The
             # client's own close() closes it again harmlessly.
             writer._query_api.close()  # noqa: SLF001 - no public way to skip it
+            # urllib3's read timeout bounds each recv, not the request.
+            install_deadline(writer.rest_client.pool_manager)
             self._writer = writer
         return self._writer
 
@@ -781,7 +750,11 @@ class InfluxClient:
         return self.routes()[retention].bucket
 
     def write(self, lines: Sequence[str], retention: RetentionClass) -> None:
-        """Write line protocol; raise ``WriteError`` when the server refuses."""
+        """Write line protocol; raise ``WriteError`` when the server refuses.
+
+        As many requests as it takes (``splitting.Splitter``): a refusal
+        names exactly the lines refused; the others are stored.
+        """
         bucket = self.destination(retention)
         if bucket in self._unavailable:
             # 1.x would answer 500 (retried in vain), 3.x would create the
@@ -791,20 +764,50 @@ class InfluxClient:
                 status=404,
                 retryable=False,
             )
+        self._splitter.write(lambda chunk: self._post(bucket, chunk), lines)
+
+    def _post(self, bucket: str, lines: Sequence[str]) -> None:
+        """One request, ended at ``write_timeout`` whatever the server does."""
         from influxdb_client_3 import WritePrecision
         from influxdb_client_3.exceptions.exceptions import InfluxDBError
 
-        body = "\n".join(lines)
+        body = "\n".join(lines).encode("utf-8")
+        deadline = Deadline(self.write_timeout)
+        self._deadline = deadline
+        if self._aborted:
+            self._deadline = None
+            raise WriteError("the writer is closing", status=None, retryable=True)
         try:
-            self._write_client().write(
-                record=body,
-                database=bucket,
-                write_precision=WritePrecision.NS,
-            )
+            with deadline:
+                self._write_client().write(
+                    record=body,
+                    database=bucket,
+                    write_precision=WritePrecision.NS,
+                )
         except InfluxDBError as err:
             raise write_error_from(err) from err
+        except WriteError:
+            raise
         except Exception as err:  # urllib3 raises many kinds; all mean unreachable
+            if deadline.passed:
+                # It may have landed: a retry writes the same points again.
+                message = f"no answer within {self.write_timeout:.0f} s"
+                if deadline.ended_early:
+                    message = "ended by closing before the server answered"
+                raise WriteError(message, status=None, retryable=True) from err
             raise WriteError(f"{err!r}", status=None, retryable=True) from err
+        finally:
+            self._deadline = None
+
+    def abort_writes(self) -> None:
+        """End the request in flight now and refuse further ones (closing).
+
+        Thread-safe and never blocks: called from the loop while a write
+        runs in the executor.
+        """
+        self._aborted = True
+        if (deadline := self._deadline) is not None:
+            deadline.expire()
 
     def close(self) -> None:
         """Release the HTTP pool."""

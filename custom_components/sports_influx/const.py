@@ -45,7 +45,8 @@ REQUEST_TIMEOUT: Final = 10.0
 
 # Queue cap: past it points are refused and counted rather than growing memory.
 MAX_QUEUE_POINTS: Final = 100_000
-# A backfill writes this many points per request (~1 MB of line protocol).
+# A backfill or a backlog writes at most this many points per request (and
+# at most MAX_REQUEST_BYTES).
 BACKFILL_BATCH_SIZE: Final = 5000
 # Upper bounds of one action call's lists: a call is validated, checked and
 # queued in chunks of ACTION_CHUNK items, the loop free between chunks.
@@ -54,6 +55,23 @@ MAX_PLAYERS: Final = 500
 MAX_INJURIES: Final = 500
 MAX_PLAYER_STATS: Final = 200
 ACTION_CHUNK: Final = 100
+# A request carries at most this much line protocol: well under the 1 MB
+# body limit reverse proxies apply by default (nginx's client_max_body_size).
+MAX_REQUEST_BYTES: Final = 512 * 1024
+# Finding which lines a server refused, without it naming them, costs
+# requests (split and resend): at most this many refused ones per write;
+# what is still unresolved then is quarantined as it is.
+MAX_REFUSED_REQUESTS: Final = 100
+# At close, writes still in flight this long before the deadline are ended,
+# leaving the time to keep what is unwritten in the outbox.
+CLOSE_SPOOL_MARGIN: Final = 1.0
+# Line protocol limits no server lifts: a tag value (UTF-8 bytes), an
+# integer field (int64), a timestamp (int64 nanoseconds, as 1.x bounds it).
+MAX_TAG_VALUE_BYTES: Final = 1024
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
+TIME_MIN_NS: Final = -(2**63) + 2
+TIME_MAX_NS: Final = 2**63 - 2
 # Statistics sensors follow the queue at most this often (seconds).
 NOTIFY_INTERVAL: Final = 1.0
 # Average write time is taken over this many writes.

@@ -24,9 +24,12 @@ from operator import attrgetter
 import re
 from typing import Any, Final
 
+from .const import INT64_MAX, INT64_MIN, MAX_TAG_VALUE_BYTES, TIME_MAX_NS, TIME_MIN_NS
 from .points import (
+    RESERVED_KEYS,
     SPORT_MEASUREMENTS,
     InvalidRecordError,
+    encodable,
     measurement_for,
     record_point,
 )
@@ -64,6 +67,9 @@ _TAG_CACHE_SIZE: Final = 4096
 _tag_cache: dict[str, str] = {}
 _head_cache: dict[tuple[object, ...], str] = {}
 _key_cache: dict[str, str] = {}
+# A tag value of at most this many characters is within MAX_TAG_VALUE_BYTES
+# whatever they are; a longer one is measured by points.py.
+_TAG_SURE_CHARS: Final = MAX_TAG_VALUE_BYTES // 4
 
 
 class _RefusedError(Exception):
@@ -109,13 +115,14 @@ def _render(value: object, field_type: FieldType) -> str:
     """A field value as Point writes it after ``points._coerce``."""
     cls = value.__class__
     if field_type is _INTEGER:
-        if cls is int:
+        if cls is int and INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
             return f"{value}i"
-        if cls is not bool:
-            if isinstance(value, int):
-                return f"{value!s}i"
-            if isinstance(value, float) and value.is_integer():
-                return f"{int(value)}i"
+        if cls is bool:
+            raise _RefusedError
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, int) and INT64_MIN <= value <= INT64_MAX:
+            return f"{value!s}i"
     elif field_type is _STRING:
         if isinstance(value, str) or (
             isinstance(value, (int, float)) and cls is not bool
@@ -162,9 +169,6 @@ class _Layout:
     tag_keys: tuple[str, ...]  # "key=" in output order
     tag_values: Callable[[Any], tuple[object, ...]]
     fields: _FieldsFn
-    # True when every value has its schema type exactly (then the record is
-    # valid without rendering it); False means "render it to know".
-    certain: Callable[[Any], bool]
 
     def line(self, record: Any, now: datetime) -> str:
         """One record's line; ``_RefusedError`` when a value is invalid."""
@@ -183,7 +187,14 @@ class _Layout:
         fields = self.fields(record)
         if not fields:
             raise _RefusedError
-        return f"{head} {','.join(fields)} {time_ns(record.time or now)}"
+        stamp = time_ns(record.time or now)
+        if not TIME_MIN_NS <= stamp <= TIME_MAX_NS:
+            raise _RefusedError
+        line = f"{head} {','.join(fields)} {stamp}"
+        # A lone surrogate is a str but not UTF-8: no server can take it.
+        if not line.isascii() and not encodable(line):
+            raise _RefusedError
+        return line
 
     def _head(self, values: tuple[object, ...]) -> str:
         """Measurement and tags: 'name,k=v,k=v'."""
@@ -193,6 +204,8 @@ class _Layout:
             if value is None or value == "":
                 continue
             if text := _tag_value(value):
+                if len(text) > _TAG_SURE_CHARS:
+                    raise _RefusedError
                 head.append(key + text)
         return ",".join(head)
 
@@ -200,7 +213,10 @@ class _Layout:
 # What the generated function does with one field: the common case (the
 # schema's type exactly) inline, anything else through _render.
 _FIELD_CODE: Final = {
-    _INTEGER: "f'{key_N}{value}i' if value.__class__ is int else ",
+    _INTEGER: (
+        "f'{key_N}{value}i' if value.__class__ is int"
+        " and INT64_MIN <= value <= INT64_MAX else "
+    ),
     _STRING: "key_N + quote(value) if value.__class__ is str else ",
     _FLOAT: "",
 }
@@ -216,7 +232,12 @@ def _fixed_fields(measurement: Measurement) -> _FieldsFn:
     keys and types are passed as variables, never pasted in.
     """
     code = ["def fields(record):", "    out = []", "    add = out.append"]
-    scope: dict[str, Any] = {"_render": _render, "quote": quote}
+    scope: dict[str, Any] = {
+        "_render": _render,
+        "quote": quote,
+        "INT64_MIN": INT64_MIN,
+        "INT64_MAX": INT64_MAX,
+    }
     for n, (name, key) in enumerate(_sorted_keys(measurement.fields)):
         if not name.isidentifier():  # pragma: no cover - schema names are identifiers
             raise ValueError(f"field {name!r} is not an identifier")
@@ -244,31 +265,59 @@ def _field_key(name: str) -> str:
     return key
 
 
-def _typed(measurement: Measurement, values: Mapping[str, object]) -> list[str]:
+def _dynamic_type(
+    measurement: Measurement, name: str, seen: dict[str, FieldType]
+) -> FieldType:
+    """The type of a field the schema does not declare, if it may be one.
+
+    ``seen`` keeps the names found valid (stat names repeat).
+    """
+    if (
+        not measurement.dynamic_fields
+        or not name
+        or name in RESERVED_KEYS
+        or name[0] == "_"
+        or name in measurement.tags
+    ):
+        raise _RefusedError
+    if len(seen) >= _TAG_CACHE_SIZE:
+        seen.clear()
+    field_type = seen[name] = measurement.dynamic_types.get(name, _FLOAT)
+    return field_type
+
+
+def _typed(
+    measurement: Measurement,
+    values: Mapping[str, object],
+    seen: dict[str, FieldType],
+) -> list[str]:
     """Fields of a mapping (dynamic or partly extra), typed by the schema."""
     out = []
     declared = measurement.fields
     for name, value in sorted(values.items()):
         if value is None:
             continue
-        field_type = declared.get(name)
-        if field_type is None:
-            if not measurement.dynamic_fields:
-                raise _RefusedError
-            field_type = measurement.dynamic_types.get(name, _FLOAT)
+        field_type = (
+            declared.get(name)
+            or seen.get(name)
+            or _dynamic_type(measurement, name, seen)
+        )
         out.append(_field_key(name) + _render(value, field_type))
     return out
 
 
 def _stats_fields(measurement: Measurement) -> _FieldsFn:
+    seen: dict[str, FieldType] = {}
+
     def fields(record: PlayerStats) -> list[str]:
-        return _typed(measurement, record.stats)
+        return _typed(measurement, record.stats, seen)
 
     return fields
 
 
 def _standing_fields(measurement: Measurement) -> _FieldsFn:
     nfl = "ties" in measurement.fields
+    seen: dict[str, FieldType] = {}
 
     def fields(record: Standing) -> list[str]:
         # The same values, in the same precedence, as points.standing_point.
@@ -283,70 +332,12 @@ def _standing_fields(measurement: Measurement) -> _FieldsFn:
             values["ot_losses"] = record.ot_losses
             values["points"] = record.points
         values.update(record.extra)
-        return _typed(measurement, values)
+        return _typed(measurement, values, seen)
 
     return fields
 
 
-def _certain_fixed(measurement: Measurement) -> Callable[[Any], bool]:
-    """A check that a record's values all have their schema type exactly."""
-    names = sorted(measurement.fields)
-    exact: tuple[Any, ...] = tuple(
-        {_INTEGER: int, _STRING: str, _FLOAT: float}[measurement.fields[n]]
-        for n in names
-    )
-    getter = attrgetter(*names)
-
-    def certain(record: Any) -> bool:
-        seen = False
-        values: tuple[Any, ...] = getter(record)
-        for cls, value in zip(exact, values, strict=True):
-            if value is None:
-                continue
-            if value.__class__ is not cls or (
-                cls is float and not math.isfinite(value)
-            ):
-                return False
-            seen = True
-        return seen
-
-    return certain
-
-
-def _certain_stats(measurement: Measurement) -> Callable[[Any], bool]:
-    types = measurement.dynamic_types
-
-    def certain(record: PlayerStats) -> bool:
-        seen = False
-        # Typed int | float, but a source may slip a None in (left out).
-        stats: Mapping[str, Any] = record.stats
-        for name, value in stats.items():
-            if value is None:
-                continue
-            cls = value.__class__
-            if cls is int:
-                pass  # an int is a valid integer and a valid float
-            elif (
-                cls is not float
-                or types.get(name) is _INTEGER
-                or not math.isfinite(value)
-            ):
-                return False
-            seen = True
-        return seen
-
-    return certain
-
-
-def _never_certain(_record: Any) -> bool:
-    return False
-
-
-def _layout(
-    sample: Record,
-    fields_for: Callable[[Measurement], _FieldsFn],
-    certain_for: Callable[[Measurement], Callable[[Any], bool]],
-) -> _Layout:
+def _layout(sample: Record, fields_for: Callable[[Measurement], _FieldsFn]) -> _Layout:
     measurement = measurement_for(sample)
     present = set(type(sample).__dataclass_fields__)
     keys = _sorted_keys(tag for tag in measurement.tags if tag in present)
@@ -359,7 +350,6 @@ def _layout(
         # attrgetter of one name gives a value, of several a tuple.
         tag_values=getter if len(keys) > 1 else lambda r: (getter(r),),
         fields=fields_for(measurement),
-        certain=certain_for(measurement),
     )
 
 
@@ -375,14 +365,10 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
     game: dict[str, Any] = {"game_id": "", "home_team": "", "away_team": ""}
     game |= {"status": "", "season": 0, "home_score": 0, "away_score": 0}
     layouts: dict[tuple[type, League | None], _Layout] = {
-        (NflScore, None): _layout(NflScore(**game), _fixed_fields, _certain_fixed),
-        (NhlScore, None): _layout(
-            NhlScore(**game),
-            _fixed_fields,
-            _certain_fixed,
-        ),
+        (NflScore, None): _layout(NflScore(**game), _fixed_fields),
+        (NhlScore, None): _layout(NhlScore(**game), _fixed_fields),
         **{
-            (cls, None): _layout(_sport_sample(cls), _fixed_fields, _certain_fixed)
+            (cls, None): _layout(_sport_sample(cls), _fixed_fields)
             for cls in SPORT_MEASUREMENTS
         },
     }
@@ -392,17 +378,14 @@ def _samples() -> dict[tuple[type, League | None], _Layout]:
                 league=league, player_id="", player_name="", team="", status=""
             ),
             _fixed_fields,
-            _certain_fixed,
         )
         layouts[PlayerStats, league] = _layout(
             PlayerStats(league=league, player_id="", player_name="", team="", stats={}),
             _stats_fields,
-            _certain_stats,
         )
         layouts[Standing, league] = _layout(
             Standing(league=league, team="", season=0, wins=0, losses=0),
             _standing_fields,
-            lambda _m: _never_certain,
         )
     return layouts
 
@@ -451,19 +434,14 @@ def _invalid(err: Exception) -> InvalidRecordError:
 
 
 def check(record: Record, now: datetime) -> RetentionClass:
-    """Validate a record cheaply and give its retention class.
+    """Validate a record and give its retention class.
 
-    Raises ``InvalidRecordError`` for what ``checked_line`` would refuse. A
-    record whose values all have their schema type exactly (what the
-    sources make) is not rendered; anything else is, to be sure.
+    Raises ``InvalidRecordError`` for what ``checked_line`` refuses: it is
+    the same check (a record is rendered to know that every value, once
+    written, is one a server stores).
     """
-    try:
-        layout = layout_for(record)
-        if not layout.certain(record):
-            record_line(record, now)
-    except Exception as err:  # bad input must never raise into HA's loop
-        raise _invalid(err) from err
-    return layout.retention
+    checked_line(record, now)
+    return retention_of(record)
 
 
 def checked_line(record: Record, now: datetime) -> str:

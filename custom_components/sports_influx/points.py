@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from datetime import UTC, datetime
 import math
 from typing import TYPE_CHECKING
 
+from .const import INT64_MAX, INT64_MIN, MAX_TAG_VALUE_BYTES, TIME_MAX_NS, TIME_MIN_NS
 from .records import (
     AthleteResult,
     BaseballScore,
@@ -80,26 +81,117 @@ SPORT_MEASUREMENTS: Mapping[type[SportScore | SportResult], Measurement] = {
 
 
 class InvalidRecordError(ValueError):
-    """A record that cannot become a valid point (bad type, no fields)."""
+    """A record that cannot become a valid point (bad type, no fields).
+
+    ``reason``: a slug naming the kind of refusal.
+    """
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        """Keep the message and the reason."""
+        super().__init__(message)
+        self.reason = reason
+
+
+# Field keys no server stores: "time" is the timestamp's column (1.x drops
+# such a field without a word); 2.x and 3.x reserve keys starting with "_".
+RESERVED_KEYS = frozenset({"time"})
+
+
+def encodable(text: str) -> bool:
+    """Whether UTF-8 can encode ``text`` (a lone surrogate cannot)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def tag_too_long(text: str) -> bool:
+    """Longer than a tag value may be, in UTF-8 bytes."""
+    return len(text) * 4 > MAX_TAG_VALUE_BYTES and (
+        len(text.encode("utf-8", "surrogatepass")) > MAX_TAG_VALUE_BYTES
+    )
+
+
+def _check_text(what: str, text: str) -> None:
+    if not encodable(text):
+        raise InvalidRecordError(
+            f"{what} {text!r} has text UTF-8 cannot encode", "not_utf8"
+        )
+
+
+def _check_tag(tag: str, text: str) -> None:
+    _check_text(f"tag {tag}", text)
+    if tag_too_long(text):
+        raise InvalidRecordError(
+            f"tag {tag} is longer than {MAX_TAG_VALUE_BYTES} bytes", "tag_too_long"
+        )
+
+
+def _check_key(measurement: Measurement, name: str) -> None:
+    """A field key line protocol and the servers accept."""
+    if not name or name in RESERVED_KEYS or name.startswith("_"):
+        raise InvalidRecordError(
+            f"field name {name!r} is reserved in InfluxDB", "reserved_field"
+        )
+    if name in measurement.tags:
+        raise InvalidRecordError(
+            f"field name {name!r} is also a tag of {measurement.name}",
+            "reserved_field",
+        )
+    _check_text("field name", name)
 
 
 def _coerce(name: str, value: object, field_type: FieldType) -> FieldValue:
     """Give a value its schema type, or refuse it."""
     if field_type is FieldType.STRING:
         if isinstance(value, str):
+            _check_text(f"field {name}", value)
             return value
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return str(value)
     elif isinstance(value, bool):
         pass  # bool is an int subclass; never a number here
     elif field_type is FieldType.INTEGER:
+        number = None
         if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        if number is not None:
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise InvalidRecordError(
+                    f"field {name}={value!r} is outside the 64-bit integer range",
+                    "int64_range",
+                )
+            return number
     elif isinstance(value, (int, float)) and math.isfinite(value):  # FLOAT
         return float(value)
-    raise InvalidRecordError(f"field {name}={value!r} is not a valid {field_type}")
+    raise InvalidRecordError(
+        f"field {name}={value!r} is not a valid {field_type}", "wrong_type"
+    )
+
+
+def _check_time(when: datetime) -> None:
+    """Within the nanoseconds since the epoch an int64 holds (1677-2262)."""
+    aware = when if when.tzinfo else when.replace(tzinfo=UTC)
+    delta = aware - _EPOCH
+    ns = (
+        delta.days * 86_400_000_000_000
+        + delta.seconds * 1_000_000_000
+        + delta.microseconds * 1000
+    )
+    if not TIME_MIN_NS <= ns <= TIME_MAX_NS:
+        raise InvalidRecordError(
+            f"time {when.isoformat()} is outside what InfluxDB stores "
+            "(1677-09-21 to 2262-04-11)",
+            "time_range",
+        )
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def build_point(
@@ -120,7 +212,9 @@ def build_point(
         value = tags.get(tag)
         if value is None or value == "":
             continue
-        point.tag(tag, str(value))
+        text = str(value)
+        _check_tag(tag, text)
+        point.tag(tag, text)
     written = 0
     for name, value in values.items():
         if value is None:
@@ -129,13 +223,16 @@ def build_point(
         if field_type is None:
             if not measurement.dynamic_fields:
                 raise InvalidRecordError(
-                    f"{measurement.name} has no field {name!r} in the schema"
+                    f"{measurement.name} has no field {name!r} in the schema",
+                    "unknown_field",
                 )
+            _check_key(measurement, name)
             field_type = measurement.dynamic_types.get(name, FieldType.FLOAT)
         point.field(name, _coerce(name, value, field_type))
         written += 1
     if not written:
-        raise InvalidRecordError(f"{measurement.name} point has no fields")
+        raise InvalidRecordError(f"{measurement.name} point has no fields", "no_fields")
+    _check_time(time)
     point.time(time, WritePrecision.NS)
     return point
 

@@ -34,11 +34,13 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .client import InfluxClient, WriteError
+from .client import InfluxClient
 from .const import (
     BACKFILL_BATCH_SIZE,
+    CLOSE_SPOOL_MARGIN,
     LOGGER,
     MAX_QUEUE_POINTS,
+    MAX_REQUEST_BYTES,
     NOTIFY_INTERVAL,
     RETRY_BACKOFF_BASE,
     RETRY_BASE_DELAY,
@@ -51,7 +53,9 @@ from .lineprotocol import checked_line, retention_of, serialize_grouped
 from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
+from .splitting import CONFLICT_RE, by_bytes, line_bytes
 from .spool import REJECTED_FILE, Outbox
+from .write_errors import WriteError
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -183,6 +187,9 @@ class SportsInfluxWriter:
         self._lock = asyncio.Lock()
         # Batches taken from the queue, the head one possibly awaiting a retry.
         self._ready: deque[_Batch] = deque()
+        # The batch whose request runs now: owned by that request until it
+        # ends, in neither ``_ready`` nor the outbox.
+        self._in_flight: _Batch | None = None
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._unsub_timer: CALLBACK_TYPE | None = None
         self._listeners: list[CALLBACK_TYPE] = []
@@ -239,7 +246,13 @@ class SportsInfluxWriter:
             )
 
     async def async_close(self, deadline: float) -> None:
-        """Flush within ``deadline`` seconds; keep the rest in the outbox."""
+        """Flush within ``deadline`` seconds; keep the rest in the outbox.
+
+        A request still running ``CLOSE_SPOOL_MARGIN`` before the deadline
+        is ended (the client shuts its socket), so its batch is known to
+        be unwritten and is kept with the rest; a request that ends in
+        time is counted as it ends and is not kept twice.
+        """
         if self._closed:
             return
         self._closed = True
@@ -249,12 +262,23 @@ class SportsInfluxWriter:
         if self._unsub_retry:
             self._unsub_retry()
             self._unsub_retry = None
+        loop = self._hass.loop
+        abort = loop.call_later(
+            max(deadline - CLOSE_SPOOL_MARGIN, deadline / 2), self._client.abort_writes
+        )
         try:
             async with asyncio.timeout(deadline):
                 if not self._auth_failed:
                     await self._async_drain(full_only=False)
         except TimeoutError:
             pass
+        finally:
+            abort.cancel()
+        if (batch := self._in_flight) is not None:
+            # Still running past the deadline (the client could not end
+            # it): it may land, so it is kept; the request no longer owns it.
+            self._in_flight = None
+            self._ready.appendleft(batch)
         if self._spills:
             await asyncio.gather(*self._spills, return_exceptions=True)
         if unsent := self._pending():
@@ -278,7 +302,8 @@ class SportsInfluxWriter:
         await self._hass.async_add_executor_job(self._client.close)
 
     def _pending(self) -> int:
-        return len(self._queue) + sum(len(b) for b in self._ready)
+        in_flight = len(self._in_flight) if self._in_flight is not None else 0
+        return len(self._queue) + sum(len(b) for b in self._ready) + in_flight
 
     # -- statistics listeners ----------------------------------------------
 
@@ -434,7 +459,11 @@ class SportsInfluxWriter:
                 self._on_invalid(record, err)
             pending = next_chunk()  # serialised while this one is written
             sent += sum(len(lines) for lines in groups.values())
-            self._ready.extend(_Batch(r, lines) for r, lines in groups.items())
+            self._ready.extend(
+                _Batch(r, part)
+                for r, lines in groups.items()
+                for part in by_bytes(lines, MAX_REQUEST_BYTES)
+            )
             self._ready_empty.clear()
             await self._async_drain(full_only=True)
             while self._ready and not self._closed:
@@ -493,7 +522,8 @@ class SportsInfluxWriter:
         request while writes succeed: one HTTP round trip per ``batch_size``
         points would make catching up far slower than the server allows.
         While they fail, batches keep their size, so a batch given up after
-        its retries costs no more than before.
+        its retries costs no more than before. A batch is also at most
+        ``MAX_REQUEST_BYTES`` of line protocol (the rest waits its turn).
         """
         waiting = len(self._queue)
         if not waiting or (full_only and waiting < self.batch_size):
@@ -502,9 +532,20 @@ class SportsInfluxWriter:
         if waiting > self.batch_size and self._writes_ok:
             whole = waiting // self.batch_size * self.batch_size
             take = max(self.batch_size, min(whole, BACKFILL_BATCH_SIZE))
-        taken = _grouped(self._queue.popleft() for _ in range(take))
+        taken = _grouped(self._take(take))
         self._ready.extend(_Batch(retention, lines) for retention, lines in taken)
         return True
+
+    def _take(self, count: int) -> Iterator[_Queued]:
+        """Up to ``count`` queued points in at most ``MAX_REQUEST_BYTES``."""
+        queue = self._queue
+        room = MAX_REQUEST_BYTES
+        for taken in range(count):
+            size = line_bytes(queue[0][1])
+            if taken and size > room:
+                return
+            room -= size
+            yield queue.popleft()
 
     async def _async_drain(self, *, full_only: bool) -> None:
         """Write live batches and outbox records, alternating, until done.
@@ -533,24 +574,42 @@ class SportsInfluxWriter:
                 self._ready_empty.set()
 
     async def _async_write_head(self) -> bool:
-        """Write the head batch once; False when draining should stop."""
-        batch = self._ready[0]
+        """Write the head batch once; False when draining should stop.
+
+        The batch leaves ``_ready`` while its request runs and comes back
+        to its head if the request fails for now: what closes meanwhile
+        keeps ``_ready`` and the outbox, not this batch, so a batch is
+        never both written and kept.
+        """
+        batch = self._ready.popleft()
+        self._in_flight = batch
         lines = batch.lines
         started = time.monotonic()
-        err = await self._hass.async_add_executor_job(
-            self._write_blocking, batch.retention, lines
-        )
+        try:
+            err = await self._hass.async_add_executor_job(
+                self._write_blocking, batch.retention, lines
+            )
+        except BaseException:
+            # Cancelled while the request runs: it may land; kept anyway.
+            if self._in_flight is batch:
+                self._in_flight = None
+                self._ready.appendleft(batch)
+            raise
+        owned = self._in_flight is batch
+        self._in_flight = None
+        if not owned:
+            # Given up by a close past its deadline and kept in the outbox.
+            return False
         if err is None:
-            self._ready.popleft()
             self._on_success(len(lines), time.monotonic() - started)
             return True
+        if not err.retryable and err.status not in _AUTH_STATUS:
+            await self._async_on_rejected(err, lines)
+            return True
+        self._ready.appendleft(batch)
         if err.status in _AUTH_STATUS:
             await self._async_on_auth_failed(err)
             return False
-        if not err.retryable:
-            self._ready.popleft()
-            await self._async_on_rejected(err, lines)
-            return True
         if self._available and batch.attempt < RETRY_MAX_RETRIES and not self._closed:
             delay = retry_delay(batch.attempt, self._jitter())
             if err.retry_after:
@@ -734,9 +793,10 @@ class SportsInfluxWriter:
         if self._outbox is not None:
             path = self._outbox.directory / REJECTED_FILE
             try:
-                await self._hass.async_add_executor_job(
-                    self._outbox.quarantine, bad, err.message
-                )
+                for message, group in _by_error(err, bad):
+                    await self._hass.async_add_executor_job(
+                        self._outbox.quarantine, group, message
+                    )
             except OSError as io_err:
                 LOGGER.error("Cannot keep the rejected lines: %s", io_err)
                 path = None
@@ -810,48 +870,36 @@ class SportsInfluxWriter:
 _AUTH_STATUS = frozenset({401, 403})
 _RETENTIONS = frozenset(c.value for c in RetentionClass)
 
-# 1.x: 'partial write: field type conflict: input field "home_score" on
-# measurement "nfl_scores" is type float, already exists as type integer'
-_CONFLICT_RE = re.compile(
-    r'input field "(?P<field>[^"]+)" on measurement "(?P<measurement>[^"]+)"'
-    r" is type (?P<type>\w+)"
-)
-_VALUE_RE = {
-    "float": r"-?[0-9.]+(?:[eE][-+]?[0-9]+)?(?=[, ]|$)",
-    "integer": r"-?[0-9]+i",
-    "unsigned": r"[0-9]+u",
-    "string": '"',
-    "boolean": r"(?:t|f|true|false|T|F|TRUE|FALSE)(?=[, ]|$)",
-}
-
 
 def rejected_lines(err: WriteError, lines: Sequence[str]) -> list[str]:
-    """The lines a 4xx refused: named (3.x), found from the message (1.x), or all."""
+    """The lines a refusal names (the client finds them), or all."""
     if err.lines:
         by_number = dict(enumerate(lines, start=1))
         return [
             rejected.line or by_number.get(rejected.line_number, "")
             for rejected in err.lines
         ]
-    if err.rejected is not None and err.rejected < len(lines):
-        match = _CONFLICT_RE.search(err.message)
-        if match and (value := _VALUE_RE.get(match["type"])):
-            prefix = match["measurement"]
-            field_re = re.compile(rf"[ ,]{re.escape(match['field'])}={value}")
-            suspects = [
-                line
-                for line in lines
-                if line.startswith((f"{prefix},", f"{prefix} "))
-                and field_re.search(line)
-            ]
-            if len(suspects) == err.rejected:
-                return suspects
     return list(lines)
+
+
+def _printable(text: str) -> str:
+    """Text a UTF-8 file can hold (a lone surrogate as its escape)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _by_error(err: WriteError, bad: Sequence[str]) -> list[tuple[str, list[str]]]:
+    """Refused lines grouped by the server's message for each."""
+    groups: dict[str, list[str]] = {}
+    errors = [r.error for r in err.lines] if len(err.lines) == len(bad) else []
+    for n, line in enumerate(bad):
+        message = _printable(errors[n] if errors else err.message)
+        groups.setdefault(message, []).append(_printable(line))
+    return list(groups.items())
 
 
 def rejection_subject(err: WriteError, bad: Sequence[str]) -> tuple[str, str]:
     """(measurement, field) to name in the repair issue, as well as known."""
-    if match := _CONFLICT_RE.search(err.message):
+    if match := CONFLICT_RE.search(err.message):
         return match["measurement"], match["field"]
     for rejected in err.lines:
         if found := re.search(r"column (?:type )?(?:for )?'?(\w+)'?", rejected.error):
