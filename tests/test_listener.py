@@ -726,18 +726,49 @@ async def test_nhl_season_is_one_in_scores_and_standings(
 
 
 @pytest.mark.parametrize("entry_options", [{}])
-async def test_an_nba_sensor_shaped_like_ha_nfl_writes_nothing(
+async def test_an_nba_sensor_shaped_like_ha_nfl_lands_in_basketball(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
-    """ha-nba's sensor is followed (ha-nfl's family) but never written as NFL."""
+    """ha-nba's sensor is followed (ha-nfl's family) and written to the NBA's
+    sport, never as NFL; without league evidence it is ``unknown_league``."""
     sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
     sensor["attributes"]["date"] = RECENT.strftime("%Y-%m-%dT%H:%MZ")
-    hass.states.async_set("sensor.nba", "POST", sensor["attributes"])
+    blind = dict(sensor["attributes"], team_logo=None, opponent_logo=None)
+    hass.states.async_set("sensor.nba_blind", "POST", blind)
     await hass.async_block_till_done()
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
+    assert dict(writer.stats.skipped) == {"unknown_league": 1}
+    assert select_from(stack, database, "basketball_scores") == []
+    hass.states.async_set("sensor.nba", "POST", sensor["attributes"])
+    await hass.async_block_till_done()
+    await writer.async_flush()
     assert select_from(stack, database, "nfl_scores") == []
-    assert writer.stats.skipped["unknown_league"] == 1
+    rows = select_from(stack, database, "basketball_scores")
+    assert [
+        (
+            r["league"],
+            r["game_id"],
+            r["away_team"],
+            r["home_team"],
+            r["away_score"],
+            r["home_score"],
+            r["status"],
+            r["final_type"],
+        )
+        for r in rows
+    ] == [
+        (
+            "NBA",
+            f"NBA-{RECENT:%Y%m%d}-CHA@BOS",
+            "CHA",
+            "BOS",
+            93,
+            134,
+            "POST",
+            "REG",
+        )
+    ]
 
 
 @pytest.mark.parametrize("entry_options", [{}])
