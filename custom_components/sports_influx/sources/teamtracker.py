@@ -125,8 +125,9 @@ SPORT_DECISIVE: Mapping[str, tuple[str, ...]] = {
 def decisive(attributes: Mapping[str, Any]) -> tuple[Any, ...]:
     """The values of the attributes a record's game, status and key depend on."""
     values = tuple(map(attributes.get, DECISIVE))
-    sport = attributes.get("sport") or attributes.get("sport_path")
-    extra = SPORT_DECISIVE.get(sport.strip().lower() if isinstance(sport, str) else "")
+    # The sport as teamtracker_sports.parse reads it.
+    sport = text(attributes.get("sport")) or text(attributes.get("sport_path"))
+    extra = SPORT_DECISIVE.get((sport or "").lower())
     return values + tuple(map(attributes.get, extra)) if extra else values
 
 
