@@ -46,9 +46,6 @@ ONCE_TIMEOUT = 180.0  # seconds for hass to replay and stop
 # 2026.10 also sets up ffmpeg by default, which looks for its binary.
 HARMLESS = ("[homeassistant.components.camera.img_util]", "[haffmpeg.core]")
 
-# The integration's measurements and what --once expects in each.
-SCORES = {"NFL": "nfl_scores", "NHL": "nhl_scores"}
-
 
 def _load_module(name: str, path: Path) -> Any:
     """A pure module (no HA import), loaded by path."""
@@ -378,11 +375,15 @@ class Final:
     """A game's last state as the fixture gives it."""
 
     league: str
+    measurement: str
     away: str
     home: str
-    away_score: int
-    home_score: int
+    score: str  # "24-26"; a shootout's goals in brackets: "3(2)-3(4)"
     status: str
+
+
+def _score(goals: object, shootout: object) -> str:
+    return f"{goals}" if shootout is None else f"{goals}({shootout})"
 
 
 def expected(fixtures: Path = FIXTURES) -> tuple[Counter[str], list[Final]]:
@@ -398,19 +399,27 @@ def expected(fixtures: Path = FIXTURES) -> tuple[Counter[str], list[Final]]:
     finals = []
     for game in timeline.games:
         keys = [replay.score_key(frame) for frame in game.frames]
-        counts[SCORES[game.league]] += sum(
+        counts[game.measurement] += sum(
             1 for n, key in enumerate(keys) if n == 0 or key != keys[n - 1]
         )
         state, attributes = game.final
-        team = (attributes["team_abbr"], replay.score_points(attributes["team_score"]))
-        other = (
-            attributes["opponent_abbr"],
-            replay.score_points(attributes["opponent_score"]),
+        team, other = (
+            (
+                attributes[f"{side}_abbr"],
+                _score(
+                    replay.score_points(attributes[f"{side}_score"]),
+                    replay.shootout_goals(attributes[f"{side}_score"]),
+                ),
+            )
+            for side in ("team", "opponent")
         )
         home, away = (
             (team, other) if attributes["team_homeaway"] == "home" else (other, team)
         )
-        finals.append(Final(game.league, away[0], home[0], away[1], home[1], state))
+        score = f"{away[1]}-{home[1]}"
+        finals.append(
+            Final(game.league, game.measurement, away[0], home[0], score, state)
+        )
     counts["nfl_standings"] = sum(1 for _ in _standing_entries(timeline.standings))
     players = {
         (block["team"]["id"], athlete["athlete"]["id"])
@@ -465,18 +474,21 @@ def check(server: Server) -> bool:
     print("\nlast point of each game (read back) vs the fixture:")
     for final in finals:
         teams = f"\"away_team\" = '{final.away}' AND \"home_team\" = '{final.home}'"
-        query = f"SELECT * FROM {_from(server, SCORES[final.league])} WHERE {teams}"  # noqa: S608
+        query = f"SELECT * FROM {_from(server, final.measurement)} WHERE {teams}"  # noqa: S608
         rows = select(server, f"{query} ORDER BY time DESC LIMIT 1")
-        got = (
-            (rows[0]["away_score"], rows[0]["home_score"], rows[0]["status"])
-            if rows
-            else None
+        shown = "nothing"
+        if rows:
+            away, home = (
+                _score(rows[0][f"{side}_score"], rows[0].get(f"{side}_shootout"))
+                for side in ("away", "home")
+            )
+            shown = f"{away}-{home} {rows[0]['status']}"
+        want_final = f"{final.score} {final.status}"
+        mark = "ok" if shown == want_final else f"MISMATCH (fixture {want_final})"
+        ok = ok and shown == want_final
+        print(
+            f"  {final.league:<3} {final.away:>3} @ {final.home:<3} {shown:<15} {mark}"
         )
-        want_final = (final.away_score, final.home_score, final.status)
-        mark = "ok" if got == want_final else f"MISMATCH (fixture {want_final})"
-        ok = ok and got == want_final
-        shown = f"{got[0]}-{got[1]} {got[2]}" if got else "nothing"
-        print(f"  {final.league} {final.away:>3} @ {final.home:<3} {shown:<12} {mark}")
     return ok
 
 

@@ -60,6 +60,8 @@ EXAMPLE: dict[str, str] = {
     "player_id": "4430807",
     "injured_player_id": "4426502",
     "period": "2",
+    "mlb_team": "MIL",
+    "nba_team": "BOS",
 }
 
 QUESTIONS: tuple[Question, ...] = (
@@ -321,6 +323,95 @@ ORDER BY team""",
             "(a write_standings call without it) has none."
         ),
     ),
+    Question(
+        key="run_differential",
+        title="An MLB team's run differential this season",
+        retention="events",
+        influxql="""\
+SELECT COUNT(run_differential) AS games,
+  SUM(runs_scored) AS runs_scored,
+  SUM(runs_allowed) AS runs_allowed,
+  SUM(run_differential) AS run_differential
+FROM (
+  SELECT home_score AS runs_scored, away_score AS runs_allowed,
+    home_score - away_score AS run_differential
+  FROM baseball_scores
+  WHERE status = 'POST' AND league = 'MLB' AND season = '{season}'
+    AND home_team = '{mlb_team}'
+), (
+  SELECT away_score AS runs_scored, home_score AS runs_allowed,
+    away_score - home_score AS run_differential
+  FROM baseball_scores
+  WHERE status = 'POST' AND league = 'MLB' AND season = '{season}'
+    AND away_team = '{mlb_team}'
+)""",
+        sql="""\
+SELECT COUNT(*) AS games,
+  SUM(CASE WHEN home_team = '{mlb_team}' THEN home_score ELSE away_score END)
+    AS runs_scored,
+  SUM(CASE WHEN home_team = '{mlb_team}' THEN away_score ELSE home_score END)
+    AS runs_allowed,
+  SUM(CASE WHEN home_team = '{mlb_team}' THEN home_score - away_score
+    ELSE away_score - home_score END) AS run_differential
+FROM baseball_scores
+WHERE status = 'POST' AND league = 'MLB' AND season = '{season}'
+  AND (home_team = '{mlb_team}' OR away_team = '{mlb_team}')""",
+        note=(
+            "Every sport but the NFL and the NHL is one measurement per sport "
+            "with the league a tag: `league = 'MLB'` keeps other baseball "
+            "leagues out. A season is named by the year it starts in (MLB: "
+            "the calendar year). InfluxQL has no `CASE`: one subquery turns "
+            "the team's home games, one its away games, into runs for and "
+            "against; the outer query adds them up. A doubleheader is two "
+            "games (baseball game ids carry the start time)."
+        ),
+    ),
+    Question(
+        key="home_away_record",
+        title="An NBA team's home and away record",
+        retention="events",
+        influxql="""\
+SELECT COUNT(home_win) AS home_wins, COUNT(home_loss) AS home_losses,
+  COUNT(away_win) AS away_wins, COUNT(away_loss) AS away_losses
+FROM (
+  SELECT home_score AS home_win FROM basketball_scores
+  WHERE status = 'POST' AND league = 'NBA' AND season = '{season}'
+    AND home_team = '{nba_team}' AND home_score > away_score
+), (
+  SELECT home_score AS home_loss FROM basketball_scores
+  WHERE status = 'POST' AND league = 'NBA' AND season = '{season}'
+    AND home_team = '{nba_team}' AND home_score < away_score
+), (
+  SELECT away_score AS away_win FROM basketball_scores
+  WHERE status = 'POST' AND league = 'NBA' AND season = '{season}'
+    AND away_team = '{nba_team}' AND away_score > home_score
+), (
+  SELECT away_score AS away_loss FROM basketball_scores
+  WHERE status = 'POST' AND league = 'NBA' AND season = '{season}'
+    AND away_team = '{nba_team}' AND away_score < home_score
+)""",
+        sql="""\
+SELECT
+  SUM(CASE WHEN home_team = '{nba_team}' AND home_score > away_score
+    THEN 1 ELSE 0 END) AS home_wins,
+  SUM(CASE WHEN home_team = '{nba_team}' AND home_score < away_score
+    THEN 1 ELSE 0 END) AS home_losses,
+  SUM(CASE WHEN away_team = '{nba_team}' AND away_score > home_score
+    THEN 1 ELSE 0 END) AS away_wins,
+  SUM(CASE WHEN away_team = '{nba_team}' AND away_score < home_score
+    THEN 1 ELSE 0 END) AS away_losses
+FROM basketball_scores
+WHERE status = 'POST' AND league = 'NBA' AND season = '{season}'
+  AND (home_team = '{nba_team}' OR away_team = '{nba_team}')""",
+        note=(
+            "NBA seasons are named by the year they start in: the 2025-26 "
+            "season is `'2025'`; `season_type` (a tag: `regular-season`, "
+            "`postseason`, `preseason`) keeps the preseason out when added "
+            "to the `WHERE`. InfluxQL compares two fields in a `WHERE` "
+            "(`home_score > away_score`) and counts each kind of game in a "
+            "subquery of its own; a kind with no game is null (0 in SQL)."
+        ),
+    ),
 )
 
 BY_KEY: dict[str, Question] = {q.key: q for q in QUESTIONS}
@@ -339,7 +430,8 @@ _INTRO = (
     "(InfluxQL on 1.x; SQL or InfluxQL on 3.x) with the `retention` "
     "given, and in Grafana or the server's CLI. The values to replace "
     "are the examples: `ATL`, season `'2025'`, game `NFL-20230917-GB@ATL`, "
-    "players `4430807` (Bijan Robinson) and `4426502` (Drake London)."
+    "players `4430807` (Bijan Robinson) and `4426502` (Drake London); "
+    "`MIL` in MLB, `BOS` in the NBA."
 )
 _RESPONSE = (
     "The action returns `{rows: [...], count, truncated}`: each row a "

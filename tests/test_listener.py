@@ -26,15 +26,31 @@ from custom_components.sports_influx.listener import (
     StateReader,
     score_key,
 )
-from custom_components.sports_influx.records import NflScore, NhlScore
-from custom_components.sports_influx.sources import SkipRecord, teamtracker
+from custom_components.sports_influx.records import (
+    AthleteResult,
+    LeagueScore,
+    NflScore,
+    NhlScore,
+)
+from custom_components.sports_influx.sources import (
+    SkipRecord,
+    teamtracker,
+    teamtracker_sports,
+)
 from custom_components.sports_influx.sources._common import LEAGUES
 from custom_components.sports_influx.sources.status import canonical_status
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
-from .factories import nhlapi_cbj_wsh, teamtracker_cbj_wsh
+from .factories import (
+    RESULT_COUNT,
+    nhlapi_cbj_wsh,
+    replay_states,
+    teamtracker_cbj_wsh,
+    teamtracker_result,
+)
+from .test_sports_real import mlb_game
 
 START = RECENT.replace(hour=20)
 
@@ -271,55 +287,103 @@ TEAMTRACKER_STATES = [
     s
     for name in ("teamtracker_nfl.json", "teamtracker_nhl.json")
     for s in json.loads((FIXTURES / name).read_text())
+] + [
+    # Upstream TeamTracker's results: every sport, PRE, IN and POST.
+    {"state": result["state"], "attributes": result}
+    for result in map(teamtracker_result, range(1, RESULT_COUNT + 1))
 ]
 ANY_VALUES = st.none() | st.text(max_size=12) | st.integers() | st.floats()
-# Every attribute the fixtures have that the shortcut does not compare, and
-# one no TeamTracker version has.
-NOT_DECISIVE = [
-    *sorted(
-        {k for s in TEAMTRACKER_STATES for k in s["attributes"]}
-        - set(teamtracker.DECISIVE)
-    ),
-    "an_attribute_of_a_future_version",
-]
-# Read by the parser but not compared: they change between plays and only
-# fill fields outside the game id, the status and the dedupe key.
-READ_NOT_DECISIVE = {"clock", "team_shots_on_target", "opponent_shots_on_target"}
+ALL_ATTRIBUTES = sorted({k for s in TEAMTRACKER_STATES for k in s["attributes"]})
+# Read by a parser but not compared: they change between plays and only
+# fill fields outside the game id, the status and the dedupe key (the clock
+# everywhere but baseball, the shots, baseball's count of balls and
+# strikes, the event's name, a winner flag, an MMA or tennis opponent).
+READ_NOT_DECISIVE = {
+    "clock",
+    "team_shots_on_target",
+    "opponent_shots_on_target",
+    "team_total_shots",
+    "opponent_total_shots",
+    "balls",
+    "strikes",
+    "event_name",
+    "team_winner",
+    "opponent_name",
+}
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    st.sampled_from(TEAMTRACKER_STATES),
-    st.dictionaries(st.sampled_from(NOT_DECISIVE), ANY_VALUES, max_size=8),
-)
+def _sport(attributes: dict[str, Any]) -> str:
+    sport = attributes.get("sport") or attributes.get("sport_path") or ""
+    return str(sport).strip().lower()
+
+
+def _not_decisive(attributes: dict[str, Any]) -> list[str]:
+    """The attributes the shortcut does not compare for this sensor's sport,
+    and one no TeamTracker version has."""
+    compared = set(teamtracker.DECISIVE)
+    compared |= set(teamtracker.SPORT_DECISIVE.get(_sport(attributes), ()))
+    return [k for k in ALL_ATTRIBUTES if k not in compared] + [
+        "an_attribute_of_a_future_version"
+    ]
+
+
+def _parsed(base: dict[str, Any], attributes: dict[str, Any]) -> tuple[Any, ...] | None:
+    """(game id, status, dedupe key) of a TeamTracker state, None if skipped."""
+    state = State("sensor.x", base["state"], attributes)
+    try:
+        (record,) = teamtracker.parse(state, START).records
+    except SkipRecord:
+        return None
+    assert isinstance(record, (NflScore, NhlScore, LeagueScore, AthleteResult))
+    return (record.game_id, record.status, score_key(record))
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.data())
 def test_attributes_outside_decisive_never_change_the_dedupe_key(
-    base: dict[str, Any], changes: dict[str, Any]
+    data: st.DataObject,
 ) -> None:
     """What the listener may skip parsing for: the same game, status and
     key whatever the attributes it does not compare say (so the dedupe
-    memory decides alone)."""
-
-    def parsed(attributes: dict[str, Any]) -> tuple[Any, ...] | None:
-        state = State("sensor.x", base["state"], attributes)
-        try:
-            (record,) = teamtracker.parse(state, START).records
-        except SkipRecord:
-            return None
-        assert isinstance(record, (NflScore, NhlScore))
-        return (record.game_id, record.status, score_key(record))
-
+    memory decides alone), in every sport."""
+    base = data.draw(st.sampled_from(TEAMTRACKER_STATES))
+    changes = data.draw(
+        st.dictionaries(
+            st.sampled_from(_not_decisive(base["attributes"])), ANY_VALUES, max_size=8
+        )
+    )
     # A clock saying "Postponed" or "Delayed" changes the status: ESPN then
     # changes the state too, or the live game's heartbeat parses it again.
     clock = changes.get("clock")
     assume(not (isinstance(clock, str) and canonical_status("", clock)))
-    before = parsed(base["attributes"])
+    before = _parsed(base, base["attributes"])
     if before is not None:
-        assert parsed({**base["attributes"], **changes}) == before
+        assert _parsed(base, {**base["attributes"], **changes}) == before
+
+
+def test_the_sport_decisive_attributes_do_change_keys() -> None:
+    """Baseball's clock, golf's holes and racing's laps are compared in their
+    sport because they are part of its key there."""
+    cases = (
+        (2, {"clock": "Bot 6th"}),  # MLB, "Top 6th": the half-inning
+        (25, {"team_shots_on_target": 17}),  # PGA, live: holes played
+        (30, {"team_total_shots": 41}),  # F1, live: laps
+    )
+    for number, change in cases:
+        base = {"state": "IN", "attributes": teamtracker_result(number)}
+        assert base["attributes"]["state"] == "IN"
+        (name,) = change
+        assert name in teamtracker.SPORT_DECISIVE[_sport(base["attributes"])]
+        assert name not in teamtracker.DECISIVE
+        before = _parsed(base, base["attributes"])
+        assert before is not None
+        assert _parsed(base, {**base["attributes"], **change}) != before
 
 
 def test_the_parser_reads_only_decisive_attributes_clock_and_shots() -> None:
-    """Every attribute ``team_view_score`` reads is compared by the shortcut,
-    or is one of the three that change no key (the test above)."""
+    """Every attribute the parsers read is compared by the shortcut (for
+    the sensor's sport), or is one of those that change no key (the test
+    above)."""
     read: set[str] = set()
 
     class Recording(dict[str, Any]):
@@ -331,16 +395,26 @@ def test_the_parser_reads_only_decisive_attributes_clock_and_shots() -> None:
             read.add(key)
             return super().__getitem__(key)
 
+    sports = set()
     for state in TEAMTRACKER_STATES:
-        league = LEAGUES[state["attributes"]["league"].upper()]
+        read.clear()
+        attributes = state["attributes"]
         # A State keeps a read-only copy: the recording stands in for it.
         recorded = SimpleNamespace(
-            state=state["state"], attributes=Recording(state["attributes"])
+            state=state["state"], attributes=Recording(attributes)
         )
+        league = LEAGUES.get(str(attributes["league"]).upper())
         with contextlib.suppress(SkipRecord):
-            teamtracker.team_view_score(recorded, league=league, observed=START)  # type: ignore[arg-type]
-    assert read - set(teamtracker.DECISIVE) == READ_NOT_DECISIVE
-    assert len(read) > 10  # the recording saw the parse
+            if league is not None:
+                teamtracker.team_view_score(recorded, league=league, observed=START)  # type: ignore[arg-type]
+            else:
+                teamtracker_sports.parse(recorded, START)  # type: ignore[arg-type]
+        compared = set(teamtracker.DECISIVE)
+        compared |= set(teamtracker.SPORT_DECISIVE.get(_sport(attributes), ()))
+        assert read - compared <= READ_NOT_DECISIVE, state["state"]
+        assert "date" in read  # the recording saw the parse
+        sports.add(_sport(attributes) or str(attributes["league"]))
+    assert len(sports) >= 10
 
 
 @pytest.mark.parametrize("entry_options", [{}])
@@ -374,6 +448,38 @@ async def test_polls_changing_only_the_clock_are_not_parsed(
     # Parsed: the first poll, the score change (10), the heartbeat (70).
     assert len(calls) == 3
     assert writer.stats.points_written == 3
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_a_baseball_game_is_parsed_once_per_point(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    monkeypatch: pytest.MonkeyPatch,
+    stack,
+    database: str,
+) -> None:
+    """Nine innings polled every 5 s (tests/test_sports_real.py): the polls
+    that move only the count of balls and strikes and ``last_update`` are
+    decided from the last parse; every change of the situation is parsed
+    and written."""
+    calls = []
+    original = teamtracker_sports.team_score
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(teamtracker_sports, "team_score", counting)
+    game = mlb_game()
+    await replay_states(hass, freezer, "sensor.brewers", game.polls, START)
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    rows = select_from(stack, database, "baseball_scores")
+    assert len(game.polls) == 2049
+    assert len(rows) == len(game.changes) == 87
+    assert len(calls) == 87
+    assert writer.stats.points_written == 87
 
 
 def _recording_reader(
@@ -726,18 +832,49 @@ async def test_nhl_season_is_one_in_scores_and_standings(
 
 
 @pytest.mark.parametrize("entry_options", [{}])
-async def test_an_nba_sensor_shaped_like_ha_nfl_writes_nothing(
+async def test_an_nba_sensor_shaped_like_ha_nfl_lands_in_basketball(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
-    """ha-nba's sensor is followed (ha-nfl's family) but never written as NFL."""
+    """ha-nba's sensor is followed (ha-nfl's family) and written to the NBA's
+    sport, never as NFL; without league evidence it is ``unknown_league``."""
     sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
     sensor["attributes"]["date"] = RECENT.strftime("%Y-%m-%dT%H:%MZ")
-    hass.states.async_set("sensor.nba", "POST", sensor["attributes"])
+    blind = dict(sensor["attributes"], team_logo=None, opponent_logo=None)
+    hass.states.async_set("sensor.nba_blind", "POST", blind)
     await hass.async_block_till_done()
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
+    assert dict(writer.stats.skipped) == {"unknown_league": 1}
+    assert select_from(stack, database, "basketball_scores") == []
+    hass.states.async_set("sensor.nba", "POST", sensor["attributes"])
+    await hass.async_block_till_done()
+    await writer.async_flush()
     assert select_from(stack, database, "nfl_scores") == []
-    assert writer.stats.skipped["unknown_league"] == 1
+    rows = select_from(stack, database, "basketball_scores")
+    assert [
+        (
+            r["league"],
+            r["game_id"],
+            r["away_team"],
+            r["home_team"],
+            r["away_score"],
+            r["home_score"],
+            r["status"],
+            r["final_type"],
+        )
+        for r in rows
+    ] == [
+        (
+            "NBA",
+            f"NBA-{RECENT:%Y%m%d}-CHA@BOS",
+            "CHA",
+            "BOS",
+            93,
+            134,
+            "POST",
+            "REG",
+        )
+    ]
 
 
 @pytest.mark.parametrize("entry_options", [{}])

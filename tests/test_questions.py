@@ -8,7 +8,9 @@ sensor nested by division (entries from the fixture), an ESPN game summary
 sensor for the Falcons' games (box score and injuries from the fixture) and
 an ESPN core injury record for Drake London. Then each canonical query of
 tests/questions.py runs through the ``sports_influx.query`` action and the
-answer is compared with what the season says.
+answer is compared with what the season says. The MLB and NBA questions
+get a week of their own: TeamTracker sensors of two teams in each league
+(upstream TeamTracker's MLB and NBA attributes), PRE, live and final.
 
 Dates are relative to ``RECENT``: the real server refuses points older than
 their retention policy.
@@ -21,6 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
 from pathlib import Path
+import sqlite3
 from typing import Any, NamedTuple, cast
 
 from freezegun.api import FrozenDateTimeFactory
@@ -32,12 +35,14 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import League
+from custom_components.sports_influx.sources import teamtracker_leagues
 from custom_components.sports_influx.sources._common import season_of
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import parse_yaml
 
-from .conftest import FIXTURES, RECENT
+from .conftest import FIXTURES, RECENT, select_from
+from .factories import teamtracker_attributes
 from .questions import (
     BY_KEY,
     END,
@@ -742,3 +747,259 @@ async def test_questions_sql_reference_server(
         ("Active", "Hip", None),
     ]
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+# --- other sports: MLB and the NBA -------------------------------------------
+
+
+class Final(NamedTuple):
+    """A game of another sport: teams, final score, how far into the week."""
+
+    away: str
+    home: str
+    away_score: int
+    home_score: int
+    day: int  # days after the stretch's first day
+    hour: int = 17  # UTC start hour
+
+
+# MIL's stretch (Brewers and Cubs sensors; the games between them are seen
+# by both): at home SF 2-5 (W), CHC 4-3 (L); away at CHC 1-7 (L), at CIN 6-2
+# (W), and a doubleheader's second game at CHC 3-2 (W).
+MLB_GAMES = (
+    Final("SF", "MIL", 2, 5, 0),
+    Final("MIL", "CHC", 1, 7, 2),
+    Final("CHC", "MIL", 4, 3, 4),
+    Final("MIL", "CIN", 6, 2, 5),
+    Final("MIL", "CHC", 3, 2, 5, hour=23),
+)
+MLB_SENSORS = {"MIL": "sensor.brewers", "CHC": "sensor.cubs"}
+# BOS's stretch (Celtics and Knicks sensors): at home CHA 93-134 (W), NYK
+# 120-115 (L); away at NYK 101-110 (L), at MIA 99-98 (W), at PHI 108-100 (W).
+NBA_GAMES = (
+    Final("CHA", "BOS", 93, 134, 0),
+    Final("BOS", "NYK", 101, 110, 2),
+    Final("NYK", "BOS", 120, 115, 4),
+    Final("BOS", "MIA", 99, 98, 5),
+    Final("BOS", "PHI", 108, 100, 7),
+)
+NBA_SENSORS = {"BOS": "sensor.celtics", "NYK": "sensor.knicks"}
+# Upstream TeamTracker's MLB (CIN @ CHC) and NBA (CHA @ BOS) finals.
+RESULTS = {"baseball": 3, "basketball": 12}
+LEAGUE_OF = {"baseball": "MLB", "basketball": "NBA"}
+# Periods of a game, and a clock halfway through it.
+LIVE = {"baseball": (9, "Bot 4th"), "basketball": (4, "5:12 - 2nd")}
+
+
+def stretch_start(league: str, sport: str) -> datetime:
+    """The first day: a week before ``RECENT``, moved to the start of
+    ``RECENT``'s season when that week crosses into a new one."""
+    first = RECENT - timedelta(days=8)
+    season = teamtracker_leagues.season_of(league, sport, RECENT)
+    if teamtracker_leagues.season_of(league, sport, first) == season:
+        return first
+    month = teamtracker_leagues.SEASON_START_MONTH[league]
+    return first.replace(year=season, month=month, day=1)
+
+
+def sport_states(
+    sport: str, games: tuple[Final, ...], sensors: dict[str, str]
+) -> list[tuple[datetime, str, str, dict[str, Any]]]:
+    """Each followed team's TeamTracker sensor: PRE, mid-game, final twice."""
+    first = stretch_start(LEAGUE_OF[sport], sport)
+    events = []
+    for game in games:
+        start = (first + timedelta(days=game.day)).replace(hour=game.hour)
+        half = (game.home_score // 2, game.away_score // 2)
+        final = (game.home_score, game.away_score)
+        periods, live_clock = LIVE[sport]
+        polls = (
+            (start - timedelta(hours=1), "PRE", None, (0, 0), None),
+            (start + timedelta(hours=1), "IN", periods // 2, half, live_clock),
+            (start + timedelta(hours=3), "POST", periods, final, "Final"),
+            (start + timedelta(hours=3, minutes=5), "POST", periods, final, "Final"),
+        )
+        for team, entity_id in sensors.items():
+            if team not in (game.home, game.away):
+                continue
+            at_home = team == game.home
+            for when, state, period, (home, away), clock in polls:
+                attributes = teamtracker_attributes(
+                    RESULTS[sport],
+                    start=start,
+                    team_abbr=team,
+                    opponent_abbr=game.away if at_home else game.home,
+                    team_homeaway="home" if at_home else "away",
+                    opponent_homeaway="away" if at_home else "home",
+                    team_score=str(home if at_home else away),
+                    opponent_score=str(away if at_home else home),
+                    quarter=period or 0,
+                    clock=clock,
+                    season="regular-season",
+                    last_update=when.isoformat(),
+                )
+                events.append((when, entity_id, state, attributes))
+    return sorted(events, key=lambda event: event[0])
+
+
+def sport_season(sport: str) -> str:
+    """The season the stretch is in (named by the year it starts in)."""
+    league = LEAGUE_OF[sport]
+    return str(
+        teamtracker_leagues.season_of(league, sport, stretch_start(league, sport))
+    )
+
+
+async def play_other_sports(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, entry: MockConfigEntry
+) -> None:
+    """The MLB and NBA stretches through HA's state machine, then written."""
+    events = sport_states("baseball", MLB_GAMES, MLB_SENSORS) + sport_states(
+        "basketball", NBA_GAMES, NBA_SENSORS
+    )
+    for when, entity_id, state, attributes in sorted(events, key=lambda e: e[0]):
+        freezer.move_to(when)
+        hass.states.async_set(entity_id, state, attributes)
+        await hass.async_block_till_done()
+    await entry.runtime_data.writer.async_flush()
+    assert entry.runtime_data.writer.stats.points_failed == 0
+
+
+def mlb_differential(team: str) -> tuple[int, int, int, int]:
+    """(games, runs scored, runs allowed, run differential)."""
+    scored = allowed = games = 0
+    for game in MLB_GAMES:
+        if team not in (game.home, game.away):
+            continue
+        games += 1
+        own, other = (
+            (game.home_score, game.away_score)
+            if team == game.home
+            else (game.away_score, game.home_score)
+        )
+        scored, allowed = scored + own, allowed + other
+    return games, scored, allowed, scored - allowed
+
+
+def nba_record(team: str) -> tuple[int, int, int, int]:
+    """(home wins, home losses, away wins, away losses)."""
+    record_ = [0, 0, 0, 0]
+    for game in NBA_GAMES:
+        if team == game.home:
+            record_[0 if game.home_score > game.away_score else 1] += 1
+        elif team == game.away:
+            record_[2 if game.away_score > game.home_score else 3] += 1
+    return (record_[0], record_[1], record_[2], record_[3])
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_questions_other_sports_influxql(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack: Any,
+    database: str,
+) -> None:
+    """Run differential (MLB) and home/away record (NBA) through the action."""
+    await play_other_sports(hass, freezer, init_integration)
+    mlb_season, nba_season = sport_season("baseball"), sport_season("basketball")
+
+    # 11. MIL: five games (the doubleheader's second one too), +1.
+    assert mlb_differential("MIL") == (5, 18, 17, 1)
+    rows = await ask(
+        hass, "run_differential", "influxql", mlb_team="MIL", season=mlb_season
+    )
+    assert [
+        (r["games"], r["runs_scored"], r["runs_allowed"], r["run_differential"])
+        for r in rows
+    ] == [(5, 18, 17, 1)]
+    rows = await ask(
+        hass, "run_differential", "influxql", mlb_team="CHC", season=mlb_season
+    )
+    assert (
+        [
+            (r["games"], r["runs_scored"], r["runs_allowed"], r["run_differential"])
+            for r in rows
+        ]
+        == [mlb_differential("CHC")]
+        == [(3, 13, 7, 6)]
+    )
+    # The live points and the polls of the finals are not counted twice.
+    finals = select_from(stack, database, "baseball_scores", where="status = 'POST'")
+    assert len(finals) == len(MLB_GAMES)
+    assert (
+        await ask(
+            hass,
+            "run_differential",
+            "influxql",
+            mlb_team="MIL",
+            season=str(int(mlb_season) - 1),
+        )
+        == []
+    )
+
+    # 12. BOS: 1-1 at home, 2-1 away.
+    assert nba_record("BOS") == (1, 1, 2, 1)
+    rows = await ask(
+        hass, "home_away_record", "influxql", nba_team="BOS", season=nba_season
+    )
+    assert [
+        (r["home_wins"], r["home_losses"], r["away_wins"], r["away_losses"])
+        for r in rows
+    ] == [(1, 1, 2, 1)]
+    # NYK: one home win, one away win; no loss (null in InfluxQL).
+    rows = await ask(
+        hass, "home_away_record", "influxql", nba_team="NYK", season=nba_season
+    )
+    assert [
+        (r["home_wins"], r["home_losses"], r["away_wins"], r["away_losses"])
+        for r in rows
+    ] == [(1, None, 1, None)]
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_questions_other_sports_sql_logic(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    init_integration: MockConfigEntry,
+    stack: Any,
+    database: str,
+) -> None:
+    """The two SQL queries' logic (CASE, SUM, OR: beyond the reference
+    server) on SQLite, over the rows the integration wrote to the real 1.x
+    server. Tags are strings there as on InfluxDB 3."""
+    await play_other_sports(hass, freezer, init_integration)
+    columns = (
+        "time",
+        "status",
+        "league",
+        "season",
+        "home_team",
+        "away_team",
+        "home_score",
+        "away_score",
+    )
+    sql = sqlite3.connect(":memory:")
+    for measurement in ("baseball_scores", "basketball_scores"):
+        sql.execute(f"CREATE TABLE {measurement} ({', '.join(columns)})")
+        rows = select_from(stack, database, measurement)
+        assert rows
+        sql.executemany(
+            f"INSERT INTO {measurement} VALUES ({', '.join('?' * len(columns))})",
+            [tuple(row[c] for c in columns) for row in rows],
+        )
+
+    def run(key: str, **values: str) -> list[tuple[Any, ...]]:
+        return sql.execute(fill(BY_KEY[key].sql, values)).fetchall()
+
+    mlb_season, nba_season = sport_season("baseball"), sport_season("basketball")
+    for team in ("MIL", "CHC", "CIN", "SF"):
+        assert run("run_differential", mlb_team=team, season=mlb_season) == [
+            mlb_differential(team)
+        ]
+    for team in ("BOS", "NYK", "MIA"):
+        assert run("home_away_record", nba_team=team, season=nba_season) == [
+            nba_record(team)
+        ]
+    assert nba_record("NYK") == (1, 0, 1, 0)
+    sql.close()

@@ -15,6 +15,8 @@ import pytest
 
 from custom_components.sports_influx.listener import Deduper, StateReader
 from custom_components.sports_influx.records import (
+    BaseballScore,
+    BasketballScore,
     NflScore,
     NhlScore,
     PlayerStats,
@@ -42,6 +44,7 @@ from .factories import (
     fixture_sensors,
     nhlapi_cbj_wsh,
     teamtracker_cbj_wsh,
+    teamtracker_state,
 )
 from .test_sources_other import HA_NFL
 
@@ -59,27 +62,59 @@ def _one(result: Any) -> NflScore | NhlScore:
 # --- nothing misattributed ---------------------------------------------------
 
 
-def test_an_ha_nfl_fork_for_the_nba_is_not_written_as_nfl() -> None:
+def test_an_ha_nfl_fork_for_the_nba_lands_in_basketball() -> None:
     """ha-nba (artiscursive/ha-nba) writes ha-nfl's attributes from ESPN's NBA
-    scoreboard: the family is recognised, the league read from the logos."""
+    scoreboard: the family is recognised, the league read from the logos, the
+    record built as TeamTracker's NBA sensor of the same game builds it."""
     sensor = fixture_sensors("ha_nba_nba.json")[0]
     state = State(sensor["entity_id"], sensor["state"], sensor["attributes"])
     source = detect(state)
     assert source is not None
     assert source.name == "ha_nfl"
     assert league_evidence(state.attributes) == "NBA"
-    with pytest.raises(SkipRecord) as err:
-        source.parse(state, OBSERVED)
-    assert err.value.reason == "unknown_league"
+    (record,) = source.parse(state, OBSERVED).records
+    assert isinstance(record, BasketballScore)
+    (same,) = teamtracker.parse(teamtracker_state(12), OBSERVED).records
+    assert (
+        (record.league, record.game_id, record.season)
+        == (
+            same.league,
+            same.game_id,
+            same.season,
+        )
+        == ("NBA", "NBA-20221002-CHA@BOS", 2022)
+    )
+    assert (record.home_team, record.away_team, record.status) == ("BOS", "CHA", "POST")
+    assert (record.home_score, record.away_score, record.final_type) == (134, 93, "REG")
+    # ha-nba has no ``season``/``event_id``: no season type, no source id.
+    assert (record.season_type, record.source_game_id) == (None, None)
 
 
-def test_an_ha_nfl_fork_for_mlb_is_not_written_as_nfl() -> None:
+def test_an_ha_nfl_fork_for_mlb_lands_in_baseball() -> None:
     logos = {
         "team_logo": "https://a.espncdn.com/i/teamlogos/mlb/500/scoreboard/nyy.png",
         "opponent_logo": "https://a.espncdn.com/i/teamlogos/mlb/500/scoreboard/bos.png",
+        "team_abbr": "NYY",
+        "opponent_abbr": "BOS",
+        "quarter": 7,
+        "clock": "Bot 7th",
     }
     state = State("sensor.mlb", "IN", HA_NFL | logos)
     assert league_evidence(state.attributes) == "MLB"
+    (record,) = ha_nfl.parse(state, OBSERVED).records
+    assert isinstance(record, BaseballScore)
+    assert record.game_id == "MLB-20230908-NYY@BOS-T0020"
+    assert (record.league, record.period, record.inning_half) == ("MLB", 7, "bottom")
+    assert (record.home_score, record.away_score) == (20, 21)
+
+
+def test_an_ha_nfl_fork_of_a_league_without_a_sport_is_unknown_league() -> None:
+    logos = {
+        "team_logo": "https://a.espncdn.com/i/teamlogos/rugby/500/1.png",
+        "opponent_logo": None,
+    }
+    state = State("sensor.rugby", "IN", HA_NFL | logos)
+    assert league_evidence(state.attributes) == "RUGBY"
     with pytest.raises(SkipRecord) as err:
         ha_nfl.parse(state, OBSERVED)
     assert err.value.reason == "unknown_league"

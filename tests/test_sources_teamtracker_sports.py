@@ -17,6 +17,7 @@ from custom_components.sports_influx.points import measurement_for, record_point
 from custom_components.sports_influx.records import (
     AthleteResult,
     BaseballScore,
+    BasketballScore,
     CricketScore,
     GolfResult,
     HockeyScore,
@@ -44,6 +45,7 @@ from custom_components.sports_influx.sources.teamtracker_leagues import (
 from custom_components.sports_influx.sources.teamtracker_sports import (
     cricket_runs,
     parse,
+    team_score,
 )
 from homeassistant.core import State
 
@@ -945,3 +947,15 @@ def test_athlete_skips(
     with pytest.raises(SkipRecord) as err:
         parse(teamtracker_state(number, state, **changes), OBSERVED)
     assert err.value.reason == reason.value
+
+
+def test_team_score_takes_the_league_and_sport_of_its_caller() -> None:
+    """The entry point ha-nfl's forks use: TeamTracker's NBA attributes read
+    as another league and sport; a sport without a builder is refused."""
+    state = teamtracker_state(12)
+    record = team_score(state, "WNBA", "basketball", OBSERVED)
+    assert isinstance(record, BasketballScore)
+    assert (record.league, record.game_id) == ("WNBA", "WNBA-20221002-CHA@BOS")
+    with pytest.raises(SkipRecord) as err:
+        team_score(state, "NRL", "rugby", OBSERVED)
+    assert err.value.reason == Reason.UNKNOWN_SPORT

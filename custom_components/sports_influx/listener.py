@@ -258,12 +258,12 @@ class StateReader:
         self.kinds[entity_id] = source
         now = state.last_updated
         decisive = None
-        if source.decisive:
+        if source.decisive is not None:
             # Only clocks, update times, odds ... changed since the last
             # parse: the record would have the same game and key, so the
             # dedupe memory decides without parsing (most polls of a live
-            # game end here). 15 lookups at C speed, not 60.
-            decisive = tuple(map(state.attributes.get, source.decisive))
+            # game end here). 26 lookups at C speed, not a parse.
+            decisive = source.decisive(state.attributes)
             seen = self._seen.get(entity_id)
             if (
                 seen is not None
@@ -288,7 +288,7 @@ class StateReader:
             self._skip(entity_id, reason)
         if decisive is not None and len(result.records) == 1:
             record = result.records[0]
-            if isinstance(record, (NflScore, NhlScore)):
+            if isinstance(record, (NflScore, NhlScore, LeagueScore, AthleteResult)):
                 key = score_key(record)
                 self._seen[entity_id] = _Seen(
                     state.state, decisive, record.game_id, key, record.status

@@ -20,9 +20,10 @@ that entity, and its ``parse`` answers ``SkipRecord("unavailable")``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.core import State
 
@@ -44,17 +45,17 @@ __all__ = ["SOURCES", "ParseResult", "Reason", "SkipRecord", "Source", "detect"]
 class Source:
     """A kind of source sensor: how to recognize it and how to read it.
 
-    ``decisive``: the attributes a record's game, status and dedupe key are
-    made from. When the state and these are as at the last parse, the
-    listener decides from that parse whether the new state is worth
-    writing, without parsing it (a single-record source only; empty =
+    ``decisive``: the values of the attributes a record's game, status and
+    dedupe key are made from. When the state and these are as at the last
+    parse, the listener decides from that parse whether the new state is
+    worth writing, without parsing it (a single-record source only; None =
     always parse). Clocks, update times and the rest are not compared.
     """
 
     name: str
     matches: Callable[[State], bool]
     parse: Callable[[State, datetime], ParseResult]
-    decisive: tuple[str, ...] = ()
+    decisive: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
 
 
 SOURCES: tuple[Source, ...] = (
@@ -64,7 +65,7 @@ SOURCES: tuple[Source, ...] = (
     Source(
         "espn_league_injuries", espn_league_injuries.matches, espn_league_injuries.parse
     ),
-    Source("teamtracker", teamtracker.matches, teamtracker.parse, teamtracker.DECISIVE),
+    Source("teamtracker", teamtracker.matches, teamtracker.parse, teamtracker.decisive),
     Source("ha_nfl", ha_nfl.matches, ha_nfl.parse),
     Source("nhlapi", nhlapi.matches, nhlapi.parse),
 )

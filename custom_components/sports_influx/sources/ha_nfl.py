@@ -1,4 +1,4 @@
-"""ha-nfl sensors (firstof9/ha-nfl, formerly zacs/ha-nfl) -> NFL scores.
+"""ha-nfl sensors (firstof9/ha-nfl, formerly zacs/ha-nfl) and its forks -> scores.
 
 ha-nfl is TeamTracker's ancestor: the same ``team_*``/``opponent_*``
 attributes read from ESPN's NFL scoreboard, minus ``league``, ``sport``,
@@ -10,21 +10,25 @@ game.
 
 ha-nfl has been forked for other leagues (artiscursive/ha-nba reads ESPN's
 NBA scoreboard) with the same attribute names and no ``league``: the key
-set says "this family", not "the NFL". A game is written as NFL only on
-evidence of the league (``_common.league_evidence``: ESPN's logo URLs, else
-both teams' ESPN ids); any other league, or none, is ``unknown_league``.
+set says "this family", not "the NFL". The league is read from evidence
+(``_common.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
+an NFL or NHL game is written as TeamTracker's are, a game of a league in
+``FORK_SPORTS`` goes to its sport's ``<sport>_scores`` through
+TeamTracker's sport builders (``teamtracker_sports.team_score``); any other
+league, or none, is ``unknown_league``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from homeassistant.core import State
 
-from ..records import League
-from ._common import check_available, game_status, league_evidence
+from ._common import LEAGUES, check_available, game_status, league_evidence
 from .base import ParseResult, Reason, SkipRecord
 from .teamtracker import GAME_STATES, NO_GAME_STATES, team_view_score
+from .teamtracker_sports import team_score
 
 __all__ = ["league_evidence", "matches", "parse"]
 
@@ -34,6 +38,16 @@ SIGNATURE = frozenset(
 )
 # ...and none of TeamTracker's, which carry them too in the current form.
 _NOT_HERE = frozenset({"league", "sport"})
+# The sport of each league a fork may follow (ESPN's scoreboards of team
+# sports with ha-nfl's attributes: artiscursive/ha-nba, and the like).
+FORK_SPORTS: Mapping[str, str] = {
+    "NBA": "basketball",
+    "WNBA": "basketball",
+    "NCAAM": "basketball",
+    "NCAAW": "basketball",
+    "MLB": "baseball",
+    "NCAAF": "football",
+}
 
 
 def matches(state: State) -> bool:
@@ -43,9 +57,12 @@ def matches(state: State) -> bool:
 
 
 def parse(state: State, observed: datetime) -> ParseResult:
-    """An ha-nfl state -> one NFL score record, if the game is the NFL's."""
+    """An ha-nfl state -> one score record of the league it shows evidence of."""
     check_available(state.state)
     game_status(state.state, GAME_STATES, NO_GAME_STATES)  # BYE: not_a_game
-    if league_evidence(state.attributes) != League.NFL:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-    return ParseResult.one(team_view_score(state, league=League.NFL, observed=observed))
+    evidence = league_evidence(state.attributes) or ""
+    if (league := LEAGUES.get(evidence)) is not None:
+        return ParseResult.one(team_view_score(state, league=league, observed=observed))
+    if (sport := FORK_SPORTS.get(evidence)) is not None:
+        return ParseResult.one(team_score(state, evidence, sport, observed))
+    raise SkipRecord(Reason.UNKNOWN_LEAGUE)

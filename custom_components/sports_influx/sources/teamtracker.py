@@ -68,17 +68,17 @@ SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
 
 _HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
-# What a record's game id, status and dedupe key are made from: every
-# attribute the parser reads but the clock and the shots (which change
-# between plays without changing any of these). The clock can say a game
-# is postponed or delayed, but ESPN then changes the state too (a
+# What a record's game id, status and dedupe key are made from, in every
+# sport: every attribute a parser reads but the clock and the shots (which
+# change between plays without changing any of these). The clock can say a
+# game is postponed or delayed, but ESPN then changes the state too (a
 # postponed game goes to POST), or, for a delay in play, the live game's
 # heartbeat parses it again within ``listener.HEARTBEAT``; comparing the
-# clock would parse every poll of every live game. When none of these and not
-# the state changed since the last parse, the dedupe memory decides without
-# parsing; the clock, ``last_update``, odds, win probabilities, play text
-# and the ~40 other attributes are not even looked at. A test records every
-# attribute the parser reads and checks it is here or changes no key.
+# clock would parse every poll of every live game. When none of these and
+# not the state changed since the last parse, the dedupe memory decides
+# without parsing; the clock, ``last_update``, odds, win probabilities, play
+# text and the ~40 other attributes are not even looked at. A test records
+# every attribute the parsers read and checks it is here or changes no key.
 DECISIVE = (
     "league",
     "date",
@@ -95,7 +95,40 @@ DECISIVE = (
     "quarter",
     "possession",
     "down_distance_text",
+    # Which parser, and which league on a custom API.
+    "sport",
+    "sport_path",
+    "league_path",
+    # The athlete, when a sensor has no abbreviation (golf, racing).
+    "team_name",
+    # Baseball's situation; volleyball's match score and tennis's sets.
+    "outs",
+    "on_first",
+    "on_second",
+    "on_third",
+    "team_sets_won",
+    "opponent_sets_won",
+    # A golfer's position.
+    "team_rank",
 )
+# Compared in one sport only, where they are part of the key; elsewhere
+# they change between plays. Baseball's clock is the half-inning ("Top
+# 6th"), the same for every pitch; golf's shots on target are the holes
+# played; racing's total shots the laps.
+SPORT_DECISIVE: Mapping[str, tuple[str, ...]] = {
+    "baseball": ("clock",),
+    "golf": ("team_shots_on_target",),
+    "racing": ("team_total_shots",),
+}
+
+
+def decisive(attributes: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The values of the attributes a record's game, status and key depend on."""
+    values = tuple(map(attributes.get, DECISIVE))
+    # The sport as teamtracker_sports.parse reads it.
+    sport = text(attributes.get("sport")) or text(attributes.get("sport_path"))
+    extra = SPORT_DECISIVE.get((sport or "").lower())
+    return values + tuple(map(attributes.get, extra)) if extra else values
 
 
 def matches(state: State) -> bool:

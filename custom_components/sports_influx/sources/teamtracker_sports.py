@@ -125,10 +125,21 @@ def parse(state: State, observed: datetime) -> ParseResult:
     sport = (text(attrs.get("sport")) or text(attrs.get("sport_path")) or "").lower()
     if sport in INDIVIDUAL_SPORTS:
         return teamtracker_athletes.parse(state, sport, observed)
+    if sport not in _BUILDERS:
+        raise SkipRecord(Reason.UNKNOWN_SPORT)
+    return ParseResult.one(team_score(state, league_of(attrs), sport, observed))
+
+
+def team_score(state: State, league: str, sport: str, observed: datetime) -> SportScore:
+    """A ``<sport>_scores`` record of ``league`` from ``team_*``/``opponent_*``.
+
+    The league and the sport are the caller's: TeamTracker names them in its
+    attributes, ha-nfl's forks only in their logo URLs.
+    """
     build = _BUILDERS.get(sport)
     if build is None:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
-    return ParseResult.one(build(_game(state, sport, observed)))
+    return build(_game(state, sport, league, observed))
 
 
 def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> str:
@@ -137,9 +148,8 @@ def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> s
     return f"{day}-T{start:%H%M}" if sport == "baseball" else day
 
 
-def _game(state: State, sport: str, observed: datetime) -> _Game:
+def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
     attrs = state.attributes
-    league = league_of(attrs)
     clock = attrs.get("clock")
     status = canonical_status(state.state, clock)
     if status is None:

@@ -1,9 +1,9 @@
 """A demo source for Sports Influx: real games replayed as sensors.
 
 Not part of the integration. ``scripts/demo`` puts it in the demo's config
-directory; it creates TeamTracker-shaped sensors (NFL and NHL), an ESPN
-standings sensor and an ESPN game summary sensor from the test fixtures, and
-moves the games forward on an HA timer. Sports Influx follows them on its
+directory; it creates TeamTracker-shaped sensors (NFL, NHL, MLB, NBA and
+soccer), an ESPN standings sensor and an ESPN game summary sensor from the
+test fixtures, and moves the games forward on an HA timer. Sports Influx follows them on its
 own, as it follows any sports sensor.
 
     sports_influx_demo:

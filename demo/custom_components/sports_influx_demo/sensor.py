@@ -12,6 +12,14 @@ from homeassistant.helpers.typing import ConfigType, DiscoveryInfoType
 from . import ReplayPlayer
 from .replay import Game, Replay
 
+ICONS = {
+    "football": "mdi:football",
+    "hockey": "mdi:hockey-puck",
+    "baseball": "mdi:baseball",
+    "basketball": "mdi:basketball",
+    "soccer": "mdi:soccer",
+}
+
 
 async def async_setup_platform(
     hass: HomeAssistant,
@@ -69,8 +77,7 @@ class GameSensor(DemoSensor):
 
     def __init__(self, replay: Replay, game: Game) -> None:
         """Start at the game's first frame."""
-        icon = "mdi:football" if game.league == "NFL" else "mdi:hockey-puck"
-        super().__init__(game.object_id, game.name, icon)
+        super().__init__(game.object_id, game.name, ICONS.get(game.sport, "mdi:trophy"))
         self._replay = replay
         self._game = game
         self._attr_native_value, self._attr_extra_state_attributes = game.frames[0]
