@@ -947,3 +947,20 @@ def test_finals_saved_by_an_older_version_are_read() -> None:
         "NFL-20220909-BUF@LAR": [10, 31, None, None],
         "NHL-20251104-WSH@CBJ": [2, 1, None, None],
     }
+
+
+@pytest.mark.parametrize("entry_options", [{}])
+async def test_a_new_sensor_s_first_state_is_read_once(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    """Sensors appearing after setup: each first state is read once, however
+    many sensors are already followed (the first one's state change reaches
+    the per-entity listener added while that very change is dispatched)."""
+    sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
+    blind = dict(sensor["attributes"], team_logo=None, opponent_logo=None)
+    for n in range(3):
+        hass.states.async_set(f"sensor.nba_blind_{n}", "POST", blind)
+        await hass.async_block_till_done()
+    writer = init_integration.runtime_data.writer
+    await writer.async_flush()
+    assert dict(writer.stats.skipped) == {"unknown_league": 3}

@@ -325,6 +325,8 @@ class SportsListener:
         self._reader = StateReader(Deduper(), self._skip)
         self._followed: set[str] = set()
         self._pending: list[State] = []
+        # A newly followed entity's first state, read when it was followed.
+        self._first_states: dict[str, State] = {}
         self._unsub_read: CALLBACK_TYPE | None = None
         # A flush (the action, or a caller's) first reads what waits.
         writer.async_set_feed(self.async_drain)
@@ -404,12 +406,24 @@ class SportsListener:
 
     @callback
     def _async_state_added(self, event: Event[EventStateChangedData]) -> None:
-        self._follow(event.data["entity_id"], event.data["new_state"])
+        entity_id, state = event.data["entity_id"], event.data["new_state"]
+        if entity_id in self._followed:
+            return
+        self._follow(entity_id, state)
+        if entity_id in self._followed and state is not None:
+            # Once another entity is tracked, the per-entity listener just
+            # added receives this same change too: it is read here, once.
+            self._first_states[entity_id] = state
 
     @callback
     def _async_state_changed(self, event: Event[EventStateChangedData]) -> None:
-        if (state := event.data["new_state"]) is not None:
-            self._enqueue(state)
+        if (state := event.data["new_state"]) is None:
+            return
+        if self._first_states and (
+            self._first_states.pop(state.entity_id, None) is state
+        ):
+            return
+        self._enqueue(state)
 
     @callback
     def _enqueue(self, state: State) -> None:
