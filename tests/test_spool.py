@@ -52,9 +52,8 @@ def test_restart_keeps_everything_not_sent(tmp_path: Path) -> None:
     assert second.load() == []
     second.append("stats", _lines(100, 1))
     records = _drain(second)
-    # The half-sent segment comes again (at least once), then the new batch.
+    # The sent batch is marked in place: not sent again; then the new batch.
     assert [r.lines[0] for r in records] == [
-        _lines(0, 1)[0],
         _lines(10, 1)[0],
         _lines(20, 1)[0],
         _lines(30, 1)[0],
@@ -106,7 +105,12 @@ def test_corrupt_checksum_and_garbage(tmp_path: Path) -> None:
     again = Outbox(tmp_path, max_bytes=10**6)
     assert len(again.load()) == 2
     assert [r.lines for r in _drain(again)] == [tuple(_lines(0, 2))]
-    assert list(tmp_path.iterdir()) == []
+    # Both damaged files are kept aside, as they were.
+    assert [p.name for p in tmp_path.iterdir()] == ["damaged"]
+    assert sorted(p.read_bytes() for p in (tmp_path / "damaged").iterdir()) == sorted(
+        [bytes(data), b"not an outbox\n"]
+    )
+    assert again.damaged_records == 2
 
 
 def test_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
