@@ -54,6 +54,10 @@ SEGMENT_BYTES = 1024 * 1024
 _SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d+){re.escape(SEGMENT_SUFFIX)}$")
 _TMP_SUFFIX = ".tmp"
 _HEADER_MAX = 200
+# A header whose magic has (at most) one damaged byte: counting the records
+# a damaged stretch held.
+_UNSENT_HEAD = re.compile(rb"SI1|(?:[^\n]I1|S[^\n]1|SI[^\n]) [0-9a-f]{8} ")
+_SENT_HEAD = re.compile(rb"(?:[^\n]CK|A[^\n]K|AC[^\n]) [0-9a-f]{8} ")
 _NOT_UTF8 = "not valid UTF-8: kept here, never sent"
 
 
@@ -188,9 +192,10 @@ def _scan(data: bytes) -> _Scan:
     if bad >= 0:
         scan.regions.append((bad, len(data)))
     for start, end in scan.regions:
-        heads = data.count(MAGIC, start, end)
-        # Damage that starts inside a sent record took no unsent one with it.
-        scan.records += heads or (0 if data.startswith(ACKED, start) else 1)
+        # Headers, even with one damaged byte: the records the damage took.
+        heads = len(_UNSENT_HEAD.findall(data, start, end))
+        sent = data.startswith(ACKED, start) or _SENT_HEAD.match(data, start)
+        scan.records += heads or (0 if sent else 1)
         scan.damaged += end - start
     return scan
 
