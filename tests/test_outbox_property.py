@@ -22,7 +22,7 @@ from custom_components.sports_influx.spool import Outbox
 
 from .factories import fail_writes, flip_byte
 
-_SHM = Path("/dev/shm")
+_SHM = Path("/dev/shm")  # noqa: S108 - mkdtemp makes a private folder in it
 
 
 class OutboxMachine(RuleBasedStateMachine):

@@ -194,8 +194,8 @@ def _scan(data: bytes) -> _Scan:
     for start, end in scan.regions:
         # Headers, even with one damaged byte: the records the damage took.
         heads = len(_UNSENT_HEAD.findall(data, start, end))
-        sent = data.startswith(ACKED, start) or _SENT_HEAD.match(data, start)
-        scan.records += heads or (0 if sent else 1)
+        acked = data.startswith(ACKED, start) or bool(_SENT_HEAD.match(data, start))
+        scan.records += heads or (0 if acked else 1)
         scan.damaged += end - start
     return scan
 
