@@ -34,7 +34,8 @@ def fail_writes(
     ``where="write"``: ``os.write`` writes the first ``cut`` share of its
     bytes, then raises ENOSPC; ``where="fsync"``: ``os.fsync`` raises EIO.
     ``undo_fails``: ``os.ftruncate`` raises EIO too. ``only``: fail only for
-    file descriptors whose path contains this text (other writes go on).
+    paths that contain this text (other writes go on), and then files opened
+    for writing with ``Path.open`` fail the same way.
     """
     real_write = os_module.write
 
@@ -64,4 +65,48 @@ def fail_writes(
             stack.enter_context(
                 patch.object(os_module, "ftruncate", eio(os_module.ftruncate))
             )
+        if only is not None:
+            stack.enter_context(_failing_file_writes(only, cut, where))
         yield
+
+
+class _FailingFile:
+    """A file whose writes stop part-way with ENOSPC (or whose flush fails)."""
+
+    def __init__(self, file: Any, cut: float, where: str) -> None:
+        self._file = file
+        self._cut = cut
+        self._where = where
+
+    def __enter__(self) -> _FailingFile:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._file.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._file, name)
+
+    def write(self, data: Any) -> int:
+        if self._where != "write":
+            return int(self._file.write(data))
+        self._file.write(data[: int(len(data) * self._cut)])
+        self._file.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        self._file.flush()
+        if self._where != "write":
+            raise OSError(errno.EIO, "Input/output error")
+
+
+def _failing_file_writes(only: str, cut: float, where: str) -> Any:
+    real_open = Path.open
+
+    def open_(self: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        file = real_open(self, mode, *args, **kwargs)
+        if only in str(self) and any(m in mode for m in "wa+"):
+            return _FailingFile(file, cut, where)
+        return file
+
+    return patch.object(Path, "open", open_)

@@ -230,10 +230,10 @@ def _write_new(path: Path, data: bytes) -> None:
 class Quarantine:
     """``rejected.lp``: refused lines for a human, bounded in bytes."""
 
-    def __init__(self, path: Path, max_bytes: int = REJECTED_MAX_BYTES) -> None:
+    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
         """Nothing is read or written until lines come."""
         self.path = path
-        self.max_bytes = max_bytes
+        self.max_bytes = REJECTED_MAX_BYTES if max_bytes is None else max_bytes
         self.lines = 0  # lines kept
         self.dropped = 0  # lines dropped to stay within the bound
 
@@ -285,8 +285,14 @@ class DamageKeeper:
         self.records = 0  # unsent records the damage took
         self.bytes = 0
 
-    def repair(self, path: Path, data: bytes, scan: _Scan) -> list[_Entry]:
-        """Set the damaged bytes aside; the entries ``path`` holds now."""
+    def repair(
+        self, path: Path, data: bytes, scan: _Scan, lost: int = 0
+    ) -> list[_Entry]:
+        """Set the damaged bytes aside; the entries ``path`` holds now.
+
+        ``lost``: records known to be gone (indexed, not found again).
+        """
+        scan.records = max(scan.records, lost)
         self.records += scan.records
         self.bytes += scan.damaged
         try:
@@ -587,7 +593,9 @@ class Outbox:
             self._drop_head(segment, str(err))
             return
         scan = _scan(data)
-        segment.entries = self._damage.repair(segment.path, data, scan)
+        waiting = len(segment.entries) - segment.sent
+        lost = waiting - len(scan.entries)
+        segment.entries = self._damage.repair(segment.path, data, scan, lost)
         segment.sent = 0
         if segment is self._segments[-1]:
             self._open_tail = False

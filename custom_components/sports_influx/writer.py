@@ -807,6 +807,7 @@ class SportsInfluxWriter:
             except OSError as io_err:
                 LOGGER.error("Cannot keep the rejected lines: %s", io_err)
                 path = None
+            await self._async_outbox_state()  # the quarantine's bound may drop
         measurement, field_name = rejection_subject(err, bad)
         self._problems.rejected(
             RejectedReport(
