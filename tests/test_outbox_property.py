@@ -40,6 +40,7 @@ class OutboxMachine(RuleBasedStateMachine):
         # Appends that failed after the whole record was written and could
         # not be undone: they may come (unaltered) or not.
         self.maybe: dict[int, tuple[str, ...]] = {}
+        self.flipped: set[tuple[str, int]] = set()
         self.counted = 0  # damaged records counted by earlier outboxes
         self.next_id = 0
 
@@ -59,8 +60,10 @@ class OutboxMachine(RuleBasedStateMachine):
         for record_id, lines in self.stored.items():
             at = data.find(b"\n" + "\n".join(lines).encode() + b"\n")
             if at >= 0:
-                start = data.rfind(b"\n", 0, at) + 1
-                spans[record_id] = (start, at + len("\n".join(lines).encode()) + 2)
+                # Its own header: the nearest magic before it, on its line.
+                start = max(data.rfind(m, 0, at) for m in (spool.MAGIC, spool.ACKED))
+                if start >= 0 and b"\n" not in data[start:at]:
+                    spans[record_id] = (start, at + len("\n".join(lines).encode()) + 2)
         return spans
 
     def _segments(self) -> list[Path]:
@@ -133,9 +136,10 @@ class OutboxMachine(RuleBasedStateMachine):
         offset = data.draw(st.integers(0, size - 1))
         spans = self._spans(path)
         target = {i for i, (a, b) in spans.items() if a <= offset < b}
-        if target & self.hit:
+        if target & self.hit or (path.name, offset) in self.flipped:
             return  # one damaged byte per record (two could cancel out)
         flip_byte(path, offset, data.draw(st.integers(1, 255)))
+        self.flipped.add((path.name, offset))
         self.hit.update(target)
 
     @rule(tear=st.booleans(), data=st.data())

@@ -54,10 +54,13 @@ SEGMENT_BYTES = 1024 * 1024
 _SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d+){re.escape(SEGMENT_SUFFIX)}$")
 _TMP_SUFFIX = ".tmp"
 _HEADER_MAX = 200
-# A header whose magic has (at most) one damaged byte: counting the records
-# a damaged stretch held.
-_UNSENT_HEAD = re.compile(rb"SI1|(?:[^\n]I1|S[^\n]1|SI[^\n]) [0-9a-f]{8} ")
-_SENT_HEAD = re.compile(rb"(?:[^\n]CK|A[^\n]K|AC[^\n]) [0-9a-f]{8} ")
+# Headers in a damaged stretch, their magic with at most one damaged byte:
+# how many records the damage took, and where each one ends.
+_HEAD = re.compile(
+    rb"(?:(?P<unsent>SI1|[^\n]I1|S[^\n]1|SI[^\n])|[^\n]CK|A[^\n]K|AC[^\n])"
+    rb" [0-9a-f]{8} (?P<size>[0-9]+) "
+)
+_MAGICS = re.compile(rb"SI1|ACK")
 _NOT_UTF8 = "not valid UTF-8: kept here, never sent"
 
 
@@ -192,12 +195,34 @@ def _scan(data: bytes) -> _Scan:
     if bad >= 0:
         scan.regions.append((bad, len(data)))
     for start, end in scan.regions:
-        # Headers, even with one damaged byte: the records the damage took.
-        heads = len(_UNSENT_HEAD.findall(data, start, end))
-        acked = data.startswith(ACKED, start) or bool(_SENT_HEAD.match(data, start))
-        scan.records += heads or (0 if acked else 1)
+        scan.records += _records_in(data, start, end)
         scan.damaged += end - start
     return scan
+
+
+def _records_in(data: bytes, start: int, end: int) -> int:
+    """Unsent records a damaged stretch held, as well as its headers tell.
+
+    Each header found (its magic intact or one byte off) is one record, up
+    to where its size says it ends; bytes no header accounts for (a torn
+    header, garbage) are one more.
+    """
+    heads: dict[int, tuple[bool, int]] = {}  # start -> (unsent, end or -1)
+    for match in _HEAD.finditer(data, start, end):
+        newline = data.find(b"\n", match.end(), match.end() + _HEADER_MAX)
+        stop = newline + int(match["size"]) + 2 if newline >= 0 else -1
+        heads[match.start()] = (match["unsent"] is not None, stop)
+    for match in _MAGICS.finditer(data, start, end):
+        heads.setdefault(match.start(), (match[0] == MAGIC, -1))
+    records, covered, loose = 0, start, False
+    starts = sorted(heads)
+    for n, at in enumerate(starts):
+        unsent, stop = heads[at]
+        records += unsent
+        loose = loose or at > covered
+        following = starts[n + 1] if n + 1 < len(starts) else end
+        covered = max(covered, min(stop, end) if stop >= 0 else following)
+    return records + (loose or covered < end)
 
 
 def _data_lines(data: bytes) -> int:
