@@ -58,7 +58,7 @@ _HEADER_MAX = 200
 # how many records the damage took, and where each one ends.
 _HEAD = re.compile(
     rb"(?:(?P<unsent>SI1|[^\n]I1|S[^\n]1|SI[^\n])|[^\n]CK|A[^\n]K|AC[^\n])"
-    rb" [0-9a-f]{8} (?P<size>[0-9]+) "
+    rb" [0-9a-f]{8} (?P<size>[0-9]+) [0-9]+ [^ \n]+"
 )
 _MAGICS = re.compile(rb"SI1|ACK")
 _NOT_UTF8 = "not valid UTF-8: kept here, never sent"
@@ -209,11 +209,14 @@ def _records_in(data: bytes, start: int, end: int) -> int:
     """
     heads: dict[int, tuple[bool, int]] = {}  # start -> (unsent, end or -1)
     for match in _HEAD.finditer(data, start, end):
-        newline = data.find(b"\n", match.end(), match.end() + _HEADER_MAX)
-        stop = newline + int(match["size"]) + 2 if newline >= 0 else -1
+        stop = match.end() + int(match["size"]) + 2
         heads[match.start()] = (match["unsent"] is not None, stop)
     for match in _MAGICS.finditer(data, start, end):
-        heads.setdefault(match.start(), (match[0] == MAGIC, -1))
+        if match.start() not in heads:
+            heads[match.start()] = (
+                match[0] == MAGIC,
+                _end_by_lines(data, match.start()),
+            )
     records, covered, loose = 0, start, False
     starts = sorted(heads)
     for n, at in enumerate(starts):
@@ -223,6 +226,22 @@ def _records_in(data: bytes, start: int, end: int) -> int:
         following = starts[n + 1] if n + 1 < len(starts) else end
         covered = max(covered, min(stop, end) if stop >= 0 else following)
     return records + (loose or covered < end)
+
+
+def _end_by_lines(data: bytes, at: int) -> int:
+    """Where the record at ``at`` ends, by its point count; -1 if unknown.
+
+    For a header whose size field is damaged.
+    """
+    newline = data.find(b"\n", at, at + _HEADER_MAX)
+    parts = data[at:newline].split(b" ")
+    if newline < 0 or len(parts) < 3 or not parts[-2].isdigit():
+        return -1
+    pos = newline + 1
+    for _ in range(int(parts[-2])):
+        if (pos := data.find(b"\n", pos) + 1) == 0:
+            return -1
+    return pos
 
 
 def _data_lines(data: bytes) -> int:
