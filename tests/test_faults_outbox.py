@@ -312,4 +312,3 @@ async def test_rejected_file_is_bounded(
     # The newest lines are the ones kept.
     assert "home_score=59i" in kept[-1]
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
-

@@ -149,7 +149,9 @@ def test_quarantine(tmp_path: Path) -> None:
     outbox.ack()  # nothing to ack: no error
 
 
-def test_quarantine_is_bounded(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_quarantine_is_bounded(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     quarantine = Quarantine(tmp_path / REJECTED_FILE, max_bytes=700)
     for group in range(4):
         quarantine.add(_lines(group * 4, 4), f"refused {group}")
@@ -275,3 +277,14 @@ def test_sent_mark_that_fails_means_sent_again(tmp_path: Path) -> None:
     again = Outbox(tmp_path, max_bytes=10**6)
     again.load()
     assert [r.lines[0] for r in _drain(again)] == [*_lines(0, 1), *_lines(1, 1)]
+
+
+def test_a_line_holding_a_newline_is_not_taken_for_damage(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", ["m v=1i 1\nm v=2i 2", "m v=3i 3"])
+    assert outbox.points == 3
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert again.load() == []
+    assert [r.lines for r in _drain(again)] == [("m v=1i 1", "m v=2i 2", "m v=3i 3")]
+    assert again.damaged_records == 0

@@ -131,17 +131,20 @@ def _record(retention: str, payload: bytes, points: int) -> bytes:
 
 def _encoded(lines: Sequence[str]) -> tuple[bytes, int, list[str]]:
     """(payload, points) of the lines UTF-8 can hold, and the others."""
+    bad: list[str] = []
     try:
-        return "\n".join(lines).encode(), len(lines), []
+        payload = "\n".join(lines).encode()
+        count = len(lines)
     except UnicodeEncodeError:
         good: list[bytes] = []
-        bad: list[str] = []
         for line in lines:
             try:
                 good.append(line.encode())
             except UnicodeEncodeError:
                 bad.append(line)
-        return b"\n".join(good), len(good), bad
+        payload, count = b"\n".join(good), len(good)
+    # A line holding a newline of its own is read back as two.
+    return payload, payload.count(b"\n") + 1 if count else 0, bad
 
 
 def _parse(data: bytes, pos: int) -> tuple[_Entry, bool] | None:
@@ -296,6 +299,15 @@ class Quarantine:
         if self.path.stat().st_size > self.max_bytes:
             self._trim()
 
+    def set_aside(self, lines: list[str]) -> int:
+        """Keep lines that are not UTF-8 (never sent); return how many."""
+        if lines:
+            try:
+                self.add(lines, _NOT_UTF8)
+            except OSError as err:
+                LOGGER.warning("Cannot keep %d lines: %s", len(lines), err)
+        return len(lines)
+
     def _trim(self) -> None:
         data = self.path.read_bytes()
         starts = [m.start() for m in re.finditer(rb"^# ", data, re.MULTILINE)] or [0]
@@ -436,6 +448,27 @@ def _write_record(path: Path, end: int, record: bytes) -> None:
         os.close(fd)
 
 
+def _mark_sent(path: Path, offset: int) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, ACKED, offset)
+    finally:
+        os.close(fd)
+
+
+def _new_segment(directory: Path, seq: int) -> tuple[Path, int]:
+    """A new, empty segment named after no existing entry; the next number."""
+    directory.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = directory / f"{SEGMENT_PREFIX}{seq:08d}{SEGMENT_SUFFIX}"
+        seq += 1
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        return path, seq
+
+
 class Outbox:
     """Batches waiting on disk for the server, bounded in bytes."""
 
@@ -544,7 +577,7 @@ class Outbox:
         """Store one batch; lines UTF-8 cannot hold are quarantined instead."""
         payload, points, bad = _encoded(lines)
         with self._lock:
-            refused = self._refuse(bad)
+            refused = self._quarantine.set_aside(bad)
             if not points:
                 return AppendResult(refused=refused)
             record = _record(retention, payload, points)
@@ -595,11 +628,7 @@ class Outbox:
                     self._open_tail = self._open_tail and bool(self._segments)
                     segment.path.unlink(missing_ok=True)
                 else:
-                    fd = os.open(segment.path, os.O_WRONLY)
-                    try:
-                        os.pwrite(fd, ACKED, entry.offset)
-                    finally:
-                        os.close(fd)
+                    _mark_sent(segment.path, entry.offset)
             except OSError as err:
                 # Unmarked, it is sent again after a restart: harmless.
                 LOGGER.debug("Cannot mark a sent record in %s: %s", segment.path, err)
@@ -637,9 +666,11 @@ class Outbox:
             self._drop_head(segment, str(err))
             return
         scan = _scan(data)
-        waiting = len(segment.entries) - segment.sent
-        lost = waiting - len(scan.entries)
-        segment.entries = self._damage.repair(segment.path, data, scan, lost)
+        lost = len(segment.entries) - segment.sent - len(scan.entries)
+        if scan.regions or lost > 0:
+            segment.entries = self._damage.repair(segment.path, data, scan, lost)
+        else:
+            segment.entries = scan.entries  # the file holds; the read failed
         segment.sent = 0
         if segment is self._segments[-1]:
             self._open_tail = False
@@ -657,17 +688,6 @@ class Outbox:
             OSError(why),
         )
 
-    def _refuse(self, lines: list[str]) -> int:
-        if not lines:
-            return 0
-        try:
-            self._quarantine.add(lines, _NOT_UTF8)
-        except OSError as err:
-            LOGGER.warning(
-                "Cannot keep %d lines that are not UTF-8: %s", len(lines), err
-            )
-        return len(lines)
-
     def _tail(self, needed: int) -> _Segment:
         last = self._segments[-1] if self._segments else None
         if (
@@ -675,19 +695,8 @@ class Outbox:
             or not self._open_tail
             or last.end + needed > self.segment_bytes
         ):
-            self.directory.mkdir(parents=True, exist_ok=True)
-            while True:
-                name = f"{SEGMENT_PREFIX}{self._next_seq:08d}{SEGMENT_SUFFIX}"
-                self._next_seq += 1
-                try:
-                    fd = os.open(
-                        self.directory / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                    )
-                except FileExistsError:
-                    continue
-                os.close(fd)
-                break
-            last = _Segment(self.directory / name)
+            path, self._next_seq = _new_segment(self.directory, self._next_seq)
+            last = _Segment(path)
             self._segments.append(last)
             self._open_tail = True
         return last
