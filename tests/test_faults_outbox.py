@@ -22,7 +22,7 @@ from custom_components.sports_influx.lineprotocol import checked_line, retention
 from custom_components.sports_influx.records import NflScore
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .conftest import select_from
@@ -99,13 +99,18 @@ def _damage_issue(
     return issue_registry.async_get_issue(DOMAIN, f"outbox_damaged_{entry.entry_id}")
 
 
-@pytest.mark.parametrize(("record", "expected"), [(0, [1, 2, 3, 4]), (2, [0, 1, 3, 4])])
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [(0, [1, 2, 3, 4]), (2, [0, 1, 3, 4])],
+    ids=["first", "middle"],
+)
 async def test_damaged_record_loses_only_itself(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
     stack,
     database: str,
     issue_registry: ir.IssueRegistry,
+    entity_registry: er.EntityRegistry,
     record: int,
     expected: list[int],
 ) -> None:
@@ -132,10 +137,13 @@ async def test_damaged_record_loses_only_itself(
     assert issue.translation_placeholders is not None
     assert issue.translation_placeholders["records"] == "1"
     assert issue.translation_placeholders["path"] == str(kept[0].parent)
-    state = hass.states.get(
-        f"sensor.sports_influx_{database}_damaged_outbox_records".lower()
+    sensor = entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{init_integration.unique_id}_outbox_damaged"
     )
-    assert state is None or state.state == "1"
+    assert sensor is not None
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == "1"
 
     # Handled: the folder removed, the issue closes at the next setup.
     for path in kept:
@@ -205,7 +213,7 @@ async def test_segment_replaced_by_garbage_while_running(
     assert kept[0].read_bytes().startswith(garbage)
 
 
-@pytest.mark.parametrize("undo_fails", [False, True])
+@pytest.mark.parametrize("undo_fails", [False, True], ids=["undone", "undo_fails"])
 async def test_disk_full_in_the_middle_of_an_append(
     hass: HomeAssistant,
     init_integration: MockConfigEntry,
