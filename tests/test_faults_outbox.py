@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from unittest.mock import patch
 
 from influx_stack import http_request
@@ -20,6 +21,7 @@ from custom_components.sports_influx import outbox_dir, spool
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.lineprotocol import checked_line, retention_of
 from custom_components.sports_influx.records import NflScore
+from custom_components.sports_influx.spool import Outbox
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -320,3 +322,45 @@ async def test_rejected_file_is_bounded(
     # The newest lines are the ones kept.
     assert "home_score=59i" in kept[-1]
     await hass.config_entries.async_unload(mock_config_entry.entry_id)
+
+
+async def test_any_exception_in_the_outbox_is_contained(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An outbox that raises (a bug, a broken disk): counted, never raised into HA."""
+    real_append = Outbox.append_lines
+    calls = 0
+
+    def append_once_broken(self: Outbox, retention: str, lines: list[str]) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("broken outbox")
+        return real_append(self, retention, lines)
+
+    with patch.object(Outbox, "load", side_effect=RuntimeError("unlistable")):
+        writer = await _setup_away(hass, init_integration, stack)
+    assert "Cannot read the outbox" in caplog.text
+    with patch.object(Outbox, "append_lines", append_once_broken):
+        await _spool_scores(hass, writer, range(2))
+    assert writer.stats.points_failed == 1
+    assert writer.stats.outbox_unspooled == 1
+    assert writer.stats.outbox_points == 1
+
+    # The outbox cannot be read now: live points are written all the same.
+    stack.start_nginx()
+    with patch.object(Outbox, "peek", side_effect=RuntimeError("unreadable")):
+        for home in range(2, 5):
+            await _score(hass, home, home)
+        await writer.async_flush()
+        await writer.async_flush()
+    assert _homes(stack, database) == [2, 3, 4]
+    told = {r.levelname for r in caplog.records if "unreadable" in r.getMessage()}
+    assert "WARNING" in told
+    assert "ERROR" not in told
+    await _drain(writer)
+    assert _homes(stack, database) == [1, 2, 3, 4]

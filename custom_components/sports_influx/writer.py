@@ -586,8 +586,8 @@ class SportsInfluxWriter:
             stored = await self._hass.async_add_executor_job(outbox.peek)
         except Exception as err:  # noqa: BLE001 - live writes go on regardless
             self._log_once("outbox_read", "Cannot read the outbox: %s", err)
-            await self._async_outbox_state()
-            return False
+            # Live batches keep their turns; the outbox is tried between them.
+            return bool(self._ready or self._queue)
         if stored is None:
             await self._async_outbox_state()
             return True
