@@ -120,7 +120,7 @@ class OutboxMachine(RuleBasedStateMachine):
         else:
             assert record.lines == self.stored[record_id]
             assert record_id == waiting[0]
-        self.outbox.ack()
+        self.outbox.ack(record)
         self.sent.append(record_id)
 
     @rule(data=st.data())

@@ -288,3 +288,18 @@ def test_a_line_holding_a_newline_is_not_taken_for_damage(tmp_path: Path) -> Non
     assert again.load() == []
     assert [r.lines for r in _drain(again)] == [("m v=1i 1", "m v=2i 2", "m v=3i 3")]
     assert again.damaged_records == 0
+
+
+def test_ack_of_a_batch_the_bound_dropped_meanwhile(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=32 * 1024)
+    outbox.load()
+    for n in range(40):
+        outbox.append("events", _lines(n * 10, 10))
+    record = outbox.peek()
+    assert record is not None
+    # While it is being written, new batches push the oldest out.
+    while outbox.dropped < 10:
+        outbox.append("events", _lines(1000, 10))
+    oldest = outbox.peek()
+    outbox.ack(record)
+    assert outbox.peek() == oldest

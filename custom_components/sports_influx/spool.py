@@ -70,6 +70,8 @@ class OutboxRecord:
 
     retention: str
     lines: tuple[str, ...]
+    # Where it is stored: ``ack`` checks it is still the oldest.
+    key: tuple[str, int] = field(default=("", -1), compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -417,7 +419,8 @@ def _read_record(path: Path, entry: _Entry) -> OutboxRecord | None:
         if parsed is None or parsed[1] or parsed[0].size != entry.size:
             return None
         payload = data[data.index(b"\n") + 1 : -1]
-        return OutboxRecord(parsed[0].retention, tuple(payload.decode().split("\n")))
+        lines = tuple(payload.decode().split("\n"))
+        return OutboxRecord(parsed[0].retention, lines, (path.name, entry.offset))
     except (OSError, ValueError):
         return None
 
@@ -614,13 +617,18 @@ class Outbox:
                 self._repair_head(segment)
             return None
 
-    def ack(self) -> None:
-        """The batch ``peek`` gave was sent: forget it."""
+    def ack(self, record: OutboxRecord | None = None) -> None:
+        """The batch ``peek`` gave (``record``) was sent: forget it.
+
+        If the bound dropped it meanwhile, the oldest batch now is kept.
+        """
         with self._lock:
             if not self._segments:
                 return
             segment = self._segments[0]
             entry = segment.entries[segment.sent]
+            if record is not None and record.key != (segment.path.name, entry.offset):
+                return
             segment.sent += 1
             try:
                 if segment.sent >= len(segment.entries):

@@ -607,7 +607,7 @@ class SportsInfluxWriter:
         if failure is not None and failure.retryable:
             await self._async_on_unavailable(failure)
             return False
-        await self._hass.async_add_executor_job(outbox.ack)
+        await self._hass.async_add_executor_job(outbox.ack, stored)
         if failure is None:
             self._on_success(len(lines), time.monotonic() - started)
         else:
