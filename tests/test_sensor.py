@@ -95,7 +95,7 @@ async def test_rarely_needed_sensors_are_disabled_by_default(
         "outbox_bytes",
         "backfill_progress",
     }
-    assert len(entries) == 17
+    assert len(entries) == 19
     for entry in entries:
         state = hass.states.get(entry.entity_id)
         assert (state is None) is (entry.translation_key in disabled)

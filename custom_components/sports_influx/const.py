@@ -26,6 +26,10 @@ CONF_V2_BUCKETS: Final = {cls: f"v2_bucket_{cls}" for cls in RetentionClass}
 # Bound of the durable outbox on disk, in MB.
 CONF_OUTBOX_MAX_MB: Final = "outbox_max_mb"
 
+# Bound of the quarantine of refused lines (rejected.lp): its oldest groups
+# are dropped past it.
+REJECTED_MAX_BYTES: Final = 1024 * 1024
+
 DEFAULT_BATCH_SIZE: Final = 100
 DEFAULT_OUTBOX_MAX_MB: Final = 50
 DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds

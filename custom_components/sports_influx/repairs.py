@@ -62,6 +62,16 @@ def outbox_full_issue_id(entry_id: str) -> str:
     return f"outbox_full_{entry_id}"
 
 
+def outbox_damaged_issue_id(entry_id: str) -> str:
+    """The issue of one entry's damaged outbox bytes."""
+    return f"outbox_damaged_{entry_id}"
+
+
+def outbox_unspooled_issue_id(entry_id: str) -> str:
+    """The issue of points one entry could not store in its outbox."""
+    return f"outbox_unspooled_{entry_id}"
+
+
 @callback
 def async_clear_outbox_issues(
     hass: HomeAssistant, entry_id: str, *, quarantine_exists: bool
@@ -106,6 +116,46 @@ class EntryProblems(WriterProblems):
         """The outbox is empty again: what it dropped is told, now resolved."""
         ir.async_delete_issue(
             self._hass, DOMAIN, outbox_full_issue_id(self._entry.entry_id)
+        )
+
+    def damaged(self, records: int, size: int, where: str) -> None:
+        """Say what was damaged and where its bytes are kept."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            outbox_damaged_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.WARNING,
+            translation_key="outbox_damaged",
+            translation_placeholders={
+                "records": str(records),
+                "bytes": str(size),
+                "path": where,
+            },
+        )
+
+    def damage_resolved(self) -> None:
+        """The set-aside bytes were removed: nothing left to look at."""
+        ir.async_delete_issue(
+            self._hass, DOMAIN, outbox_damaged_issue_id(self._entry.entry_id)
+        )
+
+    def unspooled(self, total: int, error: str) -> None:
+        """Points were lost because the outbox could not store them."""
+        ir.async_create_issue(
+            self._hass,
+            DOMAIN,
+            outbox_unspooled_issue_id(self._entry.entry_id),
+            is_fixable=False,
+            severity=ir.IssueSeverity.ERROR,
+            translation_key="outbox_unspooled",
+            translation_placeholders={"count": str(total), "error": error[:300]},
+        )
+
+    def spooled(self) -> None:
+        """The outbox stores points again."""
+        ir.async_delete_issue(
+            self._hass, DOMAIN, outbox_unspooled_issue_id(self._entry.entry_id)
         )
 
     def dropped(self, total: int) -> None:

@@ -119,6 +119,8 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
     ),
     _counter("rejected", lambda s: s.rejected),
     _counter("dropped", lambda s: s.dropped),
+    _counter("outbox_damaged", lambda s: s.outbox_damaged),
+    _counter("outbox_unspooled", lambda s: s.outbox_unspooled),
     StatisticsSensorDescription(
         key="backfill_progress",
         translation_key="backfill_progress",

@@ -9,16 +9,24 @@ Layout, under ``.storage/sports_influx/<entry_id>/``:
 
       SI1 <crc32 hex> <payload bytes> <points> <retention> NL <payload> NL
 
-  The payload is line protocol, one point per line. A record is appended
-  and fsynced in one write; a power cut can tear only the record being
-  written, and reading stops at the first record whose header, length or
-  checksum does not hold: everything before it is kept.
-- ``rejected.lp``: lines the server refused for good, each group after a
-  ``#`` comment with the time and the server's message, kept for a human.
+  The payload is line protocol, one point per line; the checksum covers the
+  retention and the payload. A sent record of a segment still in use gets
+  ``ACK`` in place of ``SI1`` (three bytes no single damaged byte makes), so
+  a restart does not send it again. A new segment never takes the name of an
+  entry that exists (exclusive create), readable or not.
+- ``damaged/``: bytes that do not hold a record (bit rot, a torn write, a
+  foreign file), set aside rather than deleted. Each record is verifiable on
+  its own: a reader that meets damage scans forward to the next header that
+  parses and whose checksum holds, so damage loses only the records it hits.
+  The segment is then rewritten with its valid records only (the original
+  is linked into ``damaged/`` first), so the same damage is counted once.
+- ``rejected.lp``: lines the server refused for good (and lines that are not
+  valid UTF-8), each group after a ``#`` comment with the time and the
+  reason, kept for a human and bounded in size: the oldest groups go first.
 
-Replay is oldest first and at-least-once: a segment is deleted once all its
-records are sent; after a restart a half-sent segment is sent again, which
-is harmless (same series and timestamp overwrite the same point).
+Replay is oldest first and exactly once, short of a power cut between a
+write and its acknowledgement (then at least once, which is harmless: the
+same series and timestamp overwrite the same point).
 """
 
 from __future__ import annotations
@@ -29,19 +37,31 @@ from datetime import UTC, datetime
 import os
 from pathlib import Path
 import re
+import shutil
 import threading
 import zlib
 
-from .const import LOGGER
+from .const import LOGGER, REJECTED_MAX_BYTES
 
 MAGIC = b"SI1"
+ACKED = b"ACK"
 SEGMENT_PREFIX = "outbox-"
 SEGMENT_SUFFIX = ".lp"
 REJECTED_FILE = "rejected.lp"
-# A segment is closed (and a new one started) past this size; replaying a
-# half-sent segment again after a restart repeats at most this much.
+DAMAGED_DIR = "damaged"
+# A segment is closed (and a new one started) past this size.
 SEGMENT_BYTES = 1024 * 1024
-_SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d{{8}}){re.escape(SEGMENT_SUFFIX)}$")
+_SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d+){re.escape(SEGMENT_SUFFIX)}$")
+_TMP_SUFFIX = ".tmp"
+_HEADER_MAX = 200
+# Headers in a damaged stretch, their magic with at most one damaged byte:
+# how many records the damage took, and where each one ends.
+_HEAD = re.compile(
+    rb"(?:(?P<unsent>SI1|[^\n]I1|S[^\n]1|SI[^\n])|[^\n]CK|A[^\n]K|AC[^\n])"
+    rb" [0-9a-f]{8} (?P<size>[0-9]+) [0-9]+ [^ \n]+"
+)
+_MAGICS = re.compile(rb"SI1|ACK")
+_NOT_UTF8 = "not valid UTF-8: kept here, never sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +70,29 @@ class OutboxRecord:
 
     retention: str
     lines: tuple[str, ...]
+    # Where it is stored: ``ack`` checks it is still the oldest.
+    key: tuple[str, int] = field(default=("", -1), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxState:
+    """What the outbox holds and what it met, for the statistics."""
+
+    points: int
+    size: int
+    damaged_records: int  # records lost to damage (their bytes set aside)
+    damaged_bytes: int
+    damaged_dir: str  # where damaged bytes are kept
+    rejected_dropped: int  # quarantined lines dropped to bound the file
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """What became of one batch handed to the outbox."""
+
+    dropped: int = 0  # old points dropped to stay within the bound
+    refused: int = 0  # lines that are not valid UTF-8, quarantined
+    error: OSError | None = None  # the batch was not stored
 
 
 @dataclass(slots=True)
@@ -65,7 +108,7 @@ class _Segment:
     path: Path
     entries: list[_Entry] = field(default_factory=list)
     sent: int = 0  # entries already written to the server (head segment)
-    end: int = 0  # bytes of valid records
+    end: int = 0  # where the next record goes
 
     @property
     def points(self) -> int:
@@ -76,44 +119,357 @@ class _Segment:
         return sum(e.size for e in self.entries[self.sent :])
 
 
-def _header(payload: bytes, points: int, retention: str) -> bytes:
+def _record(retention: str, payload: bytes, points: int) -> bytes:
     crc = zlib.crc32(retention.encode() + b"\n" + payload)
-    return b"%s %08x %d %d %s\n" % (
+    head = b"%s %08x %d %d %s\n" % (
         MAGIC,
         crc,
         len(payload),
         points,
         retention.encode(),
     )
+    return head + payload + b"\n"
 
 
-def _scan(path: Path) -> tuple[list[_Entry], int, bool]:
-    """Valid records of a segment, the bytes they span, and whether it is torn."""
-    data = path.read_bytes()
-    entries: list[_Entry] = []
-    pos = 0
+def _encoded(lines: Sequence[str]) -> tuple[bytes, int, list[str]]:
+    """(payload, points) of the lines UTF-8 can hold, and the others."""
+    bad: list[str] = []
+    try:
+        payload = "\n".join(lines).encode()
+        count = len(lines)
+    except UnicodeEncodeError:
+        good: list[bytes] = []
+        for line in lines:
+            try:
+                good.append(line.encode())
+            except UnicodeEncodeError:
+                bad.append(line)
+        payload, count = b"\n".join(good), len(good)
+    # A line holding a newline of its own is read back as two.
+    return payload, payload.count(b"\n") + 1 if count else 0, bad
+
+
+def _parse(data: bytes, pos: int) -> tuple[_Entry, bool] | None:
+    """The record at ``pos`` and whether it was sent; None unless it is whole."""
+    newline = data.find(b"\n", pos, pos + _HEADER_MAX)
+    parts = data[pos:newline].split(b" ") if newline >= 0 else []
+    if len(parts) != 5 or parts[0] not in (MAGIC, ACKED) or len(parts[1]) != 8:
+        return None
+    try:
+        crc, size, points = int(parts[1], 16), int(parts[2]), int(parts[3])
+        retention = parts[4].decode()
+    except ValueError:
+        return None
+    start = newline + 1
+    end = start + size
+    if size < 0 or end >= len(data) or data[end] != 0x0A:
+        return None
+    payload = data[start:end]
+    if zlib.crc32(parts[4] + b"\n" + payload) != crc:
+        return None
+    if points != payload.count(b"\n") + 1:
+        return None
+    return _Entry(pos, end + 1 - pos, points, retention), parts[0] == ACKED
+
+
+@dataclass(slots=True)
+class _Scan:
+    entries: list[_Entry]  # valid records not sent yet
+    regions: list[tuple[int, int]]  # damaged byte ranges
+    records: int = 0  # unsent records the damage took
+    damaged: int = 0  # bytes
+
+
+def _scan(data: bytes) -> _Scan:
+    """Every valid record of a segment, resyncing past damage."""
+    scan = _Scan([], [])
+    pos, bad = 0, -1
     while pos < len(data):
-        newline = data.find(b"\n", pos, pos + 200)
-        parts = data[pos:newline].split(b" ") if newline >= 0 else []
+        if (parsed := _parse(data, pos)) is not None:
+            if bad >= 0:
+                scan.regions.append((bad, pos))
+                bad = -1
+            entry, sent = parsed
+            if not sent:
+                scan.entries.append(entry)
+            pos += entry.size
+            continue
+        bad = pos if bad < 0 else bad
+        found = [i for m in (MAGIC, ACKED) if (i := data.find(m, pos + 1)) >= 0]
+        pos = min(found, default=len(data))
+    if bad >= 0:
+        scan.regions.append((bad, len(data)))
+    for start, end in scan.regions:
+        scan.records += _records_in(data, start, end)
+        scan.damaged += end - start
+    return scan
+
+
+def _records_in(data: bytes, start: int, end: int) -> int:
+    """Unsent records a damaged stretch held, as well as its headers tell.
+
+    Each header found (its magic intact or one byte off) is one record, up
+    to where its size says it ends; bytes no header accounts for (a torn
+    header, garbage) are one more.
+    """
+    heads: dict[int, tuple[bool, int]] = {}  # start -> (unsent, end or -1)
+    for match in _HEAD.finditer(data, start, end):
+        stop = match.end() + int(match["size"]) + 2
+        heads[match.start()] = (match["unsent"] is not None, stop)
+    for match in _MAGICS.finditer(data, start, end):
+        if match.start() not in heads:
+            heads[match.start()] = (
+                match[0] == MAGIC,
+                _end_by_lines(data, match.start()),
+            )
+    records, covered, loose = 0, start, False
+    starts = sorted(heads)
+    for n, at in enumerate(starts):
+        unsent, stop = heads[at]
+        records += unsent
+        loose = loose or at > covered
+        following = starts[n + 1] if n + 1 < len(starts) else end
+        covered = max(covered, min(stop, end) if stop >= 0 else following)
+    return records + (loose or covered < end)
+
+
+def _end_by_lines(data: bytes, at: int) -> int:
+    """Where the record at ``at`` ends, by its point count; -1 if unknown.
+
+    For a header whose size field is damaged.
+    """
+    newline = data.find(b"\n", at, at + _HEADER_MAX)
+    parts = data[at:newline].split(b" ")
+    if newline < 0 or len(parts) < 3 or not parts[-2].isdigit():
+        return -1
+    pos = newline + 1
+    for _ in range(int(parts[-2])):
+        if (pos := data.find(b"\n", pos) + 1) == 0:
+            return -1
+    return pos
+
+
+def _data_lines(data: bytes) -> int:
+    return sum(1 for line in data.splitlines() if line and not line.startswith(b"#"))
+
+
+def _aside_path(directory: Path, name: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    path, n = directory / f"{name}.{stamp}", 0
+    while path.exists():
+        n += 1
+        path = directory / f"{name}.{stamp}.{n}"
+    return path
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` atomically (or remove it if empty)."""
+    if not data:
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
+    with tmp.open("wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    tmp.replace(path)
+
+
+class Quarantine:
+    """``rejected.lp``: refused lines for a human, bounded in bytes."""
+
+    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
+        """Nothing is read or written until lines come."""
+        self.path = path
+        self.max_bytes = REJECTED_MAX_BYTES if max_bytes is None else max_bytes
+        self.lines = 0  # lines kept
+        self.dropped = 0  # lines dropped to stay within the bound
+
+    def add(self, lines: Sequence[str], message: str) -> None:
+        """Append one group; drop the oldest groups past the bound."""
+        when = datetime.now(UTC).isoformat(timespec="seconds")
+        reason = " ".join(message.split())
+        text = f"# {when} {reason}\n" + "\n".join(lines) + "\n"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Lone surrogates are kept as escapes: the file stays valid UTF-8.
+        with self.path.open("a", encoding="utf-8", errors="backslashreplace") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        self.lines += len(lines)
+        if self.path.stat().st_size > self.max_bytes:
+            self._trim()
+
+    def set_aside(self, lines: list[str]) -> int:
+        """Keep lines that are not UTF-8 (never sent); return how many."""
+        if lines:
+            try:
+                self.add(lines, _NOT_UTF8)
+            except OSError as err:
+                LOGGER.warning("Cannot keep %d lines: %s", len(lines), err)
+        return len(lines)
+
+    def _trim(self) -> None:
+        data = self.path.read_bytes()
+        starts = [m.start() for m in re.finditer(rb"^# ", data, re.MULTILINE)] or [0]
+        cut = next((s for s in starts if len(data) - s <= self.max_bytes), starts[-1])
+        kept = data[cut:]
+        if len(kept) > self.max_bytes:
+            # One group alone is too large: keep its comment and newest lines.
+            comment, _, body = kept.partition(b"\n")
+            room = self.max_bytes - len(comment) - 1
+            body = body[len(body) - room :]
+            body = body[body.find(b"\n") + 1 :] if room > 0 else b""
+            kept = comment + b"\n" + body
+        dropped = _data_lines(data) - _data_lines(kept)
+        _write_new(self.path, kept)
+        self.dropped += dropped
+        LOGGER.warning(
+            "%s grew past %d bytes: dropped its %d oldest lines (%d so far)",
+            self.path,
+            self.max_bytes,
+            dropped,
+            self.dropped,
+        )
+
+
+class DamageKeeper:
+    """Sets damaged outbox bytes aside under ``damaged/`` and counts them."""
+
+    def __init__(self, directory: Path) -> None:
+        """Keep what is set aside in ``directory`` (made when needed)."""
+        self.directory = directory
+        self.records = 0  # unsent records the damage took
+        self.bytes = 0
+
+    def repair(
+        self, path: Path, data: bytes, scan: _Scan, lost: int = 0
+    ) -> list[_Entry]:
+        """Set the damaged bytes aside; the entries ``path`` holds now.
+
+        ``lost``: records known to be gone (indexed, not found again).
+        """
+        scan.records = max(scan.records, lost)
+        self.records += scan.records
+        self.bytes += scan.damaged
         try:
-            magic, crc_hex, size_b, points_b, retention_b = parts
-            size, points = int(size_b), int(points_b)
-            crc = int(crc_hex, 16)
-        except ValueError:
-            return entries, pos, True
-        start = newline + 1
-        payload = data[start : start + size]
-        if (
-            magic != MAGIC
-            or len(payload) != size
-            or data[start + size : start + size + 1] != b"\n"
-            or zlib.crc32(retention_b + b"\n" + payload) != crc
-        ):
-            return entries, pos, True
-        end = start + size + 1
-        entries.append(_Entry(pos, end - pos, points, retention_b.decode()))
-        pos = end
-    return entries, pos, False
+            aside = _aside_path(self.directory, path.name)
+            try:
+                os.link(path, aside)
+            except OSError:
+                shutil.copyfile(path, aside)
+            clean = b"".join(data[e.offset : e.offset + e.size] for e in scan.entries)
+            _write_new(path, clean)
+        except OSError as err:
+            LOGGER.warning(
+                "Outbox file %s is damaged (%d records, %d bytes) and cannot be"
+                " set aside (%s): its %d valid records are sent, the file is kept",
+                path,
+                scan.records,
+                scan.damaged,
+                err,
+                len(scan.entries),
+            )
+            return scan.entries
+        LOGGER.warning(
+            "Outbox file %s is damaged: %d records (%d bytes) cannot be read;"
+            " the file is kept as %s, its %d valid records are sent",
+            path,
+            scan.records,
+            scan.damaged,
+            aside,
+            len(scan.entries),
+        )
+        entries, offset = [], 0
+        for entry in scan.entries:
+            entries.append(_Entry(offset, entry.size, entry.points, entry.retention))
+            offset += entry.size
+        return entries
+
+    def set_aside_whole(
+        self, path: Path, records: int, size: int, err: Exception
+    ) -> None:
+        """An entry that cannot be read: moved aside whole, counted."""
+        self.records += records
+        self.bytes += size
+        where = "left in place"
+        try:
+            aside = _aside_path(self.directory, path.name)
+            path.replace(aside)
+            where = f"moved to {aside}"
+        except OSError:
+            pass
+        LOGGER.warning(
+            "Outbox entry %s cannot be read (%s): %d records lost, %s",
+            path,
+            err,
+            records,
+            where,
+        )
+
+
+def _read_record(path: Path, entry: _Entry) -> OutboxRecord | None:
+    """The record ``entry`` indexes, verified; None if it does not hold."""
+    try:
+        with path.open("rb") as file:
+            file.seek(entry.offset)
+            data = file.read(entry.size)
+        parsed = _parse(data, 0)
+        if parsed is None or parsed[1] or parsed[0].size != entry.size:
+            return None
+        payload = data[data.index(b"\n") + 1 : -1]
+        lines = tuple(payload.decode().split("\n"))
+        return OutboxRecord(parsed[0].retention, lines, (path.name, entry.offset))
+    except (OSError, ValueError):
+        return None
+
+
+class _TornError(OSError):
+    """A write failed and could not be undone: its file takes no more."""
+
+
+def _write_record(path: Path, end: int, record: bytes) -> None:
+    """Write and fsync ``record`` at ``end``, or truncate back to ``end``."""
+    try:
+        fd = os.open(path, os.O_WRONLY)
+    except OSError as err:
+        raise _TornError(err.errno, err.strerror) from err
+    try:
+        os.lseek(fd, end, os.SEEK_SET)
+        view = memoryview(record)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    except OSError as err:
+        try:
+            os.ftruncate(fd, end)
+        except OSError:
+            raise _TornError(err.errno, err.strerror) from err
+        raise
+    finally:
+        os.close(fd)
+
+
+def _mark_sent(path: Path, offset: int) -> None:
+    fd = os.open(path, os.O_WRONLY)
+    try:
+        os.pwrite(fd, ACKED, offset)
+    finally:
+        os.close(fd)
+
+
+def _new_segment(directory: Path, seq: int) -> tuple[Path, int]:
+    """A new, empty segment named after no existing entry; the next number."""
+    directory.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = directory / f"{SEGMENT_PREFIX}{seq:08d}{SEGMENT_SUFFIX}"
+        seq += 1
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            continue
+        return path, seq
 
 
 class Outbox:
@@ -131,8 +487,9 @@ class Outbox:
         self._next_seq = 0
         self._open_tail = False  # appends may go to the last segment
         self._lock = threading.Lock()
+        self._quarantine = Quarantine(directory / REJECTED_FILE)
+        self._damage = DamageKeeper(directory / DAMAGED_DIR)
         self.dropped = 0  # points dropped to stay within the bound
-        self.rejected = 0  # points quarantined
 
     # -- state ---------------------------------------------------------------
 
@@ -146,106 +503,198 @@ class Outbox:
         """Bytes waiting."""
         return sum(s.size for s in self._segments)
 
+    @property
+    def rejected(self) -> int:
+        """Lines quarantined."""
+        return self._quarantine.lines
+
+    @property
+    def damaged_records(self) -> int:
+        """Unsent records lost to damage (their bytes set aside)."""
+        return self._damage.records
+
+    def damage_kept(self) -> bool:
+        """Whether damaged bytes are kept aside (until a human removes them)."""
+        try:
+            return any(self._damage.directory.iterdir())
+        except OSError:
+            return False
+
     def snapshot(self) -> tuple[int, int]:
         """(points, bytes) waiting, read under the lock."""
         with self._lock:
             return self.points, self.size
 
+    def state(self) -> OutboxState:
+        """Everything the statistics show, read under the lock."""
+        with self._lock:
+            return OutboxState(
+                self.points,
+                self.size,
+                self._damage.records,
+                self._damage.bytes,
+                str(self._damage.directory),
+                self._quarantine.dropped,
+            )
+
     # -- blocking I/O (executor) ---------------------------------------------
 
     def load(self) -> list[str]:
-        """Read what a previous run left; return the names of torn files."""
-        torn: list[str] = []
+        """Read what a previous run left; return the damaged entries' paths.
+
+        Raises OSError only when the folder itself cannot be listed.
+        """
+        damaged: list[str] = []
         with self._lock:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._segments.clear()
-            names = sorted(
-                p.name for p in self.directory.iterdir() if _SEGMENT_RE.match(p.name)
-            )
-            for name in names:
-                path = self.directory / name
-                entries, end, is_torn = _scan(path)
-                if is_torn:
-                    torn.append(str(path))
-                    LOGGER.warning(
-                        "Outbox file %s is damaged after %d records (%d bytes);"
-                        " those are kept, the rest is lost",
-                        path,
-                        len(entries),
-                        end,
-                    )
-                if entries:
-                    self._segments.append(_Segment(path, entries, end=end))
-                else:
-                    path.unlink(missing_ok=True)
-            if names:
-                self._next_seq = int(names[-1][len(SEGMENT_PREFIX) :][:8]) + 1
+            found: list[tuple[int, str]] = []
+            for child in self.directory.iterdir():
+                name = child.name
+                if name.startswith(".") and name.endswith(_TMP_SUFFIX):
+                    (self.directory / name).unlink(missing_ok=True)
+                elif match := _SEGMENT_RE.match(name):
+                    found.append((int(match[1]), name))
+            found.sort()
+            for _, name in found:
+                if not self._load_segment(self.directory / name):
+                    damaged.append(str(self.directory / name))
+            # Above every name seen, readable or not: never a shared path.
+            self._next_seq = max(self._next_seq, found[-1][0] + 1 if found else 0)
             # Never append after what an earlier run wrote (it may be torn).
             self._open_tail = False
-        return torn
+        return damaged
 
     def append(self, retention: str, lines: Sequence[str]) -> int:
-        """Store one batch; return the points dropped to stay in the bound."""
-        if not lines:
-            return 0
-        payload = "\n".join(lines).encode()
-        record = _header(payload, len(lines), retention) + payload + b"\n"
+        """Store one batch; return the points dropped to stay in the bound.
+
+        Raises OSError when the batch could not be stored (nothing of it
+        is left on disk then).
+        """
+        result = self.append_lines(retention, lines)
+        if result.error is not None:
+            raise result.error
+        return result.dropped
+
+    def append_lines(self, retention: str, lines: Sequence[str]) -> AppendResult:
+        """Store one batch; lines UTF-8 cannot hold are quarantined instead."""
+        payload, points, bad = _encoded(lines)
         with self._lock:
-            dropped = self._make_room(len(record))
-            segment = self._tail(len(record))
-            with segment.path.open("ab") as file:
-                file.write(record)
-                file.flush()
-                os.fsync(file.fileno())
-            segment.entries.append(
-                _Entry(segment.end, len(record), len(lines), retention)
-            )
+            refused = self._quarantine.set_aside(bad)
+            if not points:
+                return AppendResult(refused=refused)
+            record = _record(retention, payload, points)
+            dropped = 0
+            segment: _Segment | None = None
+            try:
+                dropped = self._make_room(len(record))
+                segment = self._tail(len(record))
+                _write_record(segment.path, segment.end, record)
+            except OSError as err:
+                if segment is not None and (
+                    isinstance(err, _TornError) or not segment.entries
+                ):
+                    self._close_tail(segment)
+                return AppendResult(dropped, refused, err)
+            segment.entries.append(_Entry(segment.end, len(record), points, retention))
             segment.end += len(record)
-            return dropped
+            return AppendResult(dropped, refused)
 
     def peek(self) -> OutboxRecord | None:
-        """The oldest batch not yet sent."""
+        """The oldest batch not yet sent; damage met on the way is set aside."""
         with self._lock:
-            if not self._segments:
-                return None
-            segment = self._segments[0]
-            entry = segment.entries[segment.sent]
-            with segment.path.open("rb") as file:
-                file.seek(entry.offset)
-                data = file.read(entry.size)
-            header, _, rest = data.partition(b"\n")
-            payload = rest[: int(header.split(b" ")[2])]
-            return OutboxRecord(entry.retention, tuple(payload.decode().split("\n")))
+            repaired: Path | None = None
+            while self._segments:
+                segment = self._segments[0]
+                record = _read_record(segment.path, segment.entries[segment.sent])
+                if record is not None:
+                    return record
+                if repaired == segment.path:
+                    # Read fails again right after a rescan: give up on it.
+                    self._drop_head(segment, "cannot be read")
+                    continue
+                repaired = segment.path
+                self._repair_head(segment)
+            return None
 
-    def ack(self) -> None:
-        """The batch ``peek`` gave was sent: forget it."""
+    def ack(self, record: OutboxRecord | None = None) -> None:
+        """The batch ``peek`` gave (``record``) was sent: forget it.
+
+        If the bound dropped it meanwhile, the oldest batch now is kept.
+        """
         with self._lock:
             if not self._segments:
                 return
             segment = self._segments[0]
+            entry = segment.entries[segment.sent]
+            if record is not None and record.key != (segment.path.name, entry.offset):
+                return
             segment.sent += 1
-            if segment.sent >= len(segment.entries):
-                self._segments.pop(0)
-                segment.path.unlink(missing_ok=True)
-                if not self._segments:
-                    self._open_tail = False
+            try:
+                if segment.sent >= len(segment.entries):
+                    self._segments.pop(0)
+                    self._open_tail = self._open_tail and bool(self._segments)
+                    segment.path.unlink(missing_ok=True)
+                else:
+                    _mark_sent(segment.path, entry.offset)
+            except OSError as err:
+                # Unmarked, it is sent again after a restart: harmless.
+                LOGGER.debug("Cannot mark a sent record in %s: %s", segment.path, err)
 
     def quarantine(self, lines: Sequence[str], message: str) -> None:
         """Keep lines the server refused for good, with its reason."""
-        if not lines:
-            return
-        with self._lock:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            when = datetime.now(UTC).isoformat(timespec="seconds")
-            reason = " ".join(message.split())
-            text = f"# {when} {reason}\n" + "\n".join(lines) + "\n"
-            with (self.directory / REJECTED_FILE).open("a", encoding="utf-8") as file:
-                file.write(text)
-                file.flush()
-                os.fsync(file.fileno())
-            self.rejected += len(lines)
+        if lines:
+            with self._lock:
+                self._quarantine.add(lines, message)
 
     # -- internals (lock held) -----------------------------------------------
+
+    def _load_segment(self, path: Path) -> bool:
+        """Index one segment; False if it was damaged or unreadable."""
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            self._damage.set_aside_whole(path, 1, 0, err)
+            return False
+        scan = _scan(data)
+        entries = (
+            self._damage.repair(path, data, scan) if scan.regions else scan.entries
+        )
+        if entries:
+            self._segments.append(_Segment(path, entries, end=len(data)))
+        elif not scan.regions:
+            path.unlink(missing_ok=True)  # every record was sent
+        return not scan.regions
+
+    def _repair_head(self, segment: _Segment) -> None:
+        """The head record does not hold: rescan its segment, set damage aside."""
+        try:
+            data = segment.path.read_bytes()
+        except OSError as err:
+            self._drop_head(segment, str(err))
+            return
+        scan = _scan(data)
+        lost = len(segment.entries) - segment.sent - len(scan.entries)
+        if scan.regions or lost > 0:
+            segment.entries = self._damage.repair(segment.path, data, scan, lost)
+        else:
+            segment.entries = scan.entries  # the file holds; the read failed
+        segment.sent = 0
+        if segment is self._segments[-1]:
+            self._open_tail = False
+        if not segment.entries:
+            self._segments.pop(0)
+
+    def _drop_head(self, segment: _Segment, why: str) -> None:
+        self._segments.pop(0)
+        if not self._segments:
+            self._open_tail = False
+        self._damage.set_aside_whole(
+            segment.path,
+            len(segment.entries) - segment.sent,
+            segment.size,
+            OSError(why),
+        )
 
     def _tail(self, needed: int) -> _Segment:
         last = self._segments[-1] if self._segments else None
@@ -254,20 +703,27 @@ class Outbox:
             or not self._open_tail
             or last.end + needed > self.segment_bytes
         ):
-            self.directory.mkdir(parents=True, exist_ok=True)
-            name = f"{SEGMENT_PREFIX}{self._next_seq:08d}{SEGMENT_SUFFIX}"
-            self._next_seq += 1
-            last = _Segment(self.directory / name)
+            path, self._next_seq = _new_segment(self.directory, self._next_seq)
+            last = _Segment(path)
             self._segments.append(last)
             self._open_tail = True
         return last
+
+    def _close_tail(self, segment: _Segment) -> None:
+        """No more appends to ``segment``; forgotten if it holds nothing."""
+        self._open_tail = False
+        if not segment.entries:
+            self._segments.remove(segment)
 
     def _make_room(self, needed: int) -> int:
         dropped = 0
         while self._segments and self.size + needed > self.max_bytes:
             segment = self._segments.pop(0)
             dropped += segment.points
-            segment.path.unlink(missing_ok=True)
+            try:
+                segment.path.unlink(missing_ok=True)
+            except OSError as err:
+                LOGGER.debug("Cannot remove %s: %s", segment.path, err)
             if not self._segments:
                 self._open_tail = False
         self.dropped += dropped

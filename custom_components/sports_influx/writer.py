@@ -89,6 +89,13 @@ class WriteStatistics:
     outbox_bytes: int = 0
     rejected: int = 0
     dropped: int = 0
+    # Unsent records damaged on disk (their bytes set aside), and their bytes.
+    outbox_damaged: int = 0
+    outbox_damaged_bytes: int = 0
+    # Points that could not be stored in the outbox (disk full, I/O error).
+    outbox_unspooled: int = 0
+    # Quarantined lines dropped to keep rejected.lp within its bound.
+    rejected_dropped: int = 0
     # Source states that gave nothing to write, per reason slug.
     skipped: Counter[str] = field(default_factory=Counter)
     write_times_ms: deque[float] = field(
@@ -122,6 +129,10 @@ class WriteStatistics:
             "outbox_bytes": self.outbox_bytes,
             "rejected": self.rejected,
             "dropped": self.dropped,
+            "outbox_damaged": self.outbox_damaged,
+            "outbox_damaged_bytes": self.outbox_damaged_bytes,
+            "outbox_unspooled": self.outbox_unspooled,
+            "rejected_dropped": self.rejected_dropped,
             "success_rate": self.success_rate,
             "average_write_time": self.average_write_time,
             "last_success": self.last_success.isoformat()
@@ -231,14 +242,15 @@ class SportsInfluxWriter:
         """Read what an earlier run left in the outbox; replay starts now."""
         if self._outbox is None:
             return
+        outbox = self._outbox
         try:
-            await self._hass.async_add_executor_job(self._outbox.load)
-        except OSError as err:
-            LOGGER.error(
-                "Cannot read the outbox in %s: %s", self._outbox.directory, err
-            )
-            return
+            await self._hass.async_add_executor_job(outbox.load)
+        except Exception as err:  # noqa: BLE001 - new points still get a new file
+            LOGGER.error("Cannot read the outbox in %s: %s", outbox.directory, err)
         await self._async_outbox_state()
+        kept = await self._hass.async_add_executor_job(outbox.damage_kept)
+        if not kept:
+            self._problems.damage_resolved()
         if points := self.stats.outbox_points:
             LOGGER.info("%d points wait in the outbox; writing them now", points)
             self._hass.async_create_task(
@@ -629,10 +641,12 @@ class SportsInfluxWriter:
         outbox = self._outbox
         started = time.monotonic()
         try:
+            # Damage met on the way is set aside and counted by the outbox.
             stored = await self._hass.async_add_executor_job(outbox.peek)
-        except OSError as err:
-            LOGGER.error("Cannot read the outbox: %s", err)
-            return False
+        except Exception as err:  # noqa: BLE001 - live writes go on regardless
+            self._log_once("outbox_read", "Cannot read the outbox: %s", err)
+            # Live batches keep their turns; the outbox is tried between them.
+            return bool(self._ready or self._queue)
         if stored is None:
             await self._async_outbox_state()
             return True
@@ -652,7 +666,7 @@ class SportsInfluxWriter:
         if failure is not None and failure.retryable:
             await self._async_on_unavailable(failure)
             return False
-        await self._hass.async_add_executor_job(outbox.ack)
+        await self._hass.async_add_executor_job(outbox.ack, stored)
         if failure is None:
             self._on_success(len(lines), time.monotonic() - started)
         else:
@@ -701,44 +715,97 @@ class SportsInfluxWriter:
     ) -> None:
         if self._outbox is None:  # pragma: no cover - callers check
             return
+        total = sum(len(lines) for _, lines in batches)
         try:
-            dropped = await self._hass.async_add_executor_job(
+            (
+                dropped,
+                refused,
+                unspooled,
+                error,
+            ) = await self._hass.async_add_executor_job(
                 self._spool_blocking, self._outbox, batches
             )
-        except OSError as err:
-            lost = sum(len(lines) for _, lines in batches)
-            self.stats.points_failed += lost
-            LOGGER.error("Cannot write %d points to the outbox: %s", lost, err)
-            return
+        except Exception as err:  # noqa: BLE001 - nothing may escape into HA
+            dropped, refused, unspooled, error = 0, 0, total, repr(err)
+        stats = self.stats
         if dropped:
             self._on_dropped(dropped)
+        if refused:
+            stats.points_invalid += refused
+            LOGGER.warning(
+                "%d points are not valid UTF-8: kept in %s, not written",
+                refused,
+                self._outbox.directory / REJECTED_FILE,
+            )
+        if unspooled:
+            stats.points_failed += unspooled
+            stats.outbox_unspooled += unspooled
+            self._log_once(
+                "unspooled",
+                "Cannot keep %d points in the outbox (%d so far): %s",
+                unspooled,
+                stats.outbox_unspooled,
+                error,
+            )
+            self._problems.unspooled(stats.outbox_unspooled, error or "")
+        elif total > refused:
+            self._problems.spooled()
         await self._async_outbox_state()
 
     def _spool_blocking(
         self, outbox: Outbox, batches: Sequence[tuple[RetentionClass, list[str]]]
-    ) -> int:
-        """Append lines to the outbox; executor. How many old points its bound dropped."""
-        dropped = 0
+    ) -> tuple[int, int, int, str | None]:
+        """Append lines to the outbox; executor.
+
+        Returns the old points its bound dropped, the lines refused as not
+        UTF-8, the points it could not store, and the last error. One batch
+        failing does not keep the others out.
+        """
+        dropped = refused = unspooled = 0
+        error: str | None = None
         # Records of at most batch_size lines: the bound drops old points in
         # small steps, and a replayed record is one ordinary request.
         for retention, done in batches:
             for start in range(0, len(done), self.batch_size):
-                dropped += outbox.append(
-                    retention, done[start : start + self.batch_size]
-                )
-        return dropped
+                chunk = done[start : start + self.batch_size]
+                try:
+                    result = outbox.append_lines(retention, chunk)
+                except Exception as err:  # noqa: BLE001 - counted, never raised
+                    unspooled += len(chunk)
+                    error = repr(err)
+                    continue
+                dropped += result.dropped
+                refused += result.refused
+                if result.error is not None:
+                    unspooled += len(chunk) - result.refused
+                    error = str(result.error)
+        return dropped, refused, unspooled, error
 
     async def _async_outbox_state(self) -> None:
         if self._outbox is None:
             return
-        points, size = await self._hass.async_add_executor_job(self._outbox.snapshot)
+        state = await self._hass.async_add_executor_job(self._outbox.state)
         stats = self.stats
-        if (points, size) == (stats.outbox_points, stats.outbox_bytes):
-            return
-        if stats.outbox_points and not points:
-            self._problems.drained()
-        stats.outbox_points, stats.outbox_bytes = points, size
-        self.async_notify_soon()
+        changed = stats.rejected_dropped != state.rejected_dropped
+        stats.rejected_dropped = state.rejected_dropped
+        if (state.damaged_records, state.damaged_bytes) != (
+            stats.outbox_damaged,
+            stats.outbox_damaged_bytes,
+        ):
+            stats.outbox_damaged = state.damaged_records
+            stats.outbox_damaged_bytes = state.damaged_bytes
+            self._problems.damaged(
+                state.damaged_records, state.damaged_bytes, state.damaged_dir
+            )
+            changed = True
+        points, size = state.points, state.size
+        if (points, size) != (stats.outbox_points, stats.outbox_bytes):
+            if stats.outbox_points and not points:
+                self._problems.drained()
+            stats.outbox_points, stats.outbox_bytes = points, size
+            changed = True
+        if changed:
+            self.async_notify_soon()
 
     # -- what went wrong ----------------------------------------------------
 
@@ -800,6 +867,7 @@ class SportsInfluxWriter:
             except OSError as io_err:
                 LOGGER.error("Cannot keep the rejected lines: %s", io_err)
                 path = None
+            await self._async_outbox_state()  # the quarantine's bound may drop
         measurement, field_name = rejection_subject(err, bad)
         self._problems.rejected(
             RejectedReport(
@@ -936,3 +1004,15 @@ class WriterProblems:
 
     def drained(self) -> None:
         """The outbox is empty again."""
+
+    def damaged(self, records: int, size: int, where: str) -> None:
+        """Damaged outbox bytes were set aside in ``where`` (totals so far)."""
+
+    def damage_resolved(self) -> None:
+        """No damaged outbox bytes are kept (any more)."""
+
+    def unspooled(self, total: int, error: str) -> None:
+        """Points could not be stored in the outbox (``total`` so far)."""
+
+    def spooled(self) -> None:
+        """The outbox stores points again."""
