@@ -972,6 +972,44 @@ def test_query_influxql(games: FakeInfluxDB3) -> None:
     )
 
 
+def test_query_influxql_select_runs_as_sql(games: FakeInfluxDB3) -> None:
+    """reference/influxql/select.md (WHERE with AND, OR, regular expressions and
+    RFC3339 times; ORDER BY time DESC; LIMIT, OFFSET) and
+    influxql/parameterized-queries.md (POST params); the rest is 501 here.
+    """
+
+    def influxql(q: str) -> Any:
+        query = urllib.parse.urlencode({"db": "sports", "q": q})
+        status, _headers, body = call(games, "GET", f"/api/v3/query_influxql?{query}")
+        assert status == 200, body
+        return json.loads(body)
+
+    rows = influxql(
+        "SELECT team, score FROM game WHERE team =~ /^(ARS|LIV)$/ OR score = 1 "
+        "ORDER BY time DESC LIMIT 2"
+    )
+    assert [r["team"] for r in rows] == ["LIV", "CHE"]
+    assert influxql(
+        "SELECT team FROM game WHERE time >= '2024-12-30T08:00:01Z' AND team !~ /LIV/"
+    ) == [{"iox::measurement": "game", "time": "2024-12-30T08:00:01", "team": "CHE"}]
+    assert [r["team"] for r in influxql("SELECT team FROM game LIMIT 1 OFFSET 1")] == [
+        "CHE"
+    ]
+    payload = {
+        "db": "sports",
+        "q": "SELECT score FROM game WHERE team = $team",
+        "params": {"team": "ARS"},
+    }
+    status, _headers, body = call(
+        games, "POST", "/api/v3/query_influxql", json.dumps(payload).encode()
+    )
+    assert (status, [r["score"] for r in json.loads(body)]) == (200, [2])
+    query = urllib.parse.urlencode(
+        {"db": "sports", "q": "SELECT MEAN(score) FROM game GROUP BY team"}
+    )
+    assert call(games, "GET", f"/api/v3/query_influxql?{query}")[0] == 501
+
+
 def test_query_influxql_show_databases_and_retention(fake: FakeInfluxDB3) -> None:
     """Openapi GET /query "rp" note; databases/_index.md (databases have retention periods)."""
     create_db(fake, {"db": "sports", "retention_period": "730d"})
