@@ -54,7 +54,7 @@ def run_sql(
     time_format: Callable[[int], Any] = format_time,
 ) -> Rows:
     """One SQL query over a database's tables, run by DataFusion."""
-    from . import sql
+    from . import sql  # here: a fake that is only written to needs no DataFusion
 
     with fake.lock:
         if db not in fake.databases:
