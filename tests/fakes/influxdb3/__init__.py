@@ -29,7 +29,7 @@ SQL is answered by DataFusion (PyPI ``datafusion``), the engine InfluxDB 3
 runs, over the points the fake received (sql.py); InfluxQL's raw-data
 SELECT is translated to SQL and run the same way (influxql.py).
 
-Modules: ``server`` (configuration, lifecycle, routing, auth), ``transport``
+Modules: ``server`` (configuration, lifecycle, routing), ``auth``, ``transport``
 (HTTP), ``lineprotocol`` (parser), ``store`` (databases, tables, points),
 ``writes``, ``admin`` and ``queries`` (routes), ``sql`` (DataFusion),
 ``influxql``, ``render`` (output formats).

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 import contextlib
 import socket
@@ -14,30 +12,14 @@ from typing import Any, Literal, Self
 import uuid
 
 from . import admin, queries, writes
+from .auth import AuthScope, authenticate
 from .lineprotocol import V3_PRECISIONS
 from .store import IngestResult, Limits, LineRejecter, Store
-from .transport import (
-    RecordedRequest,
-    Request,
-    Response,
-    Server,
-    error,
-    json_response,
-    text,
-)
+from .transport import RecordedRequest, Request, Response, Server, json_response, text
 
 Mode = Literal["docs", "source"]
-AuthScope = Literal["v3", "v2", "v1"]
 CannedResponse = tuple[int, bytes, dict[str, str]]
 Route = Callable[["FakeInfluxDB3", Request], Response]
-
-# source: AuthenticationError texts.
-UNAUTHENTICATED = "the request was not authenticated"
-MALFORMED_AUTH = (
-    "Authorization header was malformed, the request was not in the form of "
-    "'Authorization: <auth-scheme> <token>', supported auth-schemes are "
-    "Bearer, Token and Basic"
-)
 
 _ROUTES: dict[tuple[str, str], tuple[Route, AuthScope]] = {
     ("POST", "/api/v3/write_lp"): (writes.write_lp, "v3"),
@@ -239,7 +221,7 @@ class FakeInfluxDB3:
         route = _ROUTES.get((request.method, request.path))
         scope: AuthScope = route[1] if route else "v3"
         if request.path not in self.unauthenticated_paths:
-            denied = self._authenticate(request, scope)
+            denied = authenticate(self, request, scope)
             if denied is not None:
                 return denied
         info = self._info_route(request.method, request.path)
@@ -278,41 +260,3 @@ class FakeInfluxDB3:
                 {"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
             )
         return None
-
-    def _authenticate(self, request: Request, scope: AuthScope) -> Response | None:
-        """Check the token.
-
-        openapi "Authentication" tag: Bearer works with all endpoints; Token
-        with v1 and v2 endpoints; Basic and the ``p`` query parameter with v1
-        endpoints (/write, /query). Failure: 401, body
-        components.responses.Unauthorized (ErrorMessage JSON); the text is
-        the source's. mode: the source accepts Bearer, Token and Basic on
-        every route.
-        """
-        unauthorized = error(401, UNAUTHENTICATED)
-        if scope == "v1" and "p" in request.query:
-            # openapi: securitySchemes.QuerystringAuthentication.
-            return None if request.query["p"] == self.token else unauthorized
-        header = request.headers.get("authorization")
-        if header is None:
-            return unauthorized
-        parts = header.split(" ")
-        if len(parts) != 2 or parts[0] not in ("Bearer", "Token", "Basic"):
-            # source: AuthenticationError::MalformedRequest -> 400.
-            return error(400, MALFORMED_AUTH)
-        scheme, credential = parts
-        strict = self.mode == "docs"
-        if scheme == "Token" and strict and scope == "v3":
-            return unauthorized
-        if scheme == "Basic":
-            if strict and scope != "v1":
-                return unauthorized
-            # openapi: securitySchemes.BasicAuthentication (username ignored).
-            try:
-                decoded = base64.b64decode(credential, validate=True).decode()
-            except (binascii.Error, UnicodeDecodeError):
-                return error(400, MALFORMED_AUTH)
-            if ":" not in decoded:
-                return error(400, MALFORMED_AUTH)
-            credential = decoded.rsplit(":", 1)[1]
-        return None if credential == self.token else unauthorized
