@@ -112,7 +112,7 @@ def database(stack: influx_stack.Stack) -> Iterator[str]:
 @pytest.fixture
 def fake_v3(socket_enabled: None) -> Iterator[Any]:
     """A local server answering as the InfluxDB 3 Core API reference says."""
-    from .influxdb3_server import FakeInfluxDB3
+    from .fakes.influxdb3 import FakeInfluxDB3
 
     with FakeInfluxDB3() as server:
         yield server

@@ -47,7 +47,6 @@ from .questions import (
     BY_KEY,
     END,
     QUESTIONS,
-    SQL_ON_REFERENCE_SERVER,
     START,
     Answer,
     automation_yaml,
@@ -697,55 +696,163 @@ async def test_questions_influxql(
     ]
 
 
-# --- SQL on the InfluxDB 3 reference server ---------------------------------
+# --- SQL on InfluxDB 3's engine ---------------------------------------------
 
 
-async def test_questions_sql_reference_server(
+def sql_at(when: datetime) -> str:
+    """A time as InfluxDB 3's JSON prints it (no zone)."""
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+async def test_questions_sql(
     hass: HomeAssistant, freezer: FrozenDateTimeFactory, fake_v3: Any
 ) -> None:
-    """The SQL questions the reference server can run (README "Questions fans
-    ask"; openapi GET /api/v3/query_sql, format=json; standings in the
-    ``<db>-standings`` database).
+    """Each question's SQL, through the action, gives the season's answer.
 
-    Not run: season_results, last_finals and head_to_head (OR/IN, CASE),
-    leaders, points_per_period and streaks (window functions, subqueries),
-    season_totals (GROUP BY, SUM): tests/influxdb3_server.py answers only
-    single-table SELECT with AND-ed comparisons, ORDER BY and LIMIT.
+    The InfluxDB 3 fake answers SQL with DataFusion, InfluxDB 3's query
+    engine, over the points the integration wrote (openapi GET
+    /api/v3/query_sql, format=json; standings in the ``<db>-standings``
+    database).
     """
     entry = entry_for(fake_v3.url, fake_v3.token, "sports")
     await setup(hass, entry)
     await play_season(hass, freezer, entry)
-    assert set(SQL_ON_REFERENCE_SERVER) == {
-        "timeline",
-        "standings_trajectory",
-        "injury_history",
-    }
     w1 = GAMES[0]
+    atl = finals("ATL")
 
-    rows = await ask(hass, "timeline", "sql", game_id=w1.game_id)
+    # 1. Score timeline of one game.
+    for game in (w1, GAMES[1]):
+        rows = await ask(hass, "timeline", "sql", game_id=game.game_id)
+        assert [
+            (
+                r["time"] + "Z",
+                r["status"],
+                r.get("quarter"),
+                r.get("time_remaining"),
+                r["home_score"],
+                r["away_score"],
+            )
+            for r in rows
+        ] == expected_timeline(game)
+
+    # 2. A team's results this season, won or lost computed by the query.
+    rows = await ask(hass, "season_results", "sql", team="ATL", season=SEASON)
     assert [
-        (
-            r["time"] + "Z",
-            r["status"],
-            r.get("quarter"),
-            r.get("time_remaining"),
-            r["home_score"],
-            r["away_score"],
-        )
-        for r in rows
-    ] == expected_timeline(w1)
+        (r["home_team"], r["away_team"], r["home_score"], r["away_score"]) for r in rows
+    ] == atl
+    assert [r["result"] for r in rows] == ["W", "L", "W", "W", "W"]
+    assert [r["time"] for r in rows] == [
+        sql_at(kickoff(week) + timedelta(hours=3)) for week in range(1, 6)
+    ]
+    previous = str(int(SEASON) - 1)
+    assert await ask(hass, "season_results", "sql", team="ATL", season=previous) == []
 
-    rows = await ask(hass, "standings_trajectory", "sql", team="ATL", season=SEASON)
-    assert [(r["wins"], r["losses"], r["ties"], r["streak"]) for r in rows] == [
-        (w, loss, 0, s) for w, loss, s in trajectory("ATL")
+    # 3. Last N finals of a team: newest first.
+    rows = await ask(hass, "last_finals", "sql", team="ATL", n="3")
+    assert [
+        (r["home_team"], r["away_team"], r["home_score"], r["away_score"]) for r in rows
+    ] == atl[::-1][:3]
+    assert [r["time"] for r in rows] == [
+        sql_at(kickoff(week) + timedelta(hours=3)) for week in (5, 4, 3)
     ]
 
+    # 4. Standings trajectory of a team (a bye week adds no row).
+    for team in ("ATL", "GB"):
+        rows = await ask(hass, "standings_trajectory", "sql", team=team, season=SEASON)
+        assert [(r["wins"], r["losses"], r["ties"], r["streak"]) for r in rows] == [
+            (w, loss, 0, s) for w, loss, s in trajectory(team)
+        ]
+    assert rows[-1]["win_percentage"] == pytest.approx(0.75)
+
+    # 5. Division and conference leaders at a date.
+    def leaders(
+        rows: list[dict[str, Any]], group: str
+    ) -> dict[str, tuple[str, int, int]]:
+        return {r[group]: (r["team"], r["wins"], r["losses"]) for r in rows}
+
+    after_week_2 = at(kickoff(2) + timedelta(days=2))
+    rows = await ask(
+        hass, "leaders", "sql", season=SEASON, date=after_week_2, group="division"
+    )
+    assert leaders(rows, "division") == {
+        "NFC North": ("DET", 2, 0),
+        "NFC South": ("TB", 2, 0),
+    }
+    after_week_5 = at(kickoff(5) + timedelta(days=2))
+    rows = await ask(
+        hass, "leaders", "sql", season=SEASON, date=after_week_5, group="division"
+    )
+    assert leaders(rows, "division") == {
+        "NFC North": ("GB", 3, 1),
+        "NFC South": ("ATL", 4, 1),
+    }
+    rows = await ask(
+        hass, "leaders", "sql", season=SEASON, date=after_week_5, group="conference"
+    )
+    assert leaders(rows, "conference") == {"NFC": ("ATL", 4, 1)}
+
+    # 6. A player's injury history.
     rows = await ask(hass, "injury_history", "sql", injured_player_id=LONDON)
-    assert [(r["status"], r["injury_type"], r.get("weeks_out")) for r in rows] == [
-        ("Questionable", "Hip", None),
-        ("Out", "Hip", 2),
-        ("Active", "Hip", None),
+    assert [
+        (r["team"], r["status"], r["injury_type"], r.get("weeks_out"), r["comment"])
+        for r in rows
+    ] == [
+        ("ATL", status, "Hip", 2 if back else None, comment)
+        for _week, _days, status, comment, back in LONDON_REPORTS
     ]
+    assert [r["time"] for r in rows] == [
+        sql_at(kickoff(week) - timedelta(days=days))
+        for week, days, *_ in LONDON_REPORTS
+    ]
+    rows = await ask(hass, "injury_history", "sql", injured_player_id=KOO)
+    assert [(r["status"], r["injury_type"]) for r in rows] == [
+        ("Questionable", "Hip"),
+        ("Out", "Hip"),
+    ]
+
+    # 7. A player's season totals: each game counted once.
+    rows = await ask(hass, "season_totals", "sql", player_id=BIJAN, season=SEASON)
+    assert rows == [
+        {
+            "player_name": "Bijan Robinson",
+            "games": 5,
+            "rushing_attempts": sum(a for a, _, _ in BIJAN_RUSHING),
+            "rushing_yards": 425,
+            "rushing_touchdowns": 4,
+            "receptions": 20,
+            "receiving_yards": 240,
+        }
+    ]
+
+    # 8. Head-to-head: both games, whoever was at home.
+    rows = await ask(hass, "head_to_head", "sql", team="ATL", team_b="NO")
+    assert [
+        (r["home_team"], r["away_team"], r["home_score"], r["away_score"]) for r in rows
+    ] == [("ATL", "NO", 26, 24), ("NO", "ATL", 13, 27)]
+
+    # 9. Points per quarter, in one query.
+    assert BY_KEY["points_per_period"].influxql_answer is Answer.PARTIAL
+    rows = await ask(hass, "points_per_period", "sql", game_id=w1.game_id)
+    assert [(r["quarter"], r["home_points"], r["away_points"]) for r in rows] == [
+        (quarter, home, away)
+        for quarter, (home, away) in enumerate(
+            zip(w1.home_q, w1.away_q, strict=True), 1
+        )
+    ]
+
+    # 10. Current streaks.
+    rows = await ask(hass, "streaks", "sql", season=SEASON)
+    assert [r["team"] for r in rows] == sorted(SOUTH + tuple(NORTH))
+    assert {r["team"]: (r["streak"], r["wins"], r["losses"]) for r in rows} == {
+        "ATL": ("W3", 4, 1),
+        "TB": ("L2", 3, 2),
+        "NO": ("W1", 2, 3),
+        "CAR": ("L1", 1, 4),
+        "DET": ("L3", 2, 3),
+        "GB": ("W3", 3, 1),
+        "CHI": ("L1", 3, 2),
+        "MIN": ("W2", 2, 3),
+    }
     await hass.config_entries.async_unload(entry.entry_id)
 
 

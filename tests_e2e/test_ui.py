@@ -7,7 +7,7 @@ import json
 import re
 import time
 
-from influxdb3_server import FakeInfluxDB3
+from fakes.influxdb3 import FakeInfluxDB3
 from playwright.sync_api import Locator, Page, expect
 import pytest
 

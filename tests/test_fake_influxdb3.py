@@ -22,7 +22,7 @@ import urllib.request
 
 import pytest
 
-from .influxdb3_server import FakeInfluxDB3, LineProtocolError, parse_line
+from .fakes.influxdb3 import FakeInfluxDB3, LineProtocolError, parse_line
 
 NOW_NS = 1_735_560_000_000_000_000  # 2024-12-30T12:00:00Z
 
@@ -849,7 +849,8 @@ def test_query_sql_where_count_and_limit(games: FakeInfluxDB3) -> None:
         {"team": "CHE"}
     ]
     assert sql(games, "SELECT COUNT(*) FROM game;") == [{"count(*)": 3}]
-    assert sql(games, "SHOW TABLES") == [
+    tables = sql(games, "SHOW TABLES")
+    assert [t for t in tables if t["table_schema"] == "iox"] == [
         {
             "table_catalog": "public",
             "table_schema": "iox",
@@ -857,30 +858,82 @@ def test_query_sql_where_count_and_limit(games: FakeInfluxDB3) -> None:
             "table_type": "BASE TABLE",
         }
     ]
+    assert {"tables", "columns"} <= {
+        t["table_name"] for t in tables if t["table_schema"] == "information_schema"
+    }
+
+
+def test_query_sql_column_model(games: FakeInfluxDB3) -> None:
+    """reference/sql/data-types.md and SHOW COLUMNS: tags Dictionary(Int32, Utf8),
+    fields typed, time Timestamp(ns) without a zone.
+    """
+    columns = sql(
+        games,
+        "SELECT column_name, data_type FROM information_schema.columns "
+        "WHERE table_name = 'game' ORDER BY column_name",
+    )
+    assert {c["column_name"]: c["data_type"] for c in columns} == {
+        "attendance": "UInt64",
+        "final": "Boolean",
+        "score": "Int64",
+        "team": "Dictionary(Int32, Utf8)",
+        # InfluxDB 3.x's Arrow prints "Timestamp(Nanosecond, None)"; the
+        # Arrow under DataFusion 55 prints the same type shorter.
+        "time": "Timestamp(ns)",
+        "venue": "Utf8",
+    }
+    assert [c["column_name"] for c in sql(games, "SHOW COLUMNS FROM game")] == [
+        "attendance",
+        "final",
+        "score",
+        "team",
+        "time",
+        "venue",
+    ]
+
+
+def test_query_sql_is_datafusion(games: FakeInfluxDB3) -> None:
+    """influxdb3-api.md "Query using SQL": the engine's SQL (aggregates, CASE,
+    window functions, subqueries) over the points received.
+    """
+    assert sql(games, "SELECT avg(score) AS mean, max(time) AS last FROM game") == [
+        {"mean": 2.0, "last": "2024-12-30T08:00:02"}
+    ]
+    assert sql(
+        games,
+        "SELECT team, CASE WHEN score > 1 THEN 'W' ELSE 'L' END AS r, "
+        "ROW_NUMBER() OVER (ORDER BY score DESC) AS place "
+        "FROM (SELECT * FROM game WHERE team IN ('ARS', 'LIV') OR final IS NULL) "
+        "ORDER BY place",
+    ) == [
+        {"team": "LIV", "r": "W", "place": 1},
+        {"team": "ARS", "r": "W", "place": 2},
+        {"team": "CHE", "r": "L", "place": 3},
+    ]
 
 
 def test_query_errors(games: FakeInfluxDB3) -> None:
-    """Openapi query_sql: 400 bad request, 404 database not found; 501 = fake limitation."""
+    """Openapi query_sql: 400 bad request (the engine's message), 404 database not found."""
     status, _headers, body = call(
         games, "GET", "/api/v3/query_sql?db=nope&q=SELECT+*+FROM+game"
     )
     assert status == 404
     assert json.loads(body) == {"error": "query error: database not found: nope"}
-    assert (
-        call(games, "GET", "/api/v3/query_sql?db=sports&q=SELECT+*+FROM+nope")[0] == 400
+    status, _headers, body = call(
+        games, "GET", "/api/v3/query_sql?db=sports&q=SELECT+*+FROM+nope"
     )
-    assert (
-        call(games, "GET", "/api/v3/query_sql?db=sports&q=SELECT+nope+FROM+game")[0]
-        == 400
+    assert (status, body) == (
+        400,
+        b"Error during planning: table 'public.iox.nope' not found",
     )
+    status, _headers, body = call(
+        games, "GET", "/api/v3/query_sql?db=sports&q=SELECT+nope+FROM+game"
+    )
+    assert status == 400
+    assert body.startswith(b"Schema error: No field named nope.")
+    assert call(games, "GET", "/api/v3/query_sql?db=sports&q=SELEC+1")[0] == 400
     assert call(games, "GET", "/api/v3/query_sql?db=sports")[0] == 400
     assert call(games, "GET", "/api/v3/query_sql")[0] == 400
-    assert (
-        call(games, "GET", "/api/v3/query_sql?db=sports&q=SELECT+avg(score)+FROM+game")[
-            0
-        ]
-        == 501
-    )
 
 
 def test_query_influxql(games: FakeInfluxDB3) -> None:
@@ -917,6 +970,44 @@ def test_query_influxql(games: FakeInfluxDB3) -> None:
         )[0]
         == 400
     )
+
+
+def test_query_influxql_select_runs_as_sql(games: FakeInfluxDB3) -> None:
+    """reference/influxql/select.md (WHERE with AND, OR, regular expressions and
+    RFC3339 times; ORDER BY time DESC; LIMIT, OFFSET) and
+    influxql/parameterized-queries.md (POST params); the rest is 501 here.
+    """
+
+    def influxql(q: str) -> Any:
+        query = urllib.parse.urlencode({"db": "sports", "q": q})
+        status, _headers, body = call(games, "GET", f"/api/v3/query_influxql?{query}")
+        assert status == 200, body
+        return json.loads(body)
+
+    rows = influxql(
+        "SELECT team, score FROM game WHERE team =~ /^(ARS|LIV)$/ OR score = 1 "
+        "ORDER BY time DESC LIMIT 2"
+    )
+    assert [r["team"] for r in rows] == ["LIV", "CHE"]
+    assert influxql(
+        "SELECT team FROM game WHERE time >= '2024-12-30T08:00:01Z' AND team !~ /LIV/"
+    ) == [{"iox::measurement": "game", "time": "2024-12-30T08:00:01", "team": "CHE"}]
+    assert [r["team"] for r in influxql("SELECT team FROM game LIMIT 1 OFFSET 1")] == [
+        "CHE"
+    ]
+    payload = {
+        "db": "sports",
+        "q": "SELECT score FROM game WHERE team = $team",
+        "params": {"team": "ARS"},
+    }
+    status, _headers, body = call(
+        games, "POST", "/api/v3/query_influxql", json.dumps(payload).encode()
+    )
+    assert (status, [r["score"] for r in json.loads(body)]) == (200, [2])
+    query = urllib.parse.urlencode(
+        {"db": "sports", "q": "SELECT MEAN(score) FROM game GROUP BY team"}
+    )
+    assert call(games, "GET", f"/api/v3/query_influxql?{query}")[0] == 501
 
 
 def test_query_influxql_show_databases_and_retention(fake: FakeInfluxDB3) -> None:

@@ -1,0 +1,1 @@
+"""Local stand-ins for servers the integration talks to, for tests."""
