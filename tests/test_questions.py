@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 import json
 from pathlib import Path
-import sqlite3
 from typing import Any, NamedTuple, cast
 
 from freezegun.api import FrozenDateTimeFactory
@@ -1064,49 +1063,29 @@ async def test_questions_other_sports_influxql(
     ] == [(1, None, 1, None)]
 
 
-@pytest.mark.parametrize("entry_options", [{}])
-async def test_questions_other_sports_sql_logic(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    init_integration: MockConfigEntry,
-    stack: Any,
-    database: str,
+async def test_questions_other_sports_sql(
+    hass: HomeAssistant, freezer: FrozenDateTimeFactory, fake_v3: Any
 ) -> None:
-    """The two SQL queries' logic (CASE, SUM, OR: beyond the reference
-    server) on SQLite, over the rows the integration wrote to the real 1.x
-    server. Tags are strings there as on InfluxDB 3."""
-    await play_other_sports(hass, freezer, init_integration)
-    columns = (
-        "time",
-        "status",
-        "league",
-        "season",
-        "home_team",
-        "away_team",
-        "home_score",
-        "away_score",
-    )
-    sql = sqlite3.connect(":memory:")
-    for measurement in ("baseball_scores", "basketball_scores"):
-        sql.execute(f"CREATE TABLE {measurement} ({', '.join(columns)})")
-        rows = select_from(stack, database, measurement)
-        assert rows
-        sql.executemany(
-            f"INSERT INTO {measurement} VALUES ({', '.join('?' * len(columns))})",
-            [tuple(row[c] for c in columns) for row in rows],
-        )
-
-    def run(key: str, **values: str) -> list[tuple[Any, ...]]:
-        return sql.execute(fill(BY_KEY[key].sql, values)).fetchall()
-
+    """The two SQL queries through the action, on InfluxDB 3's engine
+    (DataFusion, in the fake) over the points the integration wrote."""
+    entry = entry_for(fake_v3.url, fake_v3.token, "sports")
+    await setup(hass, entry)
+    await play_other_sports(hass, freezer, entry)
     mlb_season, nba_season = sport_season("baseball"), sport_season("basketball")
     for team in ("MIL", "CHC", "CIN", "SF"):
-        assert run("run_differential", mlb_team=team, season=mlb_season) == [
-            mlb_differential(team)
-        ]
+        rows = await ask(
+            hass, "run_differential", "sql", mlb_team=team, season=mlb_season
+        )
+        assert [
+            (r["games"], r["runs_scored"], r["runs_allowed"], r["run_differential"])
+            for r in rows
+        ] == [mlb_differential(team)]
     for team in ("BOS", "NYK", "MIA"):
-        assert run("home_away_record", nba_team=team, season=nba_season) == [
-            nba_record(team)
-        ]
+        rows = await ask(
+            hass, "home_away_record", "sql", nba_team=team, season=nba_season
+        )
+        assert [
+            (r["home_wins"], r["home_losses"], r["away_wins"], r["away_losses"])
+            for r in rows
+        ] == [nba_record(team)]
     assert nba_record("NYK") == (1, 0, 1, 0)
-    sql.close()
