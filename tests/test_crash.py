@@ -1,0 +1,427 @@
+"""Nothing acknowledged to the outbox is lost when Home Assistant is killed.
+
+A real Home Assistant process (``python -m homeassistant``, from the venv
+pytest runs in) with the integration, against the real InfluxDB 1.6.7 stack.
+Out of process: HA's time fixtures cannot reach into another process, so the
+test polls real conditions (HTTP answers, file sizes, rows in the database)
+against deadlines.
+
+1. HA starts once with the server up (the entry remembers the server), and
+   the owner is created through onboarding (a bearer token for the REST API).
+2. nginx stops: the server is away. Each round starts HA, posts live NFL
+   TeamTracker states through ``/api/states`` from a few threads (every post
+   a new score, so a new point), and SIGKILLs HA while it spools.
+3. After each kill, what the outbox acknowledged is read with the
+   integration's own ``Outbox`` on a copy of its directory.
+4. HA starts with the server back and replays the outbox; every acknowledged
+   point must be read back with its tags, timestamp and field values, and
+   the database must hold nothing else.
+
+How the kill lands mid-append: batches are large (``batch_size``) and the
+flush interval short, so one append writes hundreds of kilobytes in one
+``write()``. The test stats the outbox's segment files in a tight loop and
+sends SIGKILL the moment one grows (after a number of growths that varies by
+round): the file grows while the kernel copies the record page by page, and
+a process killed inside that ``write()`` leaves the record torn. Whether the
+kill lands inside the copy or just after it is a race the test cannot
+decide; it counts the rounds that left a torn tail (the last bytes of a
+segment are not the end of an acknowledged record) and reports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+import http.client
+import itertools
+import json
+import os
+from pathlib import Path
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+from custom_components.sports_influx.schema import MEASUREMENTS
+from custom_components.sports_influx.spool import Outbox
+
+from . import factories
+from .conftest import select_from
+from .influxdb3_server import parse_line
+
+import demo
+import influx_stack
+
+ROUNDS = 4
+FEEDERS = 2  # threads posting states, one game each
+OPTIONS = {"batch_size": 2000, "flush_interval": 1}
+START_TIMEOUT = 60.0  # seconds for HA to answer after it starts
+ROUND_TIMEOUT = 30.0  # seconds of feeding before a kill must have happened
+DRAIN_TIMEOUT = 90.0  # seconds for the replay to reach the database
+STOP_TIMEOUT = 60.0
+MAX_BYTES = 50 * 1024 * 1024  # the integration's default bound
+TODAY = datetime.now(UTC).strftime("%Y-%m-%dT17:00Z")
+
+
+@dataclass
+class Hass:
+    """One ``hass`` process on a config directory."""
+
+    config: Path
+    port: int
+    proc: subprocess.Popen[bytes] | None = None
+    log: IO[bytes] | None = None
+    starts: int = 0
+
+    @property
+    def url(self) -> str:
+        """Where its HTTP API answers."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        """Start HA and wait until the integration's sensors exist."""
+        self.starts += 1
+        self.log = (self.config / f"hass-{self.starts}.log").open("wb")
+        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter
+            [sys.executable, "-m", "homeassistant", "-c", str(self.config)],
+            env=demo.hass_env(),
+            # Not the checkout: ``-m`` puts the working directory first on
+            # sys.path, and HA would import its custom_components package.
+            cwd=self.config,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        demo.wait_http(self.url, timeout=START_TIMEOUT, proc=self.proc)
+
+    def wait_entry(self, token: str) -> None:
+        """Until the entry is set up (its statistics sensors exist)."""
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            answer = influx_stack.http_request(
+                f"{self.url}/api/states",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=10,
+            )
+            assert answer.status == 200, answer.text
+            ids = [s["entity_id"] for s in json.loads(answer.body)]
+            if any(i.endswith("_outbox_points") for i in ids):
+                return
+            time.sleep(0.2)
+        raise TimeoutError("the Sports Influx entry was not set up")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush."""
+        assert self.proc is not None
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(STOP_TIMEOUT)
+        self._closed()
+
+    def stop(self) -> None:
+        """A clean stop (SIGTERM: HA's stop runs the integration's flush)."""
+        assert self.proc is not None
+        self.proc.terminate()
+        try:
+            assert self.proc.wait(STOP_TIMEOUT) == 0
+        finally:
+            self._closed()
+
+    def ensure_gone(self) -> None:
+        """Whatever happened: no process left behind."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(STOP_TIMEOUT)
+        self._closed()
+
+    def _closed(self) -> None:
+        if self.log is not None:
+            self.log.close()
+            self.log = None
+
+    def errors(self) -> list[str]:
+        """The integration's error lines in every log so far."""
+        return [
+            line
+            for log in sorted(self.config.glob("hass-*.log"))
+            for line in log.read_text(errors="replace").splitlines()
+            if " ERROR (" in line and "custom_components.sports_influx]" in line
+        ]
+
+
+@dataclass
+class Feeder:
+    """Threads posting live scores to HA's REST API until told to stop."""
+
+    url: str
+    token: str
+    # (event_id, home score, away score) of every state posted (HA may
+    # have taken the last one of a thread even if the kill cut its answer).
+    posted: set[tuple[str, int, int]] = field(default_factory=set)
+    scores: dict[str, tuple[int, int]] = field(default_factory=dict)
+    refused: list[int] = field(default_factory=list)  # HTTP statuses
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def start(self) -> None:
+        """One thread per game."""
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self._run, args=(f"crash-{n}",), daemon=True)
+            for n in range(FEEDERS)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def stop(self) -> None:
+        """Stop posting; the threads are joined."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(30)
+            assert not thread.is_alive()
+        assert not self.refused, f"HA refused states: {self.refused}"
+
+    def _run(self, event_id: str) -> None:
+        host, port = self.url.removeprefix("http://").split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=10)
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+        }
+        try:
+            while not self._stop.is_set():
+                team, opponent = self.scores.get(event_id, (0, 0))
+                # One side scores per post, in turn: every state a new point.
+                if (team + opponent) % 2:
+                    opponent += 1
+                else:
+                    team += 1
+                body = json.dumps(
+                    factories.teamtracker_nfl_in(event_id, TODAY, team, opponent)
+                )
+                with self._lock:
+                    # The fixture's team (NO) is away at ATL.
+                    self.posted.add((event_id, opponent, team))
+                conn.request(
+                    "POST",
+                    f"/api/states/sensor.{event_id.replace('-', '_')}",
+                    body,
+                    headers,
+                )
+                answer = conn.getresponse()
+                answer.read()
+                if answer.status not in (200, 201):
+                    self.refused.append(answer.status)
+                    return
+                self.scores[event_id] = (team, opponent)
+        except (OSError, http.client.HTTPException):
+            pass  # HA was killed
+        finally:
+            conn.close()
+
+
+def segments(directory: Path) -> dict[Path, int]:
+    """Outbox segment files and their sizes."""
+    sizes = {}
+    with suppress(FileNotFoundError):
+        for entry in os.scandir(directory):
+            if entry.name.startswith("outbox-"):
+                with suppress(FileNotFoundError):
+                    sizes[Path(entry.path)] = entry.stat().st_size
+    return sizes
+
+
+def kill_on_growth(hass: Hass, directory: Path, growths: int) -> None:
+    """SIGKILL HA the moment a segment grows for the ``growths``-th time."""
+    last = segments(directory)
+    seen = 0
+    deadline = time.monotonic() + ROUND_TIMEOUT
+    while time.monotonic() < deadline:
+        now = segments(directory)
+        if any(size > last.get(path, 0) for path, size in now.items()):
+            seen += 1
+            if seen >= growths:
+                hass.kill()
+                return
+        last = now
+    raise TimeoutError(f"the outbox grew {seen} times in {ROUND_TIMEOUT} s")
+
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What an outbox holds: complete records' lines, and torn segments."""
+
+    lines: list[str]
+    torn: list[str]
+
+
+def acknowledged(directory: Path, scratch: Path) -> Acknowledged:
+    """Every complete record, read by the integration's Outbox from a copy."""
+    shutil.copytree(directory, scratch)
+    files = {p.name: p.read_bytes() for p in scratch.glob("outbox-*")}
+    outbox = Outbox(scratch, MAX_BYTES)
+    outbox.load()
+    lines: list[str] = []
+    while (record := outbox.peek()) is not None:
+        lines.extend(record.lines)
+        outbox.ack()
+    known = {line.encode() for line in lines}
+    # A record's payload ends with its last line and a newline: a segment
+    # ending any other way ends in a record the kill cut short.
+    torn = [
+        name
+        for name, data in sorted(files.items())
+        if data and data[:-1].rsplit(b"\n", 1)[-1] not in known
+    ]
+    return Acknowledged(lines, torn)
+
+
+type Points = dict[tuple[Any, ...], dict[str, Any]]
+
+
+def points(lines: list[str]) -> Points:
+    """Line protocol -> {(measurement, tags, time): fields}.
+
+    The same point acknowledged twice (the demo's sensors are shown again
+    at every start) must carry the same fields.
+    """
+    out: Points = {}
+    for line in lines:
+        parsed = parse_line(line)
+        key = (parsed.measurement, tuple(sorted(parsed.tags.items())), parsed.timestamp)
+        fields = {name: value for name, (_, value) in parsed.fields.items()}
+        assert out.setdefault(key, fields) == fields, line
+    return out
+
+
+def stored(stack: influx_stack.Stack, database: str) -> Points:
+    """Every measurement of the schema in the database, in the same shape."""
+    out: Points = {}
+    for name, measurement in MEASUREMENTS.items():
+        for row in select_from(stack, database, name):
+            values = {k: v for k, v in row.items() if v is not None}
+            when = values.pop("time")
+            tags = tuple(
+                sorted((k, str(values.pop(k))) for k in measurement.tags if k in values)
+            )
+            out[(name, tags, when)] = values
+    return out
+
+
+def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
+    """Poll a real condition until it holds or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.5)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
+
+
+def test_kill_during_spooling_loses_nothing_acknowledged(
+    stack: influx_stack.Stack, database: str, tmp_path: Path
+) -> None:
+    """SIGKILL while the outbox is written, several times; then replay all."""
+    began = time.monotonic()
+    config = tmp_path / "hass"
+    server = demo.Server(stack.url, "crash-token", database)
+    hass = Hass(config, demo.free_port())
+    factories.core_only_config(config, server, hass.port)
+    demo.write_entry(config, server, OPTIONS)
+    outbox_dir = config / ".storage" / "sports_influx" / factories.entry_id(config)
+    feeder: Feeder | None = None
+    rounds: list[Acknowledged] = []
+    want: Points = {}
+    got: Points = {}
+    try:
+        hass.start()
+        token = demo.create_owner(hass.url)["access_token"]
+        hass.wait_entry(token)
+        # HA saves its users with a delay: a kill before that loses the token.
+        wait_for(
+            lambda: b"refresh_tokens" in _read(config / ".storage" / "auth"),
+            30,
+            "HA did not save its users",
+        )
+        hass.stop()
+        stack.stop_nginx()
+        feeder = Feeder(hass.url, token)
+        for number in range(ROUNDS):
+            hass.start()
+            hass.wait_entry(token)
+            feeder.start()
+            kill_on_growth(hass, outbox_dir, growths=1 + number % 3)
+            feeder.stop()
+            rounds.append(acknowledged(outbox_dir, tmp_path / f"copy-{number}"))
+        stack.start_nginx()
+        hass.start()
+        want = points(rounds[-1].lines)
+        wait_for(
+            lambda: len(stored(stack, database)) >= len(want),
+            DRAIN_TIMEOUT,
+            "the outbox was not replayed in time",
+        )
+        hass.stop()
+        got = stored(stack, database)
+    finally:
+        if feeder is not None:
+            feeder.stop()
+        hass.ensure_gone()
+        stack.start_nginx()
+        _report(rounds, feeder, want, got, time.monotonic() - began)
+    # Nothing is acknowledged away while the server is down: every round's
+    # outbox holds the earlier rounds' records.
+    for earlier, later in itertools.pairwise(rounds):
+        assert set(earlier.lines) <= set(later.lines)
+    lost = [key for key in want if key not in got]
+    assert not lost, f"{len(lost)} acknowledged points lost: {lost[:3]}"
+    altered = [(want[key], got[key]) for key in want if got[key] != want[key]]
+    assert not altered, f"{len(altered)} points altered: {altered[:3]}"
+    extra = [key for key in got if key not in want]
+    assert not extra, f"{len(extra)} points nobody acknowledged: {extra[:3]}"
+    # The posted scores are in the outbox as they were posted.
+    assert feeder is not None
+    for (measurement, tags, _), fields in want.items():
+        game = dict(tags)["game_id"]
+        if measurement == "nfl_scores" and game.startswith("crash-"):
+            assert (game, fields["home_score"], fields["away_score"]) in feeder.posted
+    assert not segments(outbox_dir), "the outbox was not emptied"
+    assert not hass.errors()
+
+
+def _report(
+    rounds: list[Acknowledged],
+    feeder: Feeder | None,
+    want: Points,
+    got: Points,
+    seconds: float,
+) -> None:
+    """What each round left, printed (pytest -s shows it)."""
+    before: set[str] = set()
+    torn_before: set[str] = set()
+    for number, ack in enumerate(rounds):
+        new = set(ack.lines) - before
+        torn = sorted(set(ack.torn) - torn_before)
+        print(
+            f"round {number}: {len(new)} new lines acknowledged "
+            f"({len(ack.lines)} in the outbox), torn tail: {torn or 'none'}"
+        )
+        before |= new
+        torn_before |= set(ack.torn)
+    posted = len(feeder.posted) if feeder else 0
+    feed = sum(1 for key in want if key[0] == "nfl_scores" and "crash-" in str(key))
+    print(
+        f"states posted {posted}; points acknowledged {len(want)} ({feed} of "
+        f"them posted scores); read back {sum(1 for k in want if k in got)}; "
+        f"rows in the database {len(got)}; {seconds:.0f} s"
+    )
