@@ -18,14 +18,17 @@ against deadlines.
    the database must hold nothing else.
 
 How the kill lands mid-append: batches are large (``batch_size``) and the
-flush interval short, so one append writes hundreds of kilobytes in one
-``write()``. The test stats the outbox's segment files in a tight loop and
-sends SIGKILL the moment one grows (after a number of growths that varies by
-round): the file grows while the kernel copies the record page by page, and
-a process killed inside that ``write()`` leaves the record torn. Whether the
-kill lands inside the copy or just after it is a race the test cannot
-decide; it counts the rounds that left a torn tail (the last bytes of a
-segment are not the end of an acknowledged record) and reports them.
+flush interval a few seconds, so one append writes a few hundred kilobytes
+in one ``write()`` (and fsyncs). The test stats the outbox's segment files
+in a tight loop and sends SIGKILL the moment one grows (at the first, second
+or third growth, by round): the kill lands while the spool is appending. A
+record is torn only when the kill lands inside the kernel's copy of that
+``write()``, between two of its chunks (with large folios a few hundred
+kilobytes are copied in a few chunks): on this machine about one kill in
+five. So rounds go on (up to MAX_ROUNDS) until one left a torn tail (the
+last bytes of a segment are not the end of an acknowledged record); the
+rounds and the torn tails seen are printed, and not asserted: a run where
+no kill landed inside a copy still checks every acknowledged point.
 """
 
 from __future__ import annotations
@@ -47,19 +50,21 @@ import threading
 import time
 from typing import IO, Any
 
+import influx_stack
+
 from custom_components.sports_influx.schema import MEASUREMENTS
 from custom_components.sports_influx.spool import Outbox
+import demo
 
 from . import factories
 from .conftest import select_from
 from .influxdb3_server import parse_line
 
-import demo
-import influx_stack
-
-ROUNDS = 4
-FEEDERS = 2  # threads posting states, one game each
-OPTIONS = {"batch_size": 2000, "flush_interval": 1}
+# Kills: at least MIN_ROUNDS, more (up to MAX_ROUNDS) until one tore a record.
+MIN_ROUNDS = 3
+MAX_ROUNDS = 8
+FEEDERS = 3  # threads posting states, one game each
+OPTIONS = {"batch_size": 5000, "flush_interval": 3}
 START_TIMEOUT = 60.0  # seconds for HA to answer after it starts
 ROUND_TIMEOUT = 30.0  # seconds of feeding before a kill must have happened
 DRAIN_TIMEOUT = 90.0  # seconds for the replay to reach the database
@@ -87,8 +92,17 @@ class Hass:
         """Start HA and wait until the integration's sensors exist."""
         self.starts += 1
         self.log = (self.config / f"hass-{self.starts}.log").open("wb")
-        self.proc = subprocess.Popen(  # noqa: S603 - our own interpreter
-            [sys.executable, "-m", "homeassistant", "-c", str(self.config)],
+        self.proc = subprocess.Popen(
+            # Everything is installed, or absent on purpose: no install attempts
+            # (HA 2026.10 would spend seconds on each missing package).
+            [
+                sys.executable,
+                "-m",
+                "homeassistant",
+                "-c",
+                str(self.config),
+                "--skip-pip",
+            ],
             env=demo.hass_env(),
             # Not the checkout: ``-m`` puts the working directory first on
             # sys.path, and HA would import its custom_components package.
@@ -98,21 +112,23 @@ class Hass:
         )
         demo.wait_http(self.url, timeout=START_TIMEOUT, proc=self.proc)
 
-    def wait_entry(self, token: str) -> None:
-        """Until the entry is set up (its statistics sensors exist)."""
+    def wait_running(self, token: str) -> None:
+        """Until HA has started (its signal handlers too) with the entry set up."""
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
-            answer = influx_stack.http_request(
-                f"{self.url}/api/states",
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=10,
-            )
-            assert answer.status == 200, answer.text
-            ids = [s["entity_id"] for s in json.loads(answer.body)]
-            if any(i.endswith("_outbox_points") for i in ids):
+            if self._get("/api/config", token)["state"] == "RUNNING":
+                ids = [s["entity_id"] for s in self._get("/api/states", token)]
+                assert any(i.endswith("_outbox_points") for i in ids), ids
                 return
             time.sleep(0.2)
-        raise TimeoutError("the Sports Influx entry was not set up")
+        raise TimeoutError(f"HA did not start in {START_TIMEOUT} s")
+
+    def _get(self, path: str, token: str) -> Any:
+        answer = influx_stack.http_request(
+            self.url + path, headers={"Authorization": f"Bearer {token}"}, timeout=10
+        )
+        assert answer.status == 200, answer.text
+        return json.loads(answer.body)
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush."""
@@ -346,7 +362,7 @@ def test_kill_during_spooling_loses_nothing_acknowledged(
     try:
         hass.start()
         token = demo.create_owner(hass.url)["access_token"]
-        hass.wait_entry(token)
+        hass.wait_running(token)
         # HA saves its users with a delay: a kill before that loses the token.
         wait_for(
             lambda: b"refresh_tokens" in _read(config / ".storage" / "auth"),
@@ -356,15 +372,18 @@ def test_kill_during_spooling_loses_nothing_acknowledged(
         hass.stop()
         stack.stop_nginx()
         feeder = Feeder(hass.url, token)
-        for number in range(ROUNDS):
+        for number in range(MAX_ROUNDS):
             hass.start()
-            hass.wait_entry(token)
+            hass.wait_running(token)
             feeder.start()
             kill_on_growth(hass, outbox_dir, growths=1 + number % 3)
             feeder.stop()
             rounds.append(acknowledged(outbox_dir, tmp_path / f"copy-{number}"))
+            if len(rounds) >= MIN_ROUNDS and rounds[-1].torn:
+                break
         stack.start_nginx()
         hass.start()
+        hass.wait_running(token)
         want = points(rounds[-1].lines)
         wait_for(
             lambda: len(stored(stack, database)) >= len(want),
