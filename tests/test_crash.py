@@ -22,15 +22,15 @@ seconds the writer appends a record of a few hundred points (tens to
 hundreds of kilobytes, one ``write()`` and an fsync). The test stats the
 outbox's segment files in a tight loop and sends SIGKILL the moment a
 segment that already holds bytes grows (the first, second or third time, by
-round): the kill always lands while the spool is appending. A record is torn only when the kill lands
-inside the kernel's copy of that ``write()``, between two of its chunks:
-HA runs at nice 19 in these rounds, so on a loaded machine it is preempted
-inside the copy more often (about one kill in five to ten here, mostly in
-the first record of a segment). Rounds go on (at least MIN_ROUNDS, at most
-MAX_ROUNDS) until a kill tore a record; the torn tails are printed with the
-points kept before them in their segment, not asserted (the race is the
-kernel's), and every acknowledged point is checked whether or not a round
-tore one.
+round): the kill always lands while the spool is appending. A record is
+torn only when the kill lands inside the kernel's copy of that ``write()``,
+between two of its chunks: HA runs at nice 19 in these rounds, so on a
+loaded machine it is preempted inside the copy more often (about one kill
+in five to ten here, most often in a segment's first record). Rounds go on
+(at least MIN_ROUNDS, at most MAX_ROUNDS) until a kill tore a record; the
+torn tails are printed with the points kept before them in their segment,
+not asserted (the race is the kernel's), and every acknowledged point is
+checked whether or not a round tore one.
 """
 
 from __future__ import annotations
