@@ -20,17 +20,18 @@ against deadlines.
 How the kill lands mid-append: the feed outruns the flush, so every two
 seconds the writer appends a record of a few hundred points (tens to
 hundreds of kilobytes, one ``write()`` and an fsync). The test stats the
-outbox's segment files in a tight loop and sends SIGKILL the moment a
-segment that already holds bytes grows (the first, second or third time, by
-round): the kill always lands while the spool is appending. A record is
-torn only when the kill lands inside the kernel's copy of that ``write()``,
-between two of its chunks: HA runs at nice 19 in these rounds, so on a
-loaded machine it is preempted inside the copy more often (about one kill
-in five to ten here, most often in a segment's first record). Rounds go on
-(at least MIN_ROUNDS, at most MAX_ROUNDS) until a kill tore a record; the
-torn tails are printed with the points kept before them in their segment,
-not asserted (the race is the kernel's), and every acknowledged point is
-checked whether or not a round tore one.
+outbox's segment files in a tight loop and sends SIGKILL the moment one
+grows (the first or second time, by round; in every other round only a
+segment that already holds bytes counts): the kill always lands while the
+spool is appending. A record is torn only when the kill lands inside the
+kernel's copy of that ``write()``, between two of its chunks: HA runs at
+nice 19 in these rounds, so on a loaded machine it is preempted inside the
+copy more often (about one kill in five to ten here, most often in a
+segment's first record). Rounds go on (at least MIN_ROUNDS, at most
+MAX_ROUNDS) until a kill tore a record that followed complete records of
+its own file (those must survive); the torn tails are printed with the
+points kept before them, not asserted (the race is the kernel's), and
+every acknowledged point is checked whether or not a round tore one.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ from . import factories
 from .conftest import select_from
 from .influxdb3_server import parse_line
 
-# Kills: at least MIN_ROUNDS, more until one tore a record.
+# Kills: at least MIN_ROUNDS, more until one tore a record after others.
 MIN_ROUNDS = 3
 MAX_ROUNDS = 10
 # HA's priority in the killed rounds: preempted more often inside a write().
@@ -258,18 +259,22 @@ def segments(directory: Path) -> dict[Path, int]:
     return sizes
 
 
-def kill_on_growth(hass: Hass, directory: Path, growths: int) -> None:
+def kill_on_growth(
+    hass: Hass, directory: Path, growths: int, *, after_bytes: bool
+) -> None:
     """SIGKILL HA the moment a segment grows for the ``growths``-th time.
 
-    Only appends after a segment's first record count: a record torn there
-    follows complete records of its own file, which must be kept.
+    ``after_bytes``: only a segment that already holds bytes counts, so a
+    record torn there follows complete records of its own file (which must
+    be kept); a segment's first record tears more often.
     """
+    floor = 1 if after_bytes else 0
     last = segments(directory)
     seen = 0
     deadline = time.monotonic() + ROUND_TIMEOUT
     while time.monotonic() < deadline:
         now = segments(directory)
-        if any(size > last.get(path, 0) > 0 for path, size in now.items()):
+        if any(size > last.get(path, 0) >= floor for path, size in now.items()):
             seen += 1
             if seen >= growths:
                 hass.kill()
@@ -389,11 +394,15 @@ def test_kill_during_spooling_loses_nothing_acknowledged(
             hass.start(niceness=KILL_NICENESS)
             hass.wait_running(token)
             feeder.start()
-            kill_on_growth(hass, outbox_dir, growths=1 + number % 3)
+            after_bytes = bool(number % 2)
+            kill_on_growth(
+                hass, outbox_dir, 1 + number // 2 % 2, after_bytes=after_bytes
+            )
             feeder.stop()
             rounds.append(acknowledged(outbox_dir, tmp_path / f"copy-{number}"))
             torn |= rounds[-1].torn
-            if len(rounds) >= MIN_ROUNDS and torn:
+            # Enough once a tear followed complete records of its own file.
+            if len(rounds) >= MIN_ROUNDS and any(torn.values()):
                 break
         stack.start_nginx()
         hass.start()
