@@ -22,7 +22,7 @@ seconds the writer appends a record of a few hundred points (tens to
 hundreds of kilobytes, one ``write()`` and an fsync). The test stats the
 outbox's segment files in a tight loop and sends SIGKILL the moment one
 grows (the first or second time, by round; in every other round only a
-segment that already holds bytes counts): the kill always lands while the
+segment that held complete records counts): the kill always lands while the
 spool is appending. A record is torn only when the kill lands inside the
 kernel's copy of that ``write()``, between two of its chunks: HA runs at
 nice 19 in these rounds, so on a loaded machine it is preempted inside the
@@ -260,26 +260,31 @@ def segments(directory: Path) -> dict[Path, int]:
 
 
 def kill_on_growth(
-    hass: Hass, directory: Path, growths: int, *, after_bytes: bool
+    hass: Hass, directory: Path, growths: int, *, after_records: bool
 ) -> None:
     """SIGKILL HA the moment a segment grows for the ``growths``-th time.
 
-    ``after_bytes``: only a segment that already holds bytes counts, so a
-    record torn there follows complete records of its own file (which must
-    be kept); a segment's first record tears more often.
+    ``after_records``: only a segment that held bytes at rest (the same size
+    two polls in a row: complete records) counts, so a record torn there
+    follows complete records of its own file, which must be kept. A
+    segment's first record tears more often.
     """
-    floor = 1 if after_bytes else 0
+    before: dict[Path, int] = {}
     last = segments(directory)
     seen = 0
     deadline = time.monotonic() + ROUND_TIMEOUT
     while time.monotonic() < deadline:
         now = segments(directory)
-        if any(size > last.get(path, 0) >= floor for path, size in now.items()):
+        if any(
+            size > last.get(path, 0)
+            and (not after_records or 0 < last.get(path, 0) == before.get(path))
+            for path, size in now.items()
+        ):
             seen += 1
             if seen >= growths:
                 hass.kill()
                 return
-        last = now
+        before, last = last, now
     raise TimeoutError(f"the outbox grew {seen} times in {ROUND_TIMEOUT} s")
 
 
@@ -394,9 +399,8 @@ def test_kill_during_spooling_loses_nothing_acknowledged(
             hass.start(niceness=KILL_NICENESS)
             hass.wait_running(token)
             feeder.start()
-            after_bytes = bool(number % 2)
             kill_on_growth(
-                hass, outbox_dir, 1 + number // 2 % 2, after_bytes=after_bytes
+                hass, outbox_dir, 1 + number // 2 % 2, after_records=bool(number % 2)
             )
             feeder.stop()
             rounds.append(acknowledged(outbox_dir, tmp_path / f"copy-{number}"))
