@@ -94,11 +94,17 @@ def write_config(
     loop: bool = True,
     stop_when_done: bool = False,
     flush_interval: int = 10,
+    core_only: bool = False,
+    replay_games: bool = True,
 ) -> None:
     """A config directory: configuration.yaml, the components, the entry.
 
     ``headless``: no frontend, recorder or dashboard (HA's backup integration,
     set up by default, still loads http: it gets ``port``, on loopback).
+    ``core_only`` (headless, for a venv holding HA core without the packages
+    of its optional parts, as the test venvs do): no MFA modules (pyotp is
+    absent), the REST API and onboarding set up by name. ``replay_games``:
+    the demo's sensors (off: the integration follows what others post).
     configuration.yaml and the entry are rewritten on every run; HA's own
     files (users, registries, database) are kept.
     """
@@ -121,6 +127,8 @@ def write_config(
             polls=polls,
             loop=loop,
             stop_when_done=stop_when_done,
+            core_only=core_only,
+            replay_games=replay_games,
         )
     )
     if not headless:
@@ -179,11 +187,14 @@ def _configuration(
     polls: int,
     loop: bool,
     stop_when_done: bool,
+    core_only: bool = False,
+    replay_games: bool = True,
 ) -> str:
+    mfa = "  auth_mfa_modules: []\n" if core_only else ""
     head = f"""\
 # Written by scripts/demo on every run: edits here are lost.
 homeassistant:
-  name: Sports Influx demo
+{mfa}  name: Sports Influx demo
   country: US
   unit_system: us_customary
   time_zone: America/New_York
@@ -195,6 +206,9 @@ logger:
   logs:
     custom_components.sports_influx: info
     custom_components.sports_influx_demo: info
+"""
+    if replay_games:
+        head += f"""\
 sports_influx_demo:
   fixtures: {json.dumps(str(FIXTURES))}
   interval: {interval}
@@ -202,6 +216,8 @@ sports_influx_demo:
   loop: {str(loop).lower()}
   stop_when_done: {str(stop_when_done).lower()}
 """
+    if core_only:
+        head += "api:\nonboarding:\n"
     if headless:
         if not http_yaml:
             return head
@@ -316,23 +332,37 @@ def wait_http(url: str, timeout: float = 120.0, proc: Any = None) -> None:
 DEMO_USER = ("demo", "demo-demo")  # the E2E tests' throwaway owner
 
 
+def _post(url: str, data: Mapping[str, Any], token: str | None = None) -> Any:
+    """A JSON POST to HA; the answer's JSON."""
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    answer = http_request(url, "POST", json.dumps(data).encode(), headers, timeout=30)
+    if answer.status != 200:
+        raise RuntimeError(f"{url}: HTTP {answer.status} {answer.text}")
+    return json.loads(answer.body or b"null")
+
+
 def onboard(url: str) -> dict[str, Any]:
     """Onboarding through HA's API (as the frontend does); returns the tokens."""
     client_id = f"{url}/"
+    tokens = create_owner(url)
+    access = tokens["access_token"]
+    _post(f"{url}/api/onboarding/core_config", {}, access)
+    _post(f"{url}/api/onboarding/analytics", {}, access)
+    _post(
+        f"{url}/api/onboarding/integration",
+        {"client_id": client_id, "redirect_uri": f"{client_id}?auth_callback=1"},
+        access,
+    )
+    return tokens
 
-    def post(path: str, data: Mapping[str, Any], token: str | None = None) -> Any:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        answer = http_request(
-            url + path, "POST", json.dumps(data).encode(), headers, timeout=30
-        )
-        if answer.status != 200:
-            raise RuntimeError(f"{path}: HTTP {answer.status} {answer.text}")
-        return json.loads(answer.body or b"null")
 
-    user = post(
-        "/api/onboarding/users",
+def create_owner(url: str) -> dict[str, Any]:
+    """Onboarding's first step, the owner; returns the owner's tokens."""
+    client_id = f"{url}/"
+    user = _post(
+        f"{url}/api/onboarding/users",
         {
             "client_id": client_id,
             "name": "Demo",
@@ -356,14 +386,6 @@ def onboard(url: str) -> dict[str, Any]:
     if answer.status != 200:
         raise RuntimeError(f"/auth/token: HTTP {answer.status} {answer.text}")
     tokens: dict[str, Any] = json.loads(answer.body)
-    access = tokens["access_token"]
-    post("/api/onboarding/core_config", {}, access)
-    post("/api/onboarding/analytics", {}, access)
-    post(
-        "/api/onboarding/integration",
-        {"client_id": client_id, "redirect_uri": f"{client_id}?auth_callback=1"},
-        access,
-    )
     return tokens
 
 
