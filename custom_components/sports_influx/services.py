@@ -58,9 +58,8 @@ from .const import (
     MAX_PLAYERS,
     MAX_STANDINGS_ROWS,
 )
-from .lineprotocol import check
+from .lineprotocol import InvalidRecordError, check, measurement_for
 from .models import SportsInfluxConfigEntry
-from .points import InvalidRecordError, measurement_for
 from .query import QueryError, QueryLanguage, QueryNotAllowedError, check_query
 from .records import (
     InjuryReport,
