@@ -20,12 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sports_influx import listener as listener_module
 from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
-from custom_components.sports_influx.listener import (
-    READ_INTERVAL,
-    Deduper,
-    StateReader,
-    score_key,
-)
+from custom_components.sports_influx.listener import READ_INTERVAL
+from custom_components.sports_influx.reader import Deduper, StateReader, score_key
 from custom_components.sports_influx.records import (
     AthleteResult,
     LeagueScore,

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import (
     BaseballScore,
     BasketballScore,

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import InjuryReport, League
 from custom_components.sports_influx.sources import (
     SOURCES,

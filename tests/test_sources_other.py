@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import (
     SOURCES,
