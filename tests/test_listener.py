@@ -33,7 +33,7 @@ from custom_components.sports_influx.sources import (
     teamtracker,
     teamtracker_sports,
 )
-from custom_components.sports_influx.sources._common import LEAGUES
+from custom_components.sports_influx.sources.parsing import LEAGUES
 from custom_components.sports_influx.sources.status import canonical_status
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util

@@ -71,7 +71,7 @@ from .records import (
     Standing,
 )
 from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, RetentionClass
-from .sources._common import season_of, synthetic_game_id
+from .sources.parsing import season_of, synthetic_game_id
 from .sources.status import canonical_status
 
 SERVICE_WRITE_SCORE = "write_score"

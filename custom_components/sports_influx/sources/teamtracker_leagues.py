@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ._common import text, to_int
 from .base import Reason, SkipRecord
+from .parsing import text, to_int
 
 # The league name of a sensor on a custom API: its league_path says which.
 CUSTOM_LEAGUE = "XXX"
