@@ -6,7 +6,7 @@ stat groups with ``keys``/``labels`` and one row of ``stats`` per athlete)
 and ``injuries`` (per team). ``injury_from_core`` maps the core API's injury
 record (``sports.core.api.espn.com/.../injuries/{id}``).
 
-Decisions the issue left open
+Mapping decisions
 - One ``PlayerStats`` per player and game, all stat groups merged,
   timestamped at the game start: every poll of a live game rewrites the
   same point with the latest line.
