@@ -3,8 +3,8 @@
 Records are serialised as they are queued, by ``@callback`` methods (one
 pass per record, ``lineprotocol``, which also checks it; no I/O): the queue
 holds plain strings, which Python's garbage collector does not track, so a
-backlog never brings on a collection of HA's whole heap, as queued record
-objects do (bench/RESULTS.md, "Figures behind the code"). A batch is
+backlog never brings on a collection of HA's whole heap (queued record
+objects did: ~190 ms each, in 2 of 4 10k bursts on HA 2026.10.4). A batch is
 written when ``batch_size`` points wait, or every ``flush_interval``
 seconds, in one executor job. A failed batch is retried from a timer (no
 task sleeps), so unload and shutdown only have to cancel the timer.
