@@ -1,4 +1,4 @@
-"""Records -> points: schema types enforced, bad values refused."""
+"""The oracle (tests/oracle.py): schema types enforced, bad values refused."""
 
 from __future__ import annotations
 
