@@ -96,7 +96,7 @@ async def run(kind: str, changes: list[Any], stack: Any) -> dict[str, Any]:
 
 
 async def main(args: argparse.Namespace) -> None:
-    from custom_components.sports_influx import listener
+    from custom_components.sports_influx import reader
 
     changes = nfl_game()
     out: dict[str, Any] = {}
@@ -104,12 +104,12 @@ async def main(args: argparse.Namespace) -> None:
         for kind in ("sports_influx", "core_influxdb"):
             out[kind] = await run(kind, changes, stack)
             log(f"amplification {out[kind]}")
-        default = listener.HEARTBEAT
-        listener.HEARTBEAT = default / 5
+        default = reader.HEARTBEAT
+        reader.HEARTBEAT = default / 5
         try:
             out["heartbeat_1min"] = await run("sports_influx", changes, stack)
         finally:
-            listener.HEARTBEAT = default
+            reader.HEARTBEAT = default
         log(f"amplification heartbeat 1 min {out['heartbeat_1min']}")
     for result in out.values():
         result["changes_per_point"] = result["state_changes"] / max(result["points"], 1)

@@ -8,7 +8,7 @@ database, interleaved and repeated:
   serialisation in HA's executor, 5000-point requests through
   influxdb3-python) in an in-process Home Assistant;
 - stock: influxdb3-python's batching client (``WriteOptions(batch_size=
-  5000)``) given ``points.record_point`` Points (what a user of the stock
+  5000)``) given ``tests.oracle.record_point`` Points (what a user of the stock
   client builds), until ``close()`` has flushed;
 - raw: the same line protocol, serialised beforehand (not timed), POSTed in
   5000-line requests over one keep-alive connection: the server's limit.
@@ -43,9 +43,9 @@ from common import (
 from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.const import BACKFILL_BATCH_SIZE
 from custom_components.sports_influx.lineprotocol import record_line
-from custom_components.sports_influx.points import record_point
 from custom_components.sports_influx.records import League, NflScore, PlayerStats
 from custom_components.sports_influx.writer import SportsInfluxWriter
+from tests.oracle import record_point
 
 TEAMS = [
     "ARI",

@@ -1,9 +1,9 @@
-"""The fast serializer writes exactly what influxdb3-python's Point writes.
+"""The serialiser writes exactly what the oracle (influxdb3-python's Point) writes.
 
 Every record type is drawn with awkward strings (spaces, commas, equals,
 quotes, backslashes, newlines, unicode), numbers at the int64 edges, naive
 and zoned times, and wrong types where a field or tag should be: the fast
-path must give the same bytes as ``points.record_point(...)
+path must give the same bytes as ``tests/oracle.py``'s ``record_point(...)
 .to_line_protocol()``, or the same ``InvalidRecordError`` with the same
 message.
 """
@@ -23,17 +23,14 @@ import pytest
 
 from custom_components.sports_influx import lineprotocol
 from custom_components.sports_influx.lineprotocol import (
+    SPORT_MEASUREMENTS,
+    InvalidRecordError,
     check,
     checked_line,
     layout_for,
+    measurement_for,
     record_line,
     retention_of,
-)
-from custom_components.sports_influx.points import (
-    SPORT_MEASUREMENTS,
-    InvalidRecordError,
-    measurement_for,
-    record_point,
 )
 from custom_components.sports_influx.records import (
     AthleteResult,
@@ -47,12 +44,15 @@ from custom_components.sports_influx.records import (
     Standing,
 )
 from custom_components.sports_influx.schema import (
+    MEASUREMENTS,
     NFL_STANDINGS,
     NHL_STANDINGS,
     PLAYER_STAT_TYPES,
     FieldType,
     RetentionClass,
 )
+
+from .oracle import record_point
 
 NOW = datetime(2024, 1, 1, 12, 30, 15, 123456, tzinfo=UTC)
 PROPERTY = settings(
@@ -235,7 +235,7 @@ def mangled(draw: st.DrawFn) -> Record:
 
 
 def reference(record: Record) -> tuple[str, str]:
-    """What points.py + Point make of a record: ("line", text) or the error."""
+    """What the oracle (Point) makes of a record: ("line", text) or the error."""
     try:
         return ("line", record_point(record, NOW).to_line_protocol())
     except InvalidRecordError as err:
@@ -248,6 +248,72 @@ def fast(record: Record) -> tuple[str, str]:
         return ("line", record_line(record, NOW))
     except InvalidRecordError as err:
         return ("invalid", str(err))
+
+
+def slow(record: Record) -> tuple[str, str]:
+    """What the value-by-value path (the one that names errors) makes of it."""
+    try:
+        return ("line", lineprotocol._explain(record, NOW))
+    except InvalidRecordError as err:
+        return ("invalid", str(err))
+
+
+_TYPED: dict[FieldType, object] = {
+    FieldType.INTEGER: 7,
+    FieldType.FLOAT: 0.5,
+    FieldType.STRING: 'a "b"',
+}
+
+
+def _sample(cls: type[Record], league: League | None) -> Record:
+    """A record of every layout, each declared field given a value."""
+    if cls is PlayerStats:
+        return PlayerStats(
+            league=league, player_id="1", player_name="A B", team="T", stats={"x": 1}
+        )
+    if cls is Standing:
+        return Standing(league=league, team="T,1", season=2024, wins=3, losses=1)  # type: ignore[arg-type]
+    if cls is InjuryReport:
+        record: Any = InjuryReport(
+            league=league,  # type: ignore[arg-type]
+            player_id="1",
+            player_name="A B",
+            team="T",
+            status="Out",
+        )
+    elif issubclass(cls, AthleteResult):
+        record = cls(league="X", event_id="e", season=1, athlete="A", status="IN")
+    else:
+        league_of: dict[str, Any] = (
+            {"home_score": 1, "away_score": 0}
+            if cls in (NflScore, NhlScore)
+            else {"league": "X"}
+        )
+        record = cls(  # type: ignore[call-arg]
+            game_id="g",
+            season=1,
+            home_team="A",
+            away_team="B",
+            status="IN",
+            **league_of,
+        )
+    present = type(record).__dataclass_fields__
+    measurement = measurement_for(record)
+    return replace(
+        record,
+        **{n: _TYPED[t] for n, t in measurement.fields.items() if n in present},
+    )
+
+
+def test_every_measurement_has_a_layout_the_oracle_agrees_with() -> None:
+    """Each measurement of the schema is written, and as the oracle writes it."""
+    layouts = lineprotocol._LAYOUTS
+    assert {layout.measurement.name for layout in layouts.values()} == set(MEASUREMENTS)
+    for (cls, league), layout in layouts.items():
+        record = _sample(cls, league)
+        assert layout_for(record) is layout
+        assert fast(record) == reference(record) == slow(record)
+        assert fast(record)[0] == "line"
 
 
 def test_escape_tables_are_points() -> None:
@@ -278,6 +344,7 @@ def test_valid_records_byte_identical(record: Record) -> None:
     if expected[0] == "line":
         assert layout_for(record).line(record, NOW) == expected[1]
     assert fast(record) == expected
+    assert slow(record) == expected
     assert retention_of(record) is measurement_for(record).retention
 
 
@@ -300,7 +367,9 @@ def test_valid_records_byte_identical(record: Record) -> None:
 )
 def test_any_record_same_line_or_same_error(record: Record) -> None:
     """Wrong types too: the same line, or the same InvalidRecordError."""
-    assert fast(record) == reference(record)
+    expected = reference(record)
+    assert fast(record) == expected
+    assert slow(record) == expected
 
 
 def test_tag_cache_keeps_types_apart() -> None:
@@ -334,8 +403,8 @@ def test_unhashable_tag_is_written_as_point_writes_it() -> None:
     assert record_line(record, NOW) == reference(record)[1]
 
 
-def test_checked_line_refuses_with_points_message() -> None:
-    """Good records give Point's line; bad ones points.py's error."""
+def test_checked_line_refuses_with_the_oracles_message() -> None:
+    """Good records give Point's line; bad ones the oracle's error."""
     good = [replace(NflScore(**_SCORE), home_score=n) for n in range(3)]
     assert [checked_line(r, NOW) for r in good] == [reference(r)[1] for r in good]
     bad = replace(NflScore(**_SCORE), home_score="x")  # type: ignore[arg-type]
@@ -393,7 +462,7 @@ def test_check_is_exact() -> None:
 
 
 def test_exotic_errors_become_invalid_records() -> None:
-    """An int too large for a float field breaks points.py with an
+    """An int too large for a float field breaks the oracle with an
     OverflowError; for the writer it is one invalid record, not a crash."""
     standing = Standing(
         league=League.NFL, team="T", season=1, wins=1, losses=0, win_percentage=10**400
@@ -433,7 +502,7 @@ class _Blank:
     ],
 )
 def test_odd_values_as_point_writes_them(changes: dict[str, Any]) -> None:
-    """Subclasses and odd objects: the same line or error as points.py."""
+    """Subclasses and odd objects: the same line or error as the oracle."""
     record = replace(NflScore(**_SCORE), **changes)
     assert fast(record) == reference(record)
 
@@ -477,6 +546,6 @@ _PLAYER = PlayerStats(
         replace(_PLAYER, stats={"sacks": 2**63}),
     ],
 )
-def test_limits_as_points_py_says(record: Record) -> None:
+def test_limits_as_the_oracle_says(record: Record) -> None:
     """At and past the limits no server lifts: the same line or error."""
     assert fast(record) == reference(record)

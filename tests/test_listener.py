@@ -20,12 +20,8 @@ from pytest_homeassistant_custom_component.common import (
 
 from custom_components.sports_influx import listener as listener_module
 from custom_components.sports_influx.const import CONF_ENTITIES, DOMAIN
-from custom_components.sports_influx.listener import (
-    READ_INTERVAL,
-    Deduper,
-    StateReader,
-    score_key,
-)
+from custom_components.sports_influx.listener import READ_INTERVAL
+from custom_components.sports_influx.reader import Deduper, StateReader, score_key
 from custom_components.sports_influx.records import (
     AthleteResult,
     LeagueScore,
@@ -37,7 +33,7 @@ from custom_components.sports_influx.sources import (
     teamtracker,
     teamtracker_sports,
 )
-from custom_components.sports_influx.sources._common import LEAGUES
+from custom_components.sports_influx.sources.parsing import LEAGUES
 from custom_components.sports_influx.sources.status import canonical_status
 from homeassistant.core import HomeAssistant, State
 from homeassistant.util import dt as dt_util

@@ -25,7 +25,7 @@ from custom_components.sports_influx.const import (
     CONF_OUTBOX_MAX_MB,
     DOMAIN,
 )
-from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import NflScore
 from custom_components.sports_influx.spool import REJECTED_FILE, _scan
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP

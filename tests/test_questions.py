@@ -35,7 +35,7 @@ from pytest_homeassistant_custom_component.common import (
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import League
 from custom_components.sports_influx.sources import teamtracker_leagues
-from custom_components.sports_influx.sources._common import season_of
+from custom_components.sports_influx.sources.parsing import season_of
 from homeassistant.core import HomeAssistant
 from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import parse_yaml

@@ -10,7 +10,7 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import League
-from custom_components.sports_influx.sources._common import season_of
+from custom_components.sports_influx.sources.parsing import season_of
 from homeassistant.auth.models import User
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import (

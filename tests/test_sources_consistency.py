@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import (
     BaseballScore,
     BasketballScore,
@@ -31,7 +31,7 @@ from custom_components.sports_influx.sources import (
     nhlapi,
     teamtracker,
 )
-from custom_components.sports_influx.sources._common import (
+from custom_components.sports_influx.sources.parsing import (
     ESPN_SEASON_OFFSET,
     league_evidence,
 )

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.points import record_point
 from custom_components.sports_influx.records import (
     InjuryReport,
     League,
@@ -29,6 +28,7 @@ from custom_components.sports_influx.sources.espn_summary import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .oracle import record_point
 
 OBSERVED = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -9,8 +9,7 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
-from custom_components.sports_influx.points import record_point
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import InjuryReport, League
 from custom_components.sports_influx.sources import (
     SOURCES,
@@ -21,6 +20,7 @@ from custom_components.sports_influx.sources import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .oracle import record_point
 
 OBSERVED = datetime(2025, 5, 15, 12, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

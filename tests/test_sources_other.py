@@ -16,8 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from custom_components.sports_influx.listener import Deduper, StateReader
-from custom_components.sports_influx.points import record_point
+from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import (
     SOURCES,
@@ -29,6 +28,7 @@ from custom_components.sports_influx.sources import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .oracle import record_point
 
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from custom_components.sports_influx.points import record_point
 from custom_components.sports_influx.records import Record
 from custom_components.sports_influx.sources import (
     SOURCES,
@@ -30,6 +29,7 @@ from custom_components.sports_influx.sources import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .oracle import record_point
 from .test_sources_other import HA_NFL, NHLAPI
 
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)

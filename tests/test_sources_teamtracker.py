@@ -8,12 +8,13 @@ from typing import Any
 
 import pytest
 
-from custom_components.sports_influx.points import measurement_for, record_point
+from custom_components.sports_influx.lineprotocol import measurement_for
 from custom_components.sports_influx.records import NflScore, NhlScore
 from custom_components.sports_influx.sources import SkipRecord, detect, teamtracker
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .oracle import record_point
 
 OBSERVED = datetime(2022, 9, 11, 21, 0, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -12,8 +12,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from custom_components.sports_influx.lineprotocol import record_line
-from custom_components.sports_influx.points import measurement_for, record_point
+from custom_components.sports_influx.lineprotocol import measurement_for, record_line
 from custom_components.sports_influx.records import (
     AthleteResult,
     BaseballScore,
@@ -50,6 +49,7 @@ from custom_components.sports_influx.sources.teamtracker_sports import (
 from homeassistant.core import State
 
 from .factories import RESULT_COUNT, teamtracker_result, teamtracker_state
+from .oracle import record_point
 
 OBSERVED = datetime(2024, 1, 1, 12, 0, tzinfo=UTC)
 TEAM_SPORTS = ("baseball", "basketball", "football", "soccer", "volleyball", "cricket")

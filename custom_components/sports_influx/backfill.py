@@ -24,7 +24,7 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.helpers.recorder import get_instance
 
 from .const import DOMAIN, LOGGER
-from .listener import Deduper, StateReader
+from .reader import Deduper, StateReader
 from .records import Record
 from .writer import SportsInfluxWriter
 

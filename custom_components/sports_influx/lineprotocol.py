@@ -1,17 +1,19 @@
-"""Typed records -> line protocol, fast and in bulk. Pure: no I/O.
+"""Typed records -> line protocol, in bulk. Pure: no I/O.
 
-The output is byte-identical to ``points.record_point(record, now)
-.to_line_protocol()`` (influxdb3-python 0.21.0's ``Point``): tags and fields
-sorted by key, the same escaping, ``i`` after integers, floats as ``str``
-without a trailing ``.0``, timestamps in nanoseconds. Building a ``Point``
-per record and serialising it costs ~25 us; here what never changes per
-measurement (escaped name, escaped tag and field keys in output order,
-field types) is computed once, tag values seen before come from a small
-cache, and a record is one pass over its attribute values.
+The integration's only serialiser. What never changes per measurement
+(escaped name, escaped tag and field keys in output order, field types) is
+computed once, tag values seen before come from a small cache, and a record
+is one pass over its attribute values.
 
-Invalid records raise the same ``InvalidRecordError`` (same message) as
-``points.py``: when the fast path refuses a value, ``points.record_point``
-is asked to say why.
+The output is influxdb3-python's ``Point``'s, byte for byte (the tests
+compare the two, ``tests/oracle.py``): tags and fields sorted by key, the
+same escaping, ``i`` after integers, floats as ``str`` without a trailing
+``.0``, timestamps in nanoseconds.
+
+A record the fast path refuses goes to ``_explain``, which checks it value
+by value and raises ``InvalidRecordError`` naming the first value no
+server stores; should every value pass (a long tag value is measured only
+there), it writes the line.
 """
 
 from __future__ import annotations
@@ -25,27 +27,54 @@ import re
 from typing import Any, Final
 
 from .const import INT64_MAX, INT64_MIN, MAX_TAG_VALUE_BYTES, TIME_MAX_NS, TIME_MIN_NS
-from .points import (
-    RESERVED_KEYS,
-    SPORT_MEASUREMENTS,
-    InvalidRecordError,
-    encodable,
-    measurement_for,
-    record_point,
-)
 from .records import (
     AthleteResult,
+    BaseballScore,
+    BasketballScore,
+    CricketScore,
+    FootballScore,
+    GolfResult,
+    HockeyScore,
     InjuryReport,
     League,
+    LeagueScore,
+    MmaResult,
     NflScore,
     NhlScore,
     PlayerStats,
+    RacingResult,
     Record,
+    SoccerScore,
     SportResult,
     SportScore,
     Standing,
+    TennisResult,
+    VolleyballScore,
 )
-from .schema import FieldType, Measurement, RetentionClass
+from .schema import (
+    BASEBALL_SCORES,
+    BASKETBALL_SCORES,
+    CRICKET_SCORES,
+    FOOTBALL_SCORES,
+    GOLF_RESULTS,
+    HOCKEY_SCORES,
+    MMA_RESULTS,
+    NFL_INJURIES,
+    NFL_PLAYER_STATS,
+    NFL_SCORES,
+    NFL_STANDINGS,
+    NHL_INJURIES,
+    NHL_PLAYER_STATS,
+    NHL_SCORES,
+    NHL_STANDINGS,
+    RACING_RESULTS,
+    SOCCER_SCORES,
+    TENNIS_RESULTS,
+    VOLLEYBALL_SCORES,
+    FieldType,
+    Measurement,
+    RetentionClass,
+)
 
 # Point's escape tables (point.py in influxdb3-python), reproduced so that a
 # test can compare them: measurement names keep "=", keys and tag values
@@ -68,12 +97,88 @@ _tag_cache: dict[str, str] = {}
 _head_cache: dict[tuple[object, ...], str] = {}
 _key_cache: dict[str, str] = {}
 # A tag value of at most this many characters is within MAX_TAG_VALUE_BYTES
-# whatever they are; a longer one is measured by points.py.
+# whatever they are; a longer one is measured by _explain.
 _TAG_SURE_CHARS: Final = MAX_TAG_VALUE_BYTES // 4
 
 
+type FieldValue = int | float | str
+
+# The measurement of each sport's record (the other leagues, the athletes).
+SPORT_MEASUREMENTS: Final[Mapping[type[SportScore | SportResult], Measurement]] = {
+    BaseballScore: BASEBALL_SCORES,
+    BasketballScore: BASKETBALL_SCORES,
+    FootballScore: FOOTBALL_SCORES,
+    HockeyScore: HOCKEY_SCORES,
+    SoccerScore: SOCCER_SCORES,
+    VolleyballScore: VOLLEYBALL_SCORES,
+    CricketScore: CRICKET_SCORES,
+    TennisResult: TENNIS_RESULTS,
+    MmaResult: MMA_RESULTS,
+    GolfResult: GOLF_RESULTS,
+    RacingResult: RACING_RESULTS,
+}
+
+# Field keys no server stores: "time" is the timestamp's column (1.x drops
+# such a field without a word); 2.x and 3.x reserve keys starting with "_".
+RESERVED_KEYS: Final = frozenset({"time"})
+
+
+class InvalidRecordError(ValueError):
+    """A record that cannot become a valid point (bad type, no fields).
+
+    ``reason``: a slug naming the kind of refusal.
+    """
+
+    def __init__(self, message: str, reason: str = "invalid") -> None:
+        """Keep the message and the reason."""
+        super().__init__(message)
+        self.reason = reason
+
+
+def measurement_for(record: Record) -> Measurement:
+    """The measurement a record is written to."""
+    match record:
+        case NflScore():
+            return NFL_SCORES
+        case NhlScore():
+            return NHL_SCORES
+        case LeagueScore() | AthleteResult():
+            return _sport_measurement(record)
+        case PlayerStats():
+            return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
+        case InjuryReport():
+            return NFL_INJURIES if record.league is League.NFL else NHL_INJURIES
+        case Standing():
+            return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
+
+
+def _sport_measurement(record: SportScore | SportResult) -> Measurement:
+    measurement = SPORT_MEASUREMENTS.get(type(record))
+    if measurement is None:
+        raise InvalidRecordError(f"{type(record).__name__} has no measurement")
+    return measurement
+
+
+def encodable(text: str) -> bool:
+    """Whether UTF-8 can encode ``text`` (a lone surrogate cannot)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def tag_too_long(text: str) -> bool:
+    """Longer than a tag value may be, in UTF-8 bytes."""
+    return len(text) * 4 > MAX_TAG_VALUE_BYTES and (
+        len(text.encode("utf-8", "surrogatepass")) > MAX_TAG_VALUE_BYTES
+    )
+
+
 class _RefusedError(Exception):
-    """The fast path met a value it cannot write; points.py says why."""
+    """The fast path met a value it cannot write; ``_explain`` says why."""
 
 
 def escape_key(text: str) -> str:
@@ -112,7 +217,7 @@ def _tag_value(value: Any) -> str:
 
 
 def _render(value: object, field_type: FieldType) -> str:
-    """A field value as Point writes it after ``points._coerce``."""
+    """A field value as Point writes it after ``_coerce``."""
     cls = value.__class__
     if field_type is _INTEGER:
         if cls is int and INT64_MIN <= value <= INT64_MAX:  # type: ignore[operator]
@@ -200,7 +305,7 @@ class _Layout:
         """Measurement and tags: 'name,k=v,k=v'."""
         head = [self.head]
         for key, value in zip(self.tag_keys, values, strict=True):
-            # points.build_point leaves out None and ""; Point what escapes to "".
+            # None and "" are left out, and so is what escapes to "".
             if value is None or value == "":
                 continue
             if text := _tag_value(value):
@@ -210,48 +315,39 @@ class _Layout:
         return ",".join(head)
 
 
-# What the generated function does with one field: the common case (the
-# schema's type exactly) inline, anything else through _render.
-_FIELD_CODE: Final = {
-    _INTEGER: (
-        "f'{key_N}{value}i' if value.__class__ is int"
-        " and INT64_MIN <= value <= INT64_MAX else "
-    ),
-    _STRING: "key_N + quote(value) if value.__class__ is str else ",
-    _FLOAT: "",
-}
-
-
 def _fixed_fields(measurement: Measurement) -> _FieldsFn:
     """Fields read from the record's attributes of the same name.
 
-    The function is generated once per measurement, as ``dataclasses``
-    generates ``__init__``: straight-line code, one test per field and no
-    loop over a table of specs, serialises a score ~25% faster. What goes
-    into the code are the schema's field names (checked to be identifiers);
-    keys and types are passed as variables, never pasted in.
+    One ``attrgetter`` reads every value at once; the schema's exact type
+    (the common case) is written inline, anything else goes through
+    ``_render``.
     """
-    code = ["def fields(record):", "    out = []", "    add = out.append"]
-    scope: dict[str, Any] = {
-        "_render": _render,
-        "quote": quote,
-        "INT64_MIN": INT64_MIN,
-        "INT64_MAX": INT64_MAX,
-    }
-    for n, (name, key) in enumerate(_sorted_keys(measurement.fields)):
-        if not name.isidentifier():  # pragma: no cover - schema names are identifiers
-            raise ValueError(f"field {name!r} is not an identifier")
-        field_type = measurement.fields[name]
-        scope[f"key_{n}"], scope[f"type_{n}"] = key, field_type
-        common = _FIELD_CODE[field_type].replace("_N", f"_{n}")
-        code += [
-            f"    value = record.{name}",
-            "    if value is not None:",
-            f"        add({common}key_{n} + _render(value, type_{n}))",
-        ]
-    code.append("    return out")
-    exec("\n".join(code), scope)  # noqa: S102 - schema names only, see above
-    fields: _FieldsFn = scope["fields"]
+    keyed = _sorted_keys(measurement.fields)
+    getter = attrgetter(*(name for name, _ in keyed))
+    read: Callable[[Any], tuple[Any, ...]] = (
+        getter if len(keyed) > 1 else lambda r: (getter(r),)
+    )
+    keys = tuple(key for _, key in keyed)
+    types = tuple(measurement.fields[name] for name, _ in keyed)
+
+    def fields(record: Any) -> list[str]:
+        out: list[str] = []
+        add = out.append
+        # Three tuples of one length by construction: strict=True would only
+        # cost a check per record.
+        for value, key, field_type in zip(read(record), keys, types):  # noqa: B905
+            if value is None:
+                continue
+            if value.__class__ is int:
+                if field_type is _INTEGER and INT64_MIN <= value <= INT64_MAX:
+                    add(f"{key}{value}i")
+                    continue
+            elif value.__class__ is str and field_type is _STRING:
+                add(key + quote(value))
+                continue
+            add(key + _render(value, field_type))
+        return out
+
     return fields
 
 
@@ -315,24 +411,28 @@ def _stats_fields(measurement: Measurement) -> _FieldsFn:
     return fields
 
 
+def _standing_values(record: Standing, nfl: bool) -> dict[str, object]:
+    """A standings row's fields: the league's columns, then its extras."""
+    values: dict[str, object] = {
+        "wins": record.wins,
+        "losses": record.losses,
+        "win_percentage": record.win_percentage,
+    }
+    if nfl:
+        values["ties"] = record.ties
+    else:
+        values["ot_losses"] = record.ot_losses
+        values["points"] = record.points
+    values.update(record.extra)
+    return values
+
+
 def _standing_fields(measurement: Measurement) -> _FieldsFn:
     nfl = "ties" in measurement.fields
     seen: dict[str, FieldType] = {}
 
     def fields(record: Standing) -> list[str]:
-        # The same values, in the same precedence, as points.standing_point.
-        values: dict[str, object] = {
-            "wins": record.wins,
-            "losses": record.losses,
-            "win_percentage": record.win_percentage,
-        }
-        if nfl:
-            values["ties"] = record.ties
-        else:
-            values["ot_losses"] = record.ot_losses
-            values["points"] = record.points
-        values.update(record.extra)
-        return _typed(measurement, values, seen)
+        return _typed(measurement, _standing_values(record, nfl), seen)
 
     return fields
 
@@ -407,14 +507,130 @@ def retention_of(record: Record) -> RetentionClass:
     return layout_for(record).retention
 
 
-def _explain(record: Record, now: datetime) -> str:
-    """Let points.py refuse the record with its own error.
+def _check_text(what: str, text: str) -> None:
+    if not encodable(text):
+        raise InvalidRecordError(
+            f"{what} {text!r} has text UTF-8 cannot encode", "not_utf8"
+        )
 
-    Should points.py accept what the fast path refused, its line is used:
-    correctness over speed.
+
+def _check_tag(tag: str, text: str) -> None:
+    _check_text(f"tag {tag}", text)
+    if tag_too_long(text):
+        raise InvalidRecordError(
+            f"tag {tag} is longer than {MAX_TAG_VALUE_BYTES} bytes", "tag_too_long"
+        )
+
+
+def _check_key(measurement: Measurement, name: str) -> None:
+    """A field key line protocol and the servers accept."""
+    if not name or name in RESERVED_KEYS or name.startswith("_"):
+        raise InvalidRecordError(
+            f"field name {name!r} is reserved in InfluxDB", "reserved_field"
+        )
+    if name in measurement.tags:
+        raise InvalidRecordError(
+            f"field name {name!r} is also a tag of {measurement.name}",
+            "reserved_field",
+        )
+    _check_text("field name", name)
+
+
+def _coerce(name: str, value: object, field_type: FieldType) -> FieldValue:
+    """Give a value its schema type, or refuse it."""
+    if field_type is _STRING:
+        if isinstance(value, str):
+            _check_text(f"field {name}", value)
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    elif isinstance(value, bool):
+        pass  # bool is an int subclass; never a number here
+    elif field_type is _INTEGER:
+        number = None
+        if isinstance(value, int):
+            number = value
+        elif isinstance(value, float) and value.is_integer():
+            number = int(value)
+        if number is not None:
+            if not INT64_MIN <= number <= INT64_MAX:
+                raise InvalidRecordError(
+                    f"field {name}={value!r} is outside the 64-bit integer range",
+                    "int64_range",
+                )
+            return number
+    elif isinstance(value, (int, float)) and math.isfinite(value):  # FLOAT
+        return float(value)
+    raise InvalidRecordError(
+        f"field {name}={value!r} is not a valid {field_type}", "wrong_type"
+    )
+
+
+def _checked_time(when: datetime) -> int:
+    """Nanoseconds since the epoch, within what an int64 holds (1677-2262)."""
+    stamp = time_ns(when)
+    if not TIME_MIN_NS <= stamp <= TIME_MAX_NS:
+        raise InvalidRecordError(
+            f"time {when.isoformat()} is outside what InfluxDB stores "
+            "(1677-09-21 to 2262-04-11)",
+            "time_range",
+        )
+    return stamp
+
+
+def _field_values(record: Record, measurement: Measurement) -> Mapping[str, object]:
+    """A record's fields by name, in the order they are checked."""
+    match record:
+        case PlayerStats():
+            return record.stats
+        case Standing():
+            return _standing_values(record, "ties" in measurement.fields)
+        case _:
+            return {name: getattr(record, name) for name in measurement.fields}
+
+
+def _explain(record: Record, now: datetime) -> str:
+    """The slow path: each value checked in turn, the first bad one named.
+
+    Tags in the schema's order, then fields in the record's: the error
+    names the same value whatever the fast path met first.
     """
-    line: str = record_point(record, now).to_line_protocol()
-    return line
+    measurement = measurement_for(record)
+    present = type(record).__dataclass_fields__
+    tags: list[tuple[str, str]] = []
+    for tag in measurement.tags:
+        value = getattr(record, tag) if tag in present else None
+        if value is None or value == "":
+            continue
+        text = str(value)
+        _check_tag(tag, text)
+        if escaped := _escape_tag(text):
+            tags.append((tag, escaped))
+    fields: list[tuple[str, str]] = []
+    for name, value in _field_values(record, measurement).items():
+        if value is None:
+            continue
+        field_type = measurement.fields.get(name)
+        if field_type is None:
+            if not measurement.dynamic_fields:
+                raise InvalidRecordError(
+                    f"{measurement.name} has no field {name!r} in the schema",
+                    "unknown_field",
+                )
+            _check_key(measurement, name)
+            field_type = measurement.dynamic_types.get(name, _FLOAT)
+        fields.append((name, _render(_coerce(name, value, field_type), field_type)))
+    if not fields:
+        raise InvalidRecordError(f"{measurement.name} point has no fields", "no_fields")
+    stamp = _checked_time(record.time or now)
+    head = ",".join(
+        [
+            measurement.name.translate(ESCAPE_MEASUREMENT),
+            *(f"{escape_key(tag)}={text}" for tag, text in sorted(tags)),
+        ]
+    )
+    body = ",".join(_field_key(name) + text for name, text in sorted(fields))
+    return f"{head} {body} {stamp}"
 
 
 def record_line(record: Record, now: datetime) -> str:
@@ -426,8 +642,8 @@ def record_line(record: Record, now: datetime) -> str:
 
 
 def _invalid(err: Exception) -> InvalidRecordError:
-    # points.py lets a few exotic values through to a non-InvalidRecordError
-    # (an int too large for a float field): for the writer it is invalid too.
+    # A few exotic values end in another exception (an int too large for a
+    # float field: OverflowError): for the writer it is invalid too.
     if isinstance(err, InvalidRecordError):
         return err
     return InvalidRecordError(f"{err!r}")
@@ -447,8 +663,8 @@ def check(record: Record, now: datetime) -> RetentionClass:
 def checked_line(record: Record, now: datetime) -> str:
     """A record's line, made as it is queued.
 
-    Raises ``InvalidRecordError`` for anything ``points.py`` would refuse,
-    with its message.
+    Raises ``InvalidRecordError`` for anything no server stores, naming
+    the value.
     """
     try:
         return record_line(record, now)
@@ -466,7 +682,7 @@ def serialize_grouped(
         try:
             layout = layout_for(record)
             line = layout.line(record, now)
-        except Exception:  # noqa: BLE001 - points.py says why (or writes it)
+        except Exception:  # noqa: BLE001 - _explain says why (or writes it)
             try:
                 line = _explain(record, now)
                 layout = layout_for(record)

@@ -1,8 +1,8 @@
 """Typed records: what sources produce and the writer accepts.
 
 One record is one point. Values are already normalised by the source
-(ints are ints, team names are abbreviations); ``points.py`` turns a record
-into a point of the schema in ``schema.py``.
+(ints are ints, team names are abbreviations); ``lineprotocol.py`` turns a
+record into a line of the schema in ``schema.py``.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ def record[T](cls: type[T]) -> type[T]:
 
     Immutable to the type checker (mypy refuses any assignment), not at run
     time: a frozen dataclass's ``__init__`` sets each field through
-    ``object.__setattr__``, 6.6 us for a score's 19 fields against 1.4 us,
-    on the path of every state change that is parsed. Nothing assigns to a
-    record once made; the hash is the frozen one's.
+    ``object.__setattr__``, several times slower (bench/RESULTS.md, "Figures
+    behind the code"), on the path of every state change that is parsed.
+    Nothing assigns to a record once made; the hash is the frozen one's.
     """
     return dataclass(slots=True, kw_only=True, unsafe_hash=True)(cls)
 

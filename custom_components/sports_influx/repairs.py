@@ -18,7 +18,7 @@ _TRANSLATION_KEYS = {
 
 
 def destinations_issue_id(entry_id: str) -> str:
-    """The issue of one entry's destinations."""
+    """The repair issue of one entry's destinations."""
     return f"destinations_not_created_{entry_id}"
 
 
@@ -26,7 +26,7 @@ def destinations_issue_id(entry_id: str) -> str:
 def async_update_destinations_issue(
     hass: HomeAssistant, entry_id: str, client: InfluxClient
 ) -> None:
-    """Raise the issue while the token may not create a destination.
+    """Raise the repair issue while the token may not create a destination.
 
     Cleared at a later setup that finds (or creates) them all.
     """
@@ -53,22 +53,22 @@ def async_update_destinations_issue(
 
 
 def rejected_issue_id(entry_id: str) -> str:
-    """The issue of one entry's quarantined points."""
+    """The repair issue of one entry's quarantined points."""
     return f"points_rejected_{entry_id}"
 
 
 def outbox_full_issue_id(entry_id: str) -> str:
-    """The issue of one entry's outbox dropping points."""
+    """The repair issue of one entry's outbox dropping points."""
     return f"outbox_full_{entry_id}"
 
 
 def outbox_damaged_issue_id(entry_id: str) -> str:
-    """The issue of one entry's damaged outbox bytes."""
+    """The repair issue of one entry's damaged outbox bytes."""
     return f"outbox_damaged_{entry_id}"
 
 
 def outbox_unspooled_issue_id(entry_id: str) -> str:
-    """The issue of points one entry could not store in its outbox."""
+    """The repair issue of points one entry could not store in its outbox."""
     return f"outbox_unspooled_{entry_id}"
 
 

@@ -117,7 +117,7 @@ def v2_destinations(
 def v3_destinations(
     database: str, names: Mapping[RetentionClass, str]
 ) -> dict[RetentionClass, Destination]:
-    """3.x: a database per retention window, named by the options or derived.
+    """3.x: a database per retention window, its name from the options or derived.
 
     Classes sharing a database that would need different windows get the
     longest one, so nothing is hidden early.

@@ -58,9 +58,8 @@ from .const import (
     MAX_PLAYERS,
     MAX_STANDINGS_ROWS,
 )
-from .lineprotocol import check
+from .lineprotocol import InvalidRecordError, check, measurement_for
 from .models import SportsInfluxConfigEntry
-from .points import InvalidRecordError, measurement_for
 from .query import QueryError, QueryLanguage, QueryNotAllowedError, check_query
 from .records import (
     InjuryReport,
@@ -72,7 +71,7 @@ from .records import (
     Standing,
 )
 from .schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, RetentionClass
-from .sources._common import season_of, synthetic_game_id
+from .sources.parsing import season_of, synthetic_game_id
 from .sources.status import canonical_status
 
 SERVICE_WRITE_SCORE = "write_score"

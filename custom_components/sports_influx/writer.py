@@ -49,8 +49,12 @@ from .const import (
     RETRY_MAX_RETRIES,
     WRITE_TIME_WINDOW,
 )
-from .lineprotocol import checked_line, retention_of, serialize_grouped
-from .points import InvalidRecordError
+from .lineprotocol import (
+    InvalidRecordError,
+    checked_line,
+    retention_of,
+    serialize_grouped,
+)
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
 from .splitting import CONFLICT_RE, by_bytes, line_bytes

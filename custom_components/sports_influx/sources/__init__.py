@@ -47,7 +47,7 @@ class Source:
 
     ``decisive``: the values of the attributes a record's game, status and
     dedupe key are made from. When the state and these are as at the last
-    parse, the listener decides from that parse whether the new state is
+    parse, the reader decides from that parse whether the new state is
     worth writing, without parsing it (a single-record source only; None =
     always parse). Clocks, update times and the rest are not compared.
     """

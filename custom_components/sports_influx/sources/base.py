@@ -39,7 +39,7 @@ class Reason(StrEnum):
     MALFORMED_PAYLOAD = "malformed_payload"
 
 
-class SkipRecord(Exception):  # noqa: N818 - named by the issue; it is not an error
+class SkipRecord(Exception):  # noqa: N818 - a skip, not an error: no "Error" suffix
     """Nothing to write for this state (or entry); ``reason`` says why."""
 
     def __init__(self, reason: Reason) -> None:

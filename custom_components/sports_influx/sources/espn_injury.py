@@ -3,7 +3,7 @@
 A ``rest`` sensor on ``sports.core.api.espn.com/v2/sports/football/leagues/
 nfl/.../injuries/{id}`` (or ``hockey/leagues/nhl``) keeps the record in its
 attributes; its links name the league and the season (ESPN's hockey season
-year is the end year: written as the start year, ``_common.espn_season``). The record links
+year is the end year: written as the start year, ``parsing.espn_season``). The record links
 its athlete (``$ref``) instead of naming them: the name comes from an
 expanded ``athlete``, else from a ``player_name`` attribute the user adds
 (``homeassistant: customize:``). Without either the state is skipped
@@ -16,9 +16,9 @@ from datetime import datetime
 
 from homeassistant.core import State
 
-from ._common import as_mapping, check_available, text
 from .base import ParseResult, Reason, SkipRecord
 from .espn_summary import injury_from_core
+from .parsing import as_mapping, check_available, text
 
 # What a core injury record has and neither a team sensor nor an ESPN
 # summary or standings body does.

@@ -18,7 +18,7 @@ How the body is read
 - Season: from the report's date, as for a summary's rows (the same
   report from either source lands in the same series); a row without a
   date takes the body's ``season.year`` as the season's start year
-  (``_common.espn_season``: ESPN's 2026 is hockey's 2025-26).
+  (``parsing.espn_season``: ESPN's 2026 is hockey's 2025-26).
 - One record per row (``espn_summary.report``); a row it cannot read is
   one skip reason. The same report polled again is deduped by the reader
   (player and status).
@@ -34,7 +34,9 @@ from typing import Any
 from homeassistant.core import State
 
 from ..records import InjuryReport, League
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .espn_summary import report
+from .parsing import (
     ESPN_LEAGUE_IDS,
     ESPN_NFL_TEAMS,
     LEAGUES,
@@ -48,8 +50,6 @@ from ._common import (
     to_int,
     url_league,
 )
-from .base import ParseResult, Reason, SkipRecord
-from .espn_summary import report
 
 # A game summary or a core injury record: never a league report.
 _NOT_HERE = frozenset({"header", "boxscore", "athlete"})

@@ -7,19 +7,19 @@ works too). ``children`` are the conferences; each holds
 ``standings.entries`` (``team`` + ``stats``), or divisions as ``children``
 that hold them.
 
-Decisions the issue left open
+Mapping decisions
 - Tags: conference = the top-level group's abbreviation ("AFC"); division =
   a nested group's name ("AFC East": ESPN's division abbreviations repeat
   across conferences). Left out when the payload has no such level.
 - Season: the group's ``standings.season``, else the body's ``season.year``,
-  named by its start year as every measurement does: ESPN names hockey
-  seasons by their end year (``_common.ESPN_SEASON_OFFSET``: 2026 for
+  named after its start year as every measurement does: ESPN names hockey
+  seasons by their end year (``parsing.ESPN_SEASON_OFFSET``: 2026 for
   "2025-26" is written 2025).
 - A stat is read by its ``type`` (ESPN's lower-case name; records like
   "home"/"road"/"vsdiv" only have a meaningful type), else its name. Only
   fields of the league's standings measurement are kept (NFL: ``ties``;
-  NHL: ``ot_losses``, ``points``, ``regulation_wins``): points.py refuses
-  the others.
+  NHL: ``ot_losses``, ``points``, ``regulation_wins``): the serialiser
+  refuses the others.
 - String fields (streak "W3", clincher "z", records "6-3") take the
   ``displayValue``/``summary``; numbers take ``value``.
 - Timestamped with ``observed``: standings are a snapshot of now.
@@ -38,7 +38,8 @@ from homeassistant.core import State
 
 from ..records import League, Standing
 from ..schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, Measurement
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .parsing import (
     as_list,
     as_mapping,
     check_available,
@@ -49,7 +50,6 @@ from ._common import (
     to_float,
     to_int,
 )
-from .base import ParseResult, Reason, SkipRecord
 
 # Schema field -> ESPN stat types (lower case) to read it from, best first.
 FIELD_SOURCES: Mapping[str, tuple[str, ...]] = {

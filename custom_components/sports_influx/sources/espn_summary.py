@@ -6,7 +6,7 @@ stat groups with ``keys``/``labels`` and one row of ``stats`` per athlete)
 and ``injuries`` (per team). ``injury_from_core`` maps the core API's injury
 record (``sports.core.api.espn.com/.../injuries/{id}``).
 
-Decisions the issue left open
+Mapping decisions
 - One ``PlayerStats`` per player and game, all stat groups merged,
   timestamped at the game start: every poll of a live game rewrites the
   same point with the latest line.
@@ -23,7 +23,7 @@ Decisions the issue left open
   header's start and competitors), so player stats join scores; ESPN's
   event id only when the header names no teams.
 - Season: ``header.season.year`` as the season's start year (ESPN names
-  hockey seasons by their end year: ``_common.ESPN_SEASON_OFFSET``).
+  hockey seasons by their end year: ``parsing.ESPN_SEASON_OFFSET``).
 - Injuries go to the league's injuries measurement (``nfl_injuries``,
   ``nhl_injuries``). Timestamp and season come from the report's own date
   (a summary may list reports dated long after the game); ``weeks_out`` counts whole weeks from that date to
@@ -48,7 +48,8 @@ from homeassistant.core import State
 
 from ..records import InjuryReport, League, PlayerStats, Record
 from ..schema import PLAYER_STAT_TYPES, FieldType
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .parsing import (
     ESPN_NFL_TEAMS,
     as_list,
     as_mapping,
@@ -64,7 +65,6 @@ from ._common import (
     to_float,
     to_int,
 )
-from .base import ParseResult, Reason, SkipRecord
 
 # (stat group, ESPN key) -> stat name, where the key's own name would mean
 # another group's stat.

@@ -11,7 +11,7 @@ game.
 ha-nfl has been forked for other leagues (artiscursive/ha-nba reads ESPN's
 NBA scoreboard) with the same attribute names and no ``league``: the key
 set says "this family", not "the NFL". The league is read from evidence
-(``_common.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
+(``parsing.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
 an NFL or NHL game is written as TeamTracker's are, a game of a league in
 ``FORK_SPORTS`` goes to its sport's ``<sport>_scores`` through
 TeamTracker's sport builders (``teamtracker_sports.team_score``); any other
@@ -25,8 +25,8 @@ from datetime import datetime
 
 from homeassistant.core import State
 
-from ._common import LEAGUES, check_available, game_status, league_evidence
 from .base import ParseResult, Reason, SkipRecord
+from .parsing import LEAGUES, check_available, game_status, league_evidence
 from .teamtracker import GAME_STATES, NO_GAME_STATES, team_view_score
 from .teamtracker_sports import team_score
 

@@ -37,7 +37,8 @@ from typing import Any
 from homeassistant.core import State
 
 from ..records import League
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .parsing import (
     check_available,
     clock_time,
     final_type,
@@ -52,7 +53,6 @@ from ._common import (
     synthetic_game_id,
     text,
 )
-from .base import ParseResult, Reason, SkipRecord
 from .status import GameStatus
 
 GAME_STATES = frozenset({"PRE", "LIVE", "CRIT", "OVER", "FINAL", "OFF"})

@@ -39,7 +39,8 @@ from homeassistant.core import State
 
 from ..records import League, NflScore, NhlScore
 from . import teamtracker_sports
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .parsing import (
     LEAGUES,
     check_available,
     clock_time,
@@ -57,7 +58,6 @@ from ._common import (
     synthetic_game_id,
     text,
 )
-from .base import ParseResult, Reason, SkipRecord
 from .status import GameStatus
 
 GAME_STATES = frozenset({"PRE", "IN", "POST"})

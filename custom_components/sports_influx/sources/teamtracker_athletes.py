@@ -29,8 +29,8 @@ from typing import Any, NamedTuple
 from homeassistant.core import State
 
 from ..records import GolfResult, MmaResult, RacingResult, SportResult, TennisResult
-from ._common import ident, parse_time, text, to_int
 from .base import ParseResult, Reason, SkipRecord
+from .parsing import ident, parse_time, text, to_int
 from .status import FINAL, GameStatus, canonical_status
 from .teamtracker_leagues import count_of, league_of, period_of, season_of
 

@@ -1,7 +1,7 @@
 """What TeamTracker's sensors of every league share: league, season, counts.
 
 The league of a sensor is TeamTracker's ``league``, or, on a custom API
-(league "XXX"), its ``league_path``. Seasons are named by the year they
+(league "XXX"), its ``league_path``. Seasons are named after the year they
 start in, from a game's date and its league's start month (a data table).
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ._common import text, to_int
 from .base import Reason, SkipRecord
+from .parsing import text, to_int
 
 # The league name of a sensor on a custom API: its league_path says which.
 CUSTOM_LEAGUE = "XXX"
@@ -82,7 +82,7 @@ def league_of(attrs: Mapping[str, Any]) -> str:
 
 
 def season_of(league: str, sport: str, when: datetime) -> int:
-    """The season (named by the year it starts in) of a game on this date."""
+    """The season (named after the year it starts in) of a game on this date."""
     start = SEASON_START_MONTH.get(league, SPORT_SEASON_START_MONTH.get(sport, 1))
     return when.year - 1 if when.month < start else when.year
 

@@ -43,7 +43,8 @@ from ..records import (
     VolleyballScore,
 )
 from . import teamtracker_athletes
-from ._common import (
+from .base import ParseResult, Reason, SkipRecord
+from .parsing import (
     Score,
     clock_time,
     down_and_field,
@@ -53,7 +54,6 @@ from ._common import (
     text,
     to_int,
 )
-from .base import ParseResult, Reason, SkipRecord
 from .status import FINAL, GameStatus, canonical_status
 from .teamtracker_leagues import count_of, league_of, period_of, season_of
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the source parsers: lenient readers and score building.
+"""Public helpers of the source parsers: lenient readers and score building.
 
 Attribute values come from other integrations and from JSON: any of them
 may be missing, ``None``, of the wrong type or nonsense. The readers here

@@ -1,4 +1,4 @@
-"""Records -> points: schema types enforced, bad values refused."""
+"""The oracle (tests/oracle.py): schema types enforced, bad values refused."""
 
 from __future__ import annotations
 
@@ -6,11 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from custom_components.sports_influx.points import (
-    InvalidRecordError,
-    build_point,
-    record_point,
-)
+from custom_components.sports_influx.lineprotocol import InvalidRecordError
 from custom_components.sports_influx.records import League, PlayerStats, Standing
 from custom_components.sports_influx.schema import (
     MEASUREMENTS,
@@ -19,6 +15,8 @@ from custom_components.sports_influx.schema import (
     RETENTION,
     RetentionClass,
 )
+
+from .oracle import build_point, record_point
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 NOW_NS = 1704067200000000000

@@ -1,4 +1,12 @@
-"""Typed records -> influxdb3-python Points of the schema. Pure: no I/O."""
+"""The oracle: records -> influxdb3-python ``Point``s -> line protocol.
+
+``lineprotocol`` is the integration's serialiser; this is the reference
+it is compared with, byte for byte and error for error
+(tests/test_lineprotocol.py). It builds each point the plain way, with
+influxdb3-python's ``Point``, and checks values with its own code; only
+the record -> measurement mapping and the error class are the
+integration's.
+"""
 
 from __future__ import annotations
 
@@ -6,91 +14,36 @@ from collections.abc import Mapping
 from dataclasses import fields as dataclass_fields
 from datetime import UTC, datetime
 import math
-from typing import TYPE_CHECKING
 
-from .const import INT64_MAX, INT64_MIN, MAX_TAG_VALUE_BYTES, TIME_MAX_NS, TIME_MIN_NS
-from .records import (
+from influxdb_client_3 import Point, WritePrecision
+
+from custom_components.sports_influx.const import (
+    INT64_MAX,
+    INT64_MIN,
+    MAX_TAG_VALUE_BYTES,
+    TIME_MAX_NS,
+    TIME_MIN_NS,
+)
+from custom_components.sports_influx.lineprotocol import (
+    InvalidRecordError,
+    measurement_for,
+)
+from custom_components.sports_influx.records import (
     AthleteResult,
-    BaseballScore,
-    BasketballScore,
-    CricketScore,
-    FootballScore,
-    GolfResult,
-    HockeyScore,
     InjuryReport,
     League,
     LeagueScore,
-    MmaResult,
     NflScore,
     NhlScore,
     PlayerStats,
-    RacingResult,
     Record,
-    SoccerScore,
     SportResult,
     SportScore,
     Standing,
-    TennisResult,
-    VolleyballScore,
 )
-from .schema import (
-    BASEBALL_SCORES,
-    BASKETBALL_SCORES,
-    CRICKET_SCORES,
-    FOOTBALL_SCORES,
-    GOLF_RESULTS,
-    HOCKEY_SCORES,
-    MMA_RESULTS,
-    NFL_INJURIES,
-    NFL_PLAYER_STATS,
-    NFL_SCORES,
-    NFL_STANDINGS,
-    NHL_INJURIES,
-    NHL_PLAYER_STATS,
-    NHL_SCORES,
-    NHL_STANDINGS,
-    RACING_RESULTS,
-    SOCCER_SCORES,
-    TENNIS_RESULTS,
-    VOLLEYBALL_SCORES,
-    FieldType,
-    Measurement,
-)
-
-# influxdb3-python loads pyarrow with its package: imported when a point is
-# first built (the write client has usually loaded it by then).
-if TYPE_CHECKING:
-    from influxdb_client_3 import Point
+from custom_components.sports_influx.schema import FieldType, Measurement
 
 type FieldValue = int | float | str
-
-# The measurement of each sport's record (the other leagues, the athletes).
-SPORT_MEASUREMENTS: Mapping[type[SportScore | SportResult], Measurement] = {
-    BaseballScore: BASEBALL_SCORES,
-    BasketballScore: BASKETBALL_SCORES,
-    FootballScore: FOOTBALL_SCORES,
-    HockeyScore: HOCKEY_SCORES,
-    SoccerScore: SOCCER_SCORES,
-    VolleyballScore: VOLLEYBALL_SCORES,
-    CricketScore: CRICKET_SCORES,
-    TennisResult: TENNIS_RESULTS,
-    MmaResult: MMA_RESULTS,
-    GolfResult: GOLF_RESULTS,
-    RacingResult: RACING_RESULTS,
-}
-
-
-class InvalidRecordError(ValueError):
-    """A record that cannot become a valid point (bad type, no fields).
-
-    ``reason``: a slug naming the kind of refusal.
-    """
-
-    def __init__(self, message: str, reason: str = "invalid") -> None:
-        """Keep the message and the reason."""
-        super().__init__(message)
-        self.reason = reason
-
 
 # Field keys no server stores: "time" is the timestamp's column (1.x drops
 # such a field without a word); 2.x and 3.x reserve keys starting with "_".
@@ -205,8 +158,6 @@ def build_point(
     Unknown or empty tags are left out; ``None`` fields are left out; a
     point without any field is refused (line protocol needs one).
     """
-    from influxdb_client_3 import Point, WritePrecision
-
     point = Point(measurement.name)
     for tag in measurement.tags:
         value = tags.get(tag)
@@ -244,30 +195,6 @@ def _values(record: Record, names: Mapping[str, object]) -> dict[str, object]:
 def _tag_values(record: Record, measurement: Measurement) -> dict[str, object]:
     present = {f.name for f in dataclass_fields(record)}
     return {tag: getattr(record, tag) for tag in measurement.tags if tag in present}
-
-
-def measurement_for(record: Record) -> Measurement:
-    """The measurement a record is written to."""
-    match record:
-        case NflScore():
-            return NFL_SCORES
-        case NhlScore():
-            return NHL_SCORES
-        case LeagueScore() | AthleteResult():
-            return _sport_measurement(record)
-        case PlayerStats():
-            return NFL_PLAYER_STATS if record.league is League.NFL else NHL_PLAYER_STATS
-        case InjuryReport():
-            return NFL_INJURIES if record.league is League.NFL else NHL_INJURIES
-        case Standing():
-            return NFL_STANDINGS if record.league is League.NFL else NHL_STANDINGS
-
-
-def _sport_measurement(record: SportScore | SportResult) -> Measurement:
-    measurement = SPORT_MEASUREMENTS.get(type(record))
-    if measurement is None:
-        raise InvalidRecordError(f"{type(record).__name__} has no measurement")
-    return measurement
 
 
 def score_point(
