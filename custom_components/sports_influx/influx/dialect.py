@@ -143,7 +143,3 @@ class Dialect(ABC):
         decides.
         """
         return []
-
-    def refused_subject(self, message: str) -> tuple[str, str] | None:
-        """(measurement, field) a refusal's message names, if it does."""
-        return None

@@ -66,13 +66,6 @@ def conflict_suspects(message: str, lines: Sequence[str], run: list[int]) -> lis
     ]
 
 
-def conflict_subject(message: str) -> tuple[str, str] | None:
-    """(measurement, field) of a field type conflict."""
-    if match := CONFLICT_RE.search(message):
-        return match["measurement"], match["field"]
-    return None
-
-
 class V1Dialect(Dialect):
     """One 1.x database and its retention policies."""
 
@@ -202,7 +195,3 @@ class V1Dialect(Dialect):
     def suspects(self, message: str, lines: Sequence[str], run: list[int]) -> list[int]:
         """The lines a field type conflict points at."""
         return conflict_suspects(message, lines, run)
-
-    def refused_subject(self, message: str) -> tuple[str, str] | None:
-        """The measurement and field of a field type conflict."""
-        return conflict_subject(message)
