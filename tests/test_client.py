@@ -23,13 +23,17 @@ from custom_components.sports_influx.influx import (
 )
 from custom_components.sports_influx.influx.dialect import Dialect
 from custom_components.sports_influx.influx.http import Http
-from custom_components.sports_influx.influx.v1 import V1Dialect
+from custom_components.sports_influx.influx.splitting import Splitter
+from custom_components.sports_influx.influx.v1 import (
+    V1Dialect,
+    conflict_suspects,
+    dropped,
+)
 from custom_components.sports_influx.influx.v2 import V2Dialect
 from custom_components.sports_influx.influx.v3 import V3Dialect
 from custom_components.sports_influx.influx.write_client import write_error_from
 from custom_components.sports_influx.records import NhlScore
 from custom_components.sports_influx.schema import RetentionClass
-from custom_components.sports_influx.splitting import Splitter
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -217,7 +221,7 @@ def dialect(
 
 def test_write_error_without_response() -> None:
     """No HTTP answer at all: retryable."""
-    err = write_error_from(InfluxDBError(message="timed out"))
+    err = write_error_from(InfluxDBError(message="timed out"), dropped)
     assert err.retryable
     assert err.status is None
 
@@ -262,6 +266,41 @@ async def test_v2_bucket_lookup(hass: HomeAssistant, fake_v3) -> None:
         fake_v3.fail_next.append(canned)
         with pytest.raises(error):
             await v2.async_validate()
+
+
+async def test_names_each_server_takes(hass: HomeAssistant, fake_v3) -> None:
+    """InfluxDB 3 database names: letters, digits, _ and - (at most 64,
+    reference/cli/influxdb3/create/database.md); 2.x buckets: any name."""
+    v3 = dialect(hass, fake_v3, V3Dialect)
+    assert v3.valid_name("nfl_2025-archive")
+    assert not v3.valid_name("nfl scores")
+    assert not v3.valid_name("x" * 65)
+    v2 = dialect(hass, fake_v3, V2Dialect)
+    assert v2.valid_name("nfl scores")
+    assert not v2.valid_name("")
+    # Only 1.x and 2.x name a field type conflict's lines.
+    conflict = 'input field "home_score" on measurement "m" is type float'
+    assert v3.suspects(conflict, ["m home_score=1.5"], [0]) == []
+    assert v2.suspects(conflict, ["m home_score=1.5"], [0]) == [0]
+
+
+async def test_writes_after_abort_are_refused_as_retryable(
+    hass: HomeAssistant, fake_v3
+) -> None:
+    """Once closing has begun no request starts, even the first: the points
+    stay queued for the outbox."""
+    client = v3_client(hass, fake_v3, "sports")
+    await client.async_validate()
+    client.abort_writes()
+    with pytest.raises(WriteError, match="closing") as caught:
+        await hass.async_add_executor_job(
+            client.write,
+            ["nhl_scores,game_id=g home_score=2i 1700000000000000000"],
+            RetentionClass.EVENTS,
+        )
+    assert caught.value.retryable
+    assert not [r for r in fake_v3.requests if r.method == "POST" and "write" in r.path]
+    await hass.async_add_executor_job(client.close)
 
 
 async def test_v3_existing_database_left_alone(hass: HomeAssistant, fake_v3) -> None:
@@ -393,7 +432,7 @@ async def test_refused_requests_are_bounded(
     """Past the budget of refused requests what is unresolved is refused as
     it is: nothing is lost (stored or named), the search stops."""
     client = await stack_client(hass, stack.url, database)
-    client._splitter = Splitter(1 << 20, 3)
+    client._splitter = Splitter(1 << 20, 3, conflict_suspects)
     bad = [f"nfl_scores,game_id=b{n} home_score=1e400i {KICKOFF_NS}" for n in range(8)]
     good = scores("g", 24)
     lines = [line for pair in zip(good[::3], bad, strict=True) for line in pair]

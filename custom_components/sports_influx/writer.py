@@ -49,12 +49,12 @@ from .const import (
     WRITE_TIME_WINDOW,
 )
 from .influx import InfluxClient
+from .influx.splitting import by_bytes, line_bytes
 from .influx.v1 import CONFLICT_RE
 from .lineprotocol import checked_line, retention_of, serialize_grouped
 from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
-from .splitting import by_bytes, line_bytes
 from .spool import REJECTED_FILE, Outbox
 from .write_errors import WriteError
 

@@ -15,7 +15,6 @@ import aiohttp
 from ..const import MAX_REFUSED_REQUESTS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT
 from ..query import QueryLanguage, QueryResult
 from ..schema import Destination, RetentionClass
-from ..splitting import Splitter
 from ..write_errors import WriteError
 from .dialect import Dialect
 from .http import Http
@@ -29,6 +28,7 @@ from .server import (
     normalize_host,
     parse_version,
 )
+from .splitting import Splitter
 from .v1 import V1Dialect
 from .v2 import V2Dialect
 from .v3 import V3Dialect
@@ -65,28 +65,32 @@ class InfluxClient:
         self._verify_ssl = verify_ssl
         self._names = names or {}
         self.info: ServerInfo | None = None
+        self._dialect: Dialect
+        self._splitter: Splitter
         # Until the server is known it is taken for InfluxDB 3, whose
         # Bearer scheme /ping is asked in.
-        self._dialect: Dialect = self._dialect_for(ServerKind.V3)
+        self._use(self._dialect_for(ServerKind.V3))
         # Filled by async_prepare_destinations.
         self.destinations: list[DestinationStatus] = []
         self._unavailable: frozenset[str] = frozenset()
         # Each write request ends by then, however the server drips.
         self.write_timeout = REQUEST_TIMEOUT
-        self._splitter = Splitter(MAX_REQUEST_BYTES, MAX_REFUSED_REQUESTS)
         self._writes: WriteClient | None = None
         self._aborted = False
 
     def _dialect_for(self, kind: ServerKind) -> Dialect:
         return _DIALECTS[kind](self._http, self.database, self._names.get(kind, {}))
 
+    def _use(self, dialect: Dialect) -> None:
+        self._dialect = dialect
+        self._splitter = Splitter(
+            MAX_REQUEST_BYTES, MAX_REFUSED_REQUESTS, dialect.suspects
+        )
+
     def _choose(self, info: ServerInfo, org_id: str | None = None) -> None:
         self.info = info
-        self._dialect = self._dialect_for(info.kind)
+        self._use(self._dialect_for(info.kind))
         self._dialect.org_id = org_id
-        self._splitter = Splitter(
-            MAX_REQUEST_BYTES, MAX_REFUSED_REQUESTS, self._dialect.suspects
-        )
 
     # -- the server ---------------------------------------------------------
 

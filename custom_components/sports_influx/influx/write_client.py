@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..deadline import Deadline, install as install_deadline
 from ..write_errors import RejectedLine, WriteError
+from .deadline import Deadline, install as install_deadline
 
 if TYPE_CHECKING:
     from influxdb_client_3 import InfluxDBClient3
@@ -24,10 +24,6 @@ _RETRYABLE_STATUS = frozenset({408, 429})
 type RefusedCount = Callable[[str], int | None]
 
 
-def _no_count(_message: str) -> int | None:
-    return None
-
-
 def _retry_after(value: str | None) -> float | None:
     try:
         return float(value) if value else None
@@ -35,9 +31,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-def write_error_from(
-    err: InfluxDBError, refused_count: RefusedCount = _no_count
-) -> WriteError:
+def write_error_from(err: InfluxDBError, refused_count: RefusedCount) -> WriteError:
     """Classify an influxdb3-python write exception."""
     # Loaded already: the exception came from the library.
     from influxdb_client_3.exceptions.exceptions import InfluxDBPartialWriteError
@@ -78,7 +72,7 @@ class WriteClient:
         v2_api: bool,
         verify_ssl: bool,
         timeout: float,
-        refused_count: RefusedCount = _no_count,
+        refused_count: RefusedCount,
     ) -> None:
         """Remember the connection; nothing is built yet.
 

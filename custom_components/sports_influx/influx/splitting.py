@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from .write_errors import RejectedLine, WriteError
+from ..write_errors import RejectedLine, WriteError
 
 type Post = Callable[[Sequence[str]], None]
 
@@ -31,10 +31,6 @@ _TOO_LARGE = 413
 
 # Which lines of a run a refusal's message points at (the server's dialect).
 type Suspects = Callable[[str, Sequence[str], list[int]], list[int]]
-
-
-def _no_suspects(_message: str, _lines: Sequence[str], _run: list[int]) -> list[int]:
-    return []
 
 
 def line_bytes(line: str) -> int:
@@ -82,9 +78,7 @@ def _encodable(line: str) -> bool:
 class Splitter:
     """Writes through ``post`` and finds what was refused (one client)."""
 
-    def __init__(
-        self, max_bytes: int, max_refused: int, suspects: Suspects = _no_suspects
-    ) -> None:
+    def __init__(self, max_bytes: int, max_refused: int, suspects: Suspects) -> None:
         """``max_bytes``: request size; lowered for good by a 413.
 
         ``suspects``: the server's hint of where a refusal lies, split off
