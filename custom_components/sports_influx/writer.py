@@ -49,6 +49,7 @@ from .const import (
     WRITE_TIME_WINDOW,
 )
 from .influx import InfluxClient
+from .influx.errors import WriteError
 from .influx.splitting import by_bytes, line_bytes
 from .influx.v1 import CONFLICT_RE
 from .lineprotocol import checked_line, retention_of, serialize_grouped
@@ -56,7 +57,6 @@ from .points import InvalidRecordError
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
 from .spool import REJECTED_FILE, Outbox
-from .write_errors import WriteError
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:

@@ -1,7 +1,7 @@
 """The InfluxDB server: one dialect per server kind behind ``InfluxClient``."""
 
-from ..write_errors import InfluxError, RejectedLine, WriteError
 from .client import InfluxClient
+from .errors import InfluxError, RejectedLine, WriteError
 from .server import (
     CannotConnectError,
     DatabaseNotFoundError,

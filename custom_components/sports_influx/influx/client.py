@@ -15,8 +15,8 @@ import aiohttp
 from ..const import MAX_REFUSED_REQUESTS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT
 from ..query import QueryLanguage, QueryResult
 from ..schema import Destination, RetentionClass
-from ..write_errors import WriteError
 from .dialect import Dialect
+from .errors import WriteError
 from .http import Http
 from .server import (
     CannotConnectError,

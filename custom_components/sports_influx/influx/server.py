@@ -9,7 +9,7 @@ import re
 from urllib.parse import urlsplit
 
 from ..schema import Destination, RetentionClass
-from ..write_errors import InfluxError
+from .errors import InfluxError
 
 
 class ServerKind(StrEnum):

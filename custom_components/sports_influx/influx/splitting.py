@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 
-from ..write_errors import RejectedLine, WriteError
+from .errors import RejectedLine, WriteError
 
 type Post = Callable[[Sequence[str]], None]
 

@@ -11,8 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..write_errors import RejectedLine, WriteError
 from .deadline import Deadline, install as install_deadline
+from .errors import RejectedLine, WriteError
 
 if TYPE_CHECKING:
     from influxdb_client_3 import InfluxDBClient3
