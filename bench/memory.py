@@ -59,7 +59,7 @@ def _records(n: int) -> list[Any]:
 
 async def part_a(points: int, hold: str) -> dict[str, Any]:
     """RSS growth of ``points`` points held one way (a fresh process each)."""
-    from custom_components.sports_influx.client import InfluxClient
+    from custom_components.sports_influx.influx import InfluxClient
     from custom_components.sports_influx.lineprotocol import retention_of
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession

@@ -40,8 +40,8 @@ from common import (
     run_ha_loop,
 )
 
-from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.const import BACKFILL_BATCH_SIZE
+from custom_components.sports_influx.influx import InfluxClient
 from custom_components.sports_influx.lineprotocol import record_line
 from custom_components.sports_influx.records import League, NflScore, PlayerStats
 from custom_components.sports_influx.writer import SportsInfluxWriter

@@ -11,7 +11,7 @@ import time
 from influxdb_client_3.exceptions.exceptions import InfluxDBError
 import pytest
 
-from custom_components.sports_influx.client import (
+from custom_components.sports_influx.influx import (
     CannotConnectError,
     DatabaseNotFoundError,
     InfluxClient,
@@ -20,11 +20,20 @@ from custom_components.sports_influx.client import (
     WriteError,
     normalize_host,
     parse_version,
-    write_error_from,
 )
+from custom_components.sports_influx.influx.dialect import Dialect
+from custom_components.sports_influx.influx.http import Http
+from custom_components.sports_influx.influx.splitting import Splitter
+from custom_components.sports_influx.influx.v1 import (
+    V1Dialect,
+    conflict_suspects,
+    dropped,
+)
+from custom_components.sports_influx.influx.v2 import V2Dialect
+from custom_components.sports_influx.influx.v3 import V3Dialect
+from custom_components.sports_influx.influx.write_client import write_error_from
 from custom_components.sports_influx.records import NhlScore
 from custom_components.sports_influx.schema import RetentionClass
-from custom_components.sports_influx.splitting import Splitter
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
@@ -75,7 +84,7 @@ async def test_garbage_database_list(hass: HomeAssistant, fake_v3) -> None:
     await client.async_detect()
     fake_v3.fail_next.append((200, b"<html>", {}))
     with pytest.raises(CannotConnectError):
-        await client._async_validate_v3()
+        await dialect(hass, fake_v3, V3Dialect).async_validate()
 
 
 async def test_v3_writes_to_write_lp(hass: HomeAssistant, fake_v3) -> None:
@@ -103,28 +112,29 @@ def _grpc_threads() -> list[str]:
     return [n for n in names if n.startswith(("grpc", "event_engine", "lifeguard"))]
 
 
-async def test_write_client_leaves_no_grpc_threads(
+async def test_closing_the_client_stops_its_grpc_threads(
     hass: HomeAssistant, fake_v3
 ) -> None:
-    """The write client's unused Flight client is closed: no gRPC threads
-    keep waking up for as long as HA runs."""
+    """influxdb3-python's Flight query client, which the integration never
+    uses, runs gRPC threads from the write client's construction until its
+    close(): closing the client stops them."""
     client = InfluxClient(
         async_get_clientsession(hass), fake_v3.url, fake_v3.token, "sports"
     )
     await client.async_validate()
     await hass.async_add_executor_job(client.prepare_write)
-    # gRPC stops its threads asynchronously, within ~50 ms of the close.
-    deadline = time.monotonic() + 5
-    while _grpc_threads() and time.monotonic() < deadline:
-        await hass.async_add_executor_job(time.sleep, 0.01)
-    assert _grpc_threads() == []
-    # Writing still works, and closing the whole client closes it again.
     await hass.async_add_executor_job(
         client.write,
         ["nhl_scores,game_id=g home_score=2i 1700000000000000000"],
         RetentionClass.EVENTS,
     )
+    assert _grpc_threads()
     await hass.async_add_executor_job(client.close)
+    # gRPC stops its threads asynchronously, within ~50 ms of the close.
+    deadline = time.monotonic() + 5
+    while _grpc_threads() and time.monotonic() < deadline:
+        await hass.async_add_executor_job(time.sleep, 0.01)
+    assert _grpc_threads() == []
     assert fake_v3.rows("sports", "nhl_scores")[0]["home_score"] == 2
 
 
@@ -201,16 +211,24 @@ def v3_client(hass: HomeAssistant, fake_v3, database: str = "s") -> InfluxClient
     )
 
 
+def dialect(
+    hass: HomeAssistant, fake_v3, kind: type[Dialect], database: str = "s"
+) -> Dialect:
+    """One server kind's dialect, asking the local reference server."""
+    http = Http(async_get_clientsession(hass), fake_v3.url, fake_v3.token)
+    return kind(http, database, {})
+
+
 def test_write_error_without_response() -> None:
     """No HTTP answer at all: retryable."""
-    err = write_error_from(InfluxDBError(message="timed out"))
+    err = write_error_from(InfluxDBError(message="timed out"), dropped)
     assert err.retryable
     assert err.status is None
 
 
 async def test_v1_admin_answers(hass: HomeAssistant, fake_v3) -> None:
     """1.x /query answers the integration must survive (canned 1.x bodies)."""
-    client = v3_client(hass, fake_v3)
+    v1 = dialect(hass, fake_v3, V1Dialect)
     for canned, error in (
         ((401, b'{"error":"authorization failed"}', {}), InvalidAuthError),
         ((500, b'{"error":"boom"}', {}), CannotConnectError),
@@ -218,13 +236,13 @@ async def test_v1_admin_answers(hass: HomeAssistant, fake_v3) -> None:
     ):
         fake_v3.fail_next.append(canned)
         with pytest.raises(error):
-            await client._async_validate_v1()
+            await v1.async_validate()
     fake_v3.fail_next += [
         (200, b'{"results":[{"statement_id":0}]}', {}),
         (200, b'{"results":[{"error":"unable to create"}]}', {}),
     ]
     with pytest.raises(DatabaseNotFoundError):
-        await client._async_validate_v1()
+        await v1.async_validate()
 
 
 async def test_v2_bucket_lookup(hass: HomeAssistant, fake_v3) -> None:
@@ -236,7 +254,8 @@ async def test_v2_bucket_lookup(hass: HomeAssistant, fake_v3) -> None:
     ]
     info = await client.async_validate()
     assert info.kind is ServerKind.V2
-    assert client._org_id == "0a1b2c"
+    assert client.remembered()["org_id"] == "0a1b2c"
+    v2 = dialect(hass, fake_v3, V2Dialect, "sports")
     for canned, error in (
         ((404, b'{"code":"not found"}', {}), DatabaseNotFoundError),
         ((200, b'{"buckets":[]}', {}), DatabaseNotFoundError),
@@ -246,7 +265,42 @@ async def test_v2_bucket_lookup(hass: HomeAssistant, fake_v3) -> None:
     ):
         fake_v3.fail_next.append(canned)
         with pytest.raises(error):
-            await client._async_validate_v2()
+            await v2.async_validate()
+
+
+async def test_names_each_server_takes(hass: HomeAssistant, fake_v3) -> None:
+    """InfluxDB 3 database names: letters, digits, _ and - (at most 64,
+    reference/cli/influxdb3/create/database.md); 2.x buckets: any name."""
+    v3 = dialect(hass, fake_v3, V3Dialect)
+    assert v3.valid_name("nfl_2025-archive")
+    assert not v3.valid_name("nfl scores")
+    assert not v3.valid_name("x" * 65)
+    v2 = dialect(hass, fake_v3, V2Dialect)
+    assert v2.valid_name("nfl scores")
+    assert not v2.valid_name("")
+    # Only 1.x and 2.x name a field type conflict's lines.
+    conflict = 'input field "home_score" on measurement "m" is type float'
+    assert v3.suspects(conflict, ["m home_score=1.5"], [0]) == []
+    assert v2.suspects(conflict, ["m home_score=1.5"], [0]) == [0]
+
+
+async def test_writes_after_abort_are_refused_as_retryable(
+    hass: HomeAssistant, fake_v3
+) -> None:
+    """Once closing has begun no request starts, even the first: the points
+    stay queued for the outbox."""
+    client = v3_client(hass, fake_v3, "sports")
+    await client.async_validate()
+    client.abort_writes()
+    with pytest.raises(WriteError, match="closing") as caught:
+        await hass.async_add_executor_job(
+            client.write,
+            ["nhl_scores,game_id=g home_score=2i 1700000000000000000"],
+            RetentionClass.EVENTS,
+        )
+    assert caught.value.retryable
+    assert not [r for r in fake_v3.requests if r.method == "POST" and "write" in r.path]
+    await hass.async_add_executor_job(client.close)
 
 
 async def test_v3_existing_database_left_alone(hass: HomeAssistant, fake_v3) -> None:
@@ -258,7 +312,7 @@ async def test_v3_existing_database_left_alone(hass: HomeAssistant, fake_v3) -> 
     assert len(creates) == 1
     fake_v3.fail_next.append((500, b'{"error":"internal"}', {}))
     with pytest.raises(CannotConnectError):
-        await client._async_validate_v3()
+        await dialect(hass, fake_v3, V3Dialect, "sports").async_validate()
 
 
 async def test_unparsable_retry_after(hass: HomeAssistant, fake_v3) -> None:
@@ -378,7 +432,7 @@ async def test_refused_requests_are_bounded(
     """Past the budget of refused requests what is unresolved is refused as
     it is: nothing is lost (stored or named), the search stops."""
     client = await stack_client(hass, stack.url, database)
-    client._splitter = Splitter(1 << 20, 3)
+    client._splitter = Splitter(1 << 20, 3, conflict_suspects)
     bad = [f"nfl_scores,game_id=b{n} home_score=1e400i {KICKOFF_NS}" for n in range(8)]
     good = scores("g", 24)
     lines = [line for pair in zip(good[::3], bad, strict=True) for line in pair]

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx.client import normalize_host
 from custom_components.sports_influx.const import CONF_DATABASE, DOMAIN
+from custom_components.sports_influx.influx import normalize_host
 from homeassistant.config_entries import SOURCE_USER, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant

@@ -20,7 +20,6 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx import outbox_dir
-from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
@@ -29,6 +28,7 @@ from custom_components.sports_influx.const import (
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
+from custom_components.sports_influx.influx import InfluxClient
 from custom_components.sports_influx.records import InjuryReport, League, Standing
 from custom_components.sports_influx.schema import RetentionClass
 from custom_components.sports_influx.spool import REJECTED_FILE

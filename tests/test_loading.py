@@ -31,3 +31,14 @@ def test_importing_the_integration_loads_no_influxdb3_python() -> None:
         timeout=120,
     ).stdout
     assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_influxdb3_python_is_used_by_the_write_client_only() -> None:
+    """One module of the client knows the library: its changes touch one file."""
+    package = ROOT / "custom_components" / "sports_influx" / "influx"
+    users = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if "influxdb_client_3" in path.read_text(encoding="utf-8")
+    )
+    assert users == ["write_client.py"]

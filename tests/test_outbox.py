@@ -358,7 +358,7 @@ async def test_memory_bounded_during_outage(
     hass: HomeAssistant, stack, database: str, tmp_path: Path
 ) -> None:
     """Past the in-memory cap points go straight to the outbox, none lost."""
-    from custom_components.sports_influx.client import InfluxClient
+    from custom_components.sports_influx.influx import InfluxClient
     from custom_components.sports_influx.spool import Outbox
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession

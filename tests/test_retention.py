@@ -20,13 +20,6 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
-from custom_components.sports_influx.client import (
-    DestinationState,
-    InfluxClient,
-    ServerKind,
-    WriteError,
-    parse_go_duration,
-)
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
@@ -34,6 +27,13 @@ from custom_components.sports_influx.const import (
     CONF_V2_BUCKETS,
     CONF_V3_DATABASES,
     DOMAIN,
+)
+from custom_components.sports_influx.influx import (
+    DestinationState,
+    InfluxClient,
+    ServerKind,
+    WriteError,
+    parse_go_duration,
 )
 from custom_components.sports_influx.records import (
     InjuryReport,

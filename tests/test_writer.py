@@ -11,7 +11,7 @@ from influx_stack import http_request
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.sports_influx.client import InfluxClient
+from custom_components.sports_influx.influx import InfluxClient
 from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.writer import (

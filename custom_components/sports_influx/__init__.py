@@ -21,14 +21,6 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .client import (
-    CannotConnectError,
-    DatabaseNotFoundError,
-    InfluxClient,
-    InvalidAuthError,
-    ServerKind,
-    normalize_host,
-)
 from .config_flow import entry_title, without_userinfo
 from .const import (
     CONF_BATCH_SIZE,
@@ -47,6 +39,14 @@ from .const import (
     STORE_NAMES,
     UNLOAD_FLUSH_TIMEOUT,
     store_key,
+)
+from .influx import (
+    CannotConnectError,
+    DatabaseNotFoundError,
+    InfluxClient,
+    InvalidAuthError,
+    ServerKind,
+    normalize_host,
 )
 from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,14 +29,6 @@ from homeassistant.helpers.selector import (
     TextSelectorType,
 )
 
-from .client import (
-    CannotConnectError,
-    DatabaseNotFoundError,
-    InfluxClient,
-    InvalidAuthError,
-    ServerKind,
-    normalize_host,
-)
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
@@ -52,13 +43,17 @@ from .const import (
     DOMAIN,
     LOGGER,
 )
+from .influx import (
+    CannotConnectError,
+    DatabaseNotFoundError,
+    InfluxClient,
+    InvalidAuthError,
+    ServerKind,
+    normalize_host,
+)
 from .models import SportsInfluxConfigEntry
 
 _URL = TextSelector(TextSelectorConfig(type=TextSelectorType.URL))
-# reference/cli/influxdb3/create/database.md: letters, digits, hyphens and
-# underscores, starting with a letter or digit (the API schema is stricter
-# about underscores; the server decides).
-_V3_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
 _PASSWORD = TextSelector(TextSelectorConfig(type=TextSelectorType.PASSWORD))
 
 
@@ -260,12 +255,12 @@ class OptionsFlowHandler(OptionsFlow):
         self, user_input: dict[str, Any] | None = None
     ) -> ConfigFlowResult:
         """Followed sensors, batch size, flush interval, destinations."""
-        kind, destinations = self._destination_keys()
+        _, destinations = self._destination_keys()
         errors: dict[str, str] = {}
         if user_input is not None:
             names = {key: str(user_input[key]).strip() for key in destinations}
             for key, name in names.items():
-                if not name or (kind is ServerKind.V3 and not _V3_NAME.fullmatch(name)):
+                if not self.config_entry.runtime_data.client.valid_name(name):
                     errors[key] = "invalid_database_name"
             if not errors:
                 return self.async_create_entry(

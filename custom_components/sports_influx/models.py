@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from homeassistant.config_entries import ConfigEntry
 
-from .client import InfluxClient, ServerInfo
+from .influx import InfluxClient, ServerInfo
 from .listener import SportsListener
 from .writer import SportsInfluxWriter
 

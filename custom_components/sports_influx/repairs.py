@@ -6,8 +6,8 @@ from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
 
-from .client import InfluxClient, ServerKind
 from .const import DOMAIN
+from .influx import InfluxClient, ServerKind
 from .spool import REJECTED_FILE
 from .writer import RejectedReport, WriterProblems
 

@@ -43,12 +43,6 @@ from homeassistant.helpers.recorder import get_instance
 from homeassistant.util import dt as dt_util
 
 from .backfill import async_backfill
-from .client import (
-    CannotConnectError,
-    InvalidAuthError,
-    ServerKind,
-    UnsupportedQueryError,
-)
 from .config_flow import without_userinfo
 from .const import (
     ACTION_CHUNK,
@@ -58,6 +52,7 @@ from .const import (
     MAX_PLAYERS,
     MAX_STANDINGS_ROWS,
 )
+from .influx import CannotConnectError, InvalidAuthError, UnsupportedQueryError
 from .lineprotocol import InvalidRecordError, check, measurement_for
 from .models import SportsInfluxConfigEntry
 from .query import QueryError, QueryLanguage, QueryNotAllowedError, check_query
@@ -637,9 +632,7 @@ async def _async_query(hass: HomeAssistant, call: ServiceCall) -> ServiceRespons
     entry = _entry(hass, call)
     client = entry.runtime_data.client
     kind = entry.runtime_data.server.kind
-    language: QueryLanguage = data.get("language") or (
-        QueryLanguage.SQL if kind is ServerKind.V3 else QueryLanguage.INFLUXQL
-    )
+    language: QueryLanguage = data.get("language") or client.query_language
     # Only the entry's own databases: the token may read others.
     own = sorted({route.database for route in client.routes().values()})
     try:

@@ -34,7 +34,6 @@ from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later, async_track_time_interval
 from homeassistant.util import dt as dt_util
 
-from .client import InfluxClient
 from .const import (
     BACKFILL_BATCH_SIZE,
     CLOSE_SPOOL_MARGIN,
@@ -49,6 +48,10 @@ from .const import (
     RETRY_MAX_RETRIES,
     WRITE_TIME_WINDOW,
 )
+from .influx import InfluxClient
+from .influx.errors import WriteError
+from .influx.splitting import by_bytes, line_bytes
+from .influx.v1 import CONFLICT_RE
 from .lineprotocol import (
     InvalidRecordError,
     checked_line,
@@ -57,9 +60,7 @@ from .lineprotocol import (
 )
 from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
 from .schema import RetentionClass, is_expired
-from .splitting import CONFLICT_RE, by_bytes, line_bytes
 from .spool import REJECTED_FILE, Outbox
-from .write_errors import WriteError
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:

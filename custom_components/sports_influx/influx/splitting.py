@@ -19,9 +19,8 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-import re
 
-from .write_errors import RejectedLine, WriteError
+from .errors import RejectedLine, WriteError
 
 type Post = Callable[[Sequence[str]], None]
 
@@ -30,19 +29,8 @@ _PER_LINE = frozenset({400, 422})
 _AUTH = frozenset({401, 403})
 _TOO_LARGE = 413
 
-# 1.x: 'partial write: field type conflict: input field "home_score" on
-# measurement "nfl_scores" is type float, already exists as type integer'
-CONFLICT_RE = re.compile(
-    r'input field "(?P<field>[^"]+)" on measurement "(?P<measurement>[^"]+)"'
-    r" is type (?P<type>\w+)"
-)
-_VALUE_RE = {
-    "float": r"-?[0-9.]+(?:[eE][-+]?[0-9]+)?(?=[, ]|$)",
-    "integer": r"-?[0-9]+i",
-    "unsigned": r"[0-9]+u",
-    "string": '"',
-    "boolean": r"(?:t|f|true|false|T|F|TRUE|FALSE)(?=[, ]|$)",
-}
+# Which lines of a run a refusal's message points at (the server's dialect).
+type Suspects = Callable[[str, Sequence[str], list[int]], list[int]]
 
 
 def line_bytes(line: str) -> int:
@@ -87,32 +75,18 @@ def _encodable(line: str) -> bool:
     return True
 
 
-def _suspects(err: WriteError, lines: Sequence[str], run: list[int]) -> list[int]:
-    """The lines a 1.x field type conflict points at, as a first guess.
-
-    Only where to split first: what the server then takes or refuses
-    decides, as for any other split.
-    """
-    match = CONFLICT_RE.search(err.message)
-    if match is None or (value := _VALUE_RE.get(match["type"])) is None:
-        return []
-    prefix = match["measurement"]
-    field_re = re.compile(rf"[ ,]{re.escape(match['field'])}={value}")
-    return [
-        i
-        for i in run
-        if lines[i].startswith((f"{prefix},", f"{prefix} "))
-        and field_re.search(lines[i])
-    ]
-
-
 class Splitter:
     """Writes through ``post`` and finds what was refused (one client)."""
 
-    def __init__(self, max_bytes: int, max_refused: int) -> None:
-        """``max_bytes``: request size; lowered for good by a 413."""
+    def __init__(self, max_bytes: int, max_refused: int, suspects: Suspects) -> None:
+        """``max_bytes``: request size; lowered for good by a 413.
+
+        ``suspects``: the server's hint of where a refusal lies, split off
+        first; what the server then takes or refuses decides.
+        """
         self.max_bytes = max_bytes
         self._max_refused = max_refused
+        self._suspects = suspects
 
     def write(self, post: Post, lines: Sequence[str]) -> None:
         """Write every line; raise ``WriteError``.
@@ -187,7 +161,7 @@ class Splitter:
             return None
         if failures > self._max_refused:
             return None
-        suspects = _suspects(err, lines, run)
+        suspects = self._suspects(err.message, lines, run)
         if 0 < len(suspects) < len(run):
             chosen = set(suspects)
             return [[i for i in run if i not in chosen], suspects]
