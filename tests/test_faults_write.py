@@ -103,7 +103,7 @@ async def test_too_large_request_is_split(
         comment="x" * 70_000,
         time=KICKOFF,
     )
-    writer.write_injury_report([huge])
+    writer.async_enqueue([huge])
     await writer.async_flush()
 
     rows = select_from(stack, database, "nfl_scores", "home_score")
@@ -134,8 +134,8 @@ async def test_lone_surrogate_is_refused_at_the_door(
         nfl_player("2", "Bad \ud800 Name", passing_yards=99),
         nfl_player("3", "Romeo Doubs", receiving_yards=73),
     ]
-    assert writer.write_player_stats(players) == 2
-    writer.write_nfl_score(nfl_score(7))
+    assert writer.async_enqueue(players) == 2
+    writer.async_enqueue([nfl_score(7)])
     await writer.async_flush()
 
     rows = select_from(stack, database, "nfl_player_stats")
@@ -217,12 +217,12 @@ async def test_int64_overflow_and_reserved_field_are_refused(
         )
         for team, points in (("BUF", 400), ("NE", 2**63))
     ]
-    assert writer.write_standings(standings) == 1
+    assert writer.async_enqueue(standings) == 1
     players = [
         nfl_player("1", "Jordan Love", passing_yards=151, time=3600),
         nfl_player("2", "Romeo Doubs", receiving_yards=73),
     ]
-    assert writer.write_player_stats(players) == 1
+    assert writer.async_enqueue(players) == 1
     await writer.async_flush()
 
     assert [r["team"] for r in select_from(stack, database, "nfl_standings")] == ["BUF"]

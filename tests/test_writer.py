@@ -14,11 +14,8 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.sports_influx.client import InfluxClient
 from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
-from custom_components.sports_influx.writer import (
-    SportsInfluxWriter,
-    WriteStatistics,
-    retry_delay,
-)
+from custom_components.sports_influx.stats import WriteStatistics
+from custom_components.sports_influx.writer import SportsInfluxWriter, retry_delay
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -97,7 +94,7 @@ async def test_batch_by_size(
     assert writer.stats.points_written == 0
     assert writer.stats.queue_depth == 4
 
-    writer.write_nfl_score(score(4))
+    writer.async_enqueue([score(4)])
     await settle(hass)
     assert writer.stats.points_written == 5
     assert writer.stats.batches_written == 1
@@ -253,17 +250,19 @@ async def test_retry_after_is_honoured(hass: HomeAssistant, fake_v3) -> None:
         hass, client, batch_size=1, flush_interval=10, jitter=lambda: 0.0
     )
     fake_v3.fail_next.append((503, b'{"error":"busy"}', {"Retry-After": "12"}))
-    writer.write_nhl_score(
-        NhlScore(
-            game_id="g",
-            season=2024,
-            home_team="NYR",
-            away_team="BOS",
-            status="IN",
-            home_score=1,
-            away_score=0,
-            time=KICKOFF,
-        )
+    writer.async_enqueue(
+        [
+            NhlScore(
+                game_id="g",
+                season=2024,
+                home_team="NYR",
+                away_team="BOS",
+                status="IN",
+                home_score=1,
+                away_score=0,
+                time=KICKOFF,
+            )
+        ]
     )
     await settle(hass)
     assert writer.stats.retries == 1

@@ -20,9 +20,9 @@ with its message. 401/403 stops writing and asks for a new token.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
 import random
@@ -47,14 +47,14 @@ from .const import (
     RETRY_MAX_DELAY,
     RETRY_MAX_JITTER,
     RETRY_MAX_RETRIES,
-    WRITE_TIME_WINDOW,
 )
 from .lineprotocol import checked_line, retention_of, serialize_grouped
 from .points import InvalidRecordError
-from .records import InjuryReport, NflScore, NhlScore, PlayerStats, Record, Standing
+from .records import Record
 from .schema import RetentionClass, is_expired
 from .splitting import CONFLICT_RE, by_bytes, line_bytes
 from .spool import REJECTED_FILE, Outbox
+from .stats import WriteStatistics
 from .write_errors import WriteError
 
 
@@ -68,79 +68,13 @@ def retry_delay(attempt: int, jitter: float = 0.0) -> float:
     return min(base, RETRY_MAX_DELAY) + min(max(jitter, 0.0), RETRY_MAX_JITTER)
 
 
-@dataclass
-class WriteStatistics:
-    """What the writer has done; shown by the diagnostic sensors."""
+@dataclass(frozen=True, slots=True)
+class BackfillOutcome:
+    """What a backfill did with its records."""
 
-    points_written: int = 0
-    points_failed: int = 0
-    points_invalid: int = 0
-    # Points older than their retention window: never sent.
-    expired: int = 0
-    batches_written: int = 0
-    retries: int = 0
-    queue_depth: int = 0
-    last_success: datetime | None = None
-    last_error: str | None = None
-    # Percent done of the running (or last) backfill.
-    backfill_progress: float | None = None
-    # The durable outbox: waiting now; refused for good; dropped at the bound.
-    outbox_points: int = 0
-    outbox_bytes: int = 0
-    rejected: int = 0
-    dropped: int = 0
-    # Unsent records damaged on disk (their bytes set aside), and their bytes.
-    outbox_damaged: int = 0
-    outbox_damaged_bytes: int = 0
-    # Points that could not be stored in the outbox (disk full, I/O error).
-    outbox_unspooled: int = 0
-    # Quarantined lines dropped to keep rejected.lp within its bound.
-    rejected_dropped: int = 0
-    # Source states that gave nothing to write, per reason slug.
-    skipped: Counter[str] = field(default_factory=Counter)
-    write_times_ms: deque[float] = field(
-        default_factory=lambda: deque(maxlen=WRITE_TIME_WINDOW)
-    )
-
-    @property
-    def success_rate(self) -> float | None:
-        """Share of points written among those attempted, in percent."""
-        done = self.points_written + self.points_failed
-        return round(100.0 * self.points_written / done, 2) if done else None
-
-    @property
-    def average_write_time(self) -> float | None:
-        """Mean duration of the last writes, in milliseconds."""
-        if not self.write_times_ms:
-            return None
-        return round(sum(self.write_times_ms) / len(self.write_times_ms), 2)
-
-    def as_dict(self) -> dict[str, object]:
-        """A plain copy for diagnostics."""
-        return {
-            "points_written": self.points_written,
-            "points_failed": self.points_failed,
-            "points_invalid": self.points_invalid,
-            "expired": self.expired,
-            "batches_written": self.batches_written,
-            "retries": self.retries,
-            "queue_depth": self.queue_depth,
-            "outbox_points": self.outbox_points,
-            "outbox_bytes": self.outbox_bytes,
-            "rejected": self.rejected,
-            "dropped": self.dropped,
-            "outbox_damaged": self.outbox_damaged,
-            "outbox_damaged_bytes": self.outbox_damaged_bytes,
-            "outbox_unspooled": self.outbox_unspooled,
-            "rejected_dropped": self.rejected_dropped,
-            "success_rate": self.success_rate,
-            "average_write_time": self.average_write_time,
-            "last_success": self.last_success.isoformat()
-            if self.last_success
-            else None,
-            "last_error": self.last_error,
-            "skipped": dict(self.skipped),
-        }
+    sent: int
+    expired: int
+    invalid: int
 
 
 # A queued point: its retention class's value and its line. Two plain
@@ -306,7 +240,7 @@ class SportsInfluxWriter:
                     unsent,
                     deadline,
                 )
-                self.stats.points_failed += unsent
+                self.stats.count_failed(unsent)
         if self._unsub_notify:
             self._unsub_notify()
             self._unsub_notify = None
@@ -337,7 +271,7 @@ class SportsInfluxWriter:
             self._unsub_notify()
             self._unsub_notify = None
         self._last_notify = self._hass.loop.time()
-        self.stats.queue_depth = self._pending()
+        self.stats.set_queue_depth(self._pending())
         for listener in list(self._listeners):
             listener()
 
@@ -350,7 +284,7 @@ class SportsInfluxWriter:
         everything else the loop does for it. The first change after a quiet
         second is shown at once, later ones when the second is over.
         """
-        self.stats.queue_depth = self._pending()
+        self.stats.set_queue_depth(self._pending())
         if self._unsub_notify is not None:
             return
         wait = self._last_notify + NOTIFY_INTERVAL - self._hass.loop.time()
@@ -384,7 +318,7 @@ class SportsInfluxWriter:
             if self._expired(record, retention, now):
                 continue
             if len(queue) >= self._max_queue and not self._spill_oldest():
-                self.stats.points_failed += 1
+                self.stats.count_failed(1)
                 self._log_once("queue_full", "Write queue full: dropping points")
                 continue
             queue.append((retention.value, line))
@@ -400,8 +334,7 @@ class SportsInfluxWriter:
         """Older than its retention window: counted, the first one logged."""
         if not is_expired(retention, record.time, now):
             return False
-        self.stats.expired += 1
-        if self.stats.expired == 1:
+        if self.stats.count_expired():
             LOGGER.warning(
                 "Not writing %s of %s: older than its %s retention "
                 "(further ones are counted, not logged)",
@@ -411,36 +344,11 @@ class SportsInfluxWriter:
             )
         return True
 
-    @callback
-    def write_nfl_score(self, score: NflScore) -> int:
-        """Queue one NFL score."""
-        return self.async_enqueue([score])
-
-    @callback
-    def write_nhl_score(self, score: NhlScore) -> int:
-        """Queue one NHL score."""
-        return self.async_enqueue([score])
-
-    @callback
-    def write_player_stats(self, stats: Iterable[PlayerStats]) -> int:
-        """Queue players' statistics."""
-        return self.async_enqueue(stats)
-
-    @callback
-    def write_injury_report(self, report: Iterable[InjuryReport]) -> int:
-        """Queue an injury report."""
-        return self.async_enqueue(report)
-
-    @callback
-    def write_standings(self, standings: Iterable[Standing]) -> int:
-        """Queue a standings table."""
-        return self.async_enqueue(standings)
-
     # -- backfill ----------------------------------------------------------
 
     async def async_backfill(
         self, records: Iterable[Record], *, batch_size: int = BACKFILL_BATCH_SIZE
-    ) -> int:
+    ) -> BackfillOutcome:
         """Write a long history of records in large batches.
 
         Nothing waits in the memory queue (capped at ``MAX_QUEUE_POINTS``):
@@ -450,25 +358,28 @@ class SportsInfluxWriter:
         A batch awaiting a retry holds the backfill back, so at most two
         batches are in memory. Invalid records are counted and left out.
         Returns when every batch was written or given up (to the outbox), or
-        the writer closed; returns how many points were sent that way (not
-        the expired or invalid ones).
+        the writer closed; returns how many points were sent that way, and
+        how many were expired or invalid.
         """
         now = dt_util.utcnow()
-        sent = 0
+        sent = expired = invalid = 0
         source: Iterator[Record] = iter(records)
 
         def next_chunk() -> asyncio.Future[Any] | None:
+            nonlocal expired
             chunk = list(islice(source, batch_size))
             if not chunk:
                 return None
-            chunk = [r for r in chunk if not self._expired(r, retention_of(r), now)]
-            return self._hass.async_add_executor_job(serialize_grouped, chunk, now)
+            fresh = [r for r in chunk if not self._expired(r, retention_of(r), now)]
+            expired += len(chunk) - len(fresh)
+            return self._hass.async_add_executor_job(serialize_grouped, fresh, now)
 
         pending = next_chunk()
         while pending is not None and not self._closed:
             groups, refused = await pending
             for record, err in refused:
                 self._on_invalid(record, err)
+            invalid += len(refused)
             pending = next_chunk()  # serialised while this one is written
             sent += sum(len(lines) for lines in groups.values())
             self._ready.extend(
@@ -484,7 +395,7 @@ class SportsInfluxWriter:
                 await self._ready_empty.wait()
         if pending is not None:
             await pending  # do not leave an executor job behind
-        return sent
+        return BackfillOutcome(sent, expired, invalid)
 
     # -- flushing ----------------------------------------------------------
 
@@ -731,23 +642,22 @@ class SportsInfluxWriter:
         if dropped:
             self._on_dropped(dropped)
         if refused:
-            stats.points_invalid += refused
+            stats.count_invalid(refused)
             LOGGER.warning(
                 "%d points are not valid UTF-8: kept in %s, not written",
                 refused,
                 self._outbox.directory / REJECTED_FILE,
             )
         if unspooled:
-            stats.points_failed += unspooled
-            stats.outbox_unspooled += unspooled
+            total_unspooled = stats.count_unspooled(unspooled)
             self._log_once(
                 "unspooled",
                 "Cannot keep %d points in the outbox (%d so far): %s",
                 unspooled,
-                stats.outbox_unspooled,
+                total_unspooled,
                 error,
             )
-            self._problems.unspooled(stats.outbox_unspooled, error or "")
+            self._problems.unspooled(total_unspooled, error or "")
         elif total > refused:
             self._problems.spooled()
         await self._async_outbox_state()
@@ -785,26 +695,20 @@ class SportsInfluxWriter:
         if self._outbox is None:
             return
         state = await self._hass.async_add_executor_job(self._outbox.state)
-        stats = self.stats
-        changed = stats.rejected_dropped != state.rejected_dropped
-        stats.rejected_dropped = state.rejected_dropped
-        if (state.damaged_records, state.damaged_bytes) != (
-            stats.outbox_damaged,
-            stats.outbox_damaged_bytes,
-        ):
-            stats.outbox_damaged = state.damaged_records
-            stats.outbox_damaged_bytes = state.damaged_bytes
+        change = self.stats.set_outbox(
+            points=state.points,
+            size=state.size,
+            damaged_records=state.damaged_records,
+            damaged_bytes=state.damaged_bytes,
+            rejected_dropped=state.rejected_dropped,
+        )
+        if change.damaged:
             self._problems.damaged(
                 state.damaged_records, state.damaged_bytes, state.damaged_dir
             )
-            changed = True
-        points, size = state.points, state.size
-        if (points, size) != (stats.outbox_points, stats.outbox_bytes):
-            if stats.outbox_points and not points:
-                self._problems.drained()
-            stats.outbox_points, stats.outbox_bytes = points, size
-            changed = True
-        if changed:
+        if change.drained:
+            self._problems.drained()
+        if change.changed:
             self.async_notify_soon()
 
     # -- what went wrong ----------------------------------------------------
@@ -812,7 +716,7 @@ class SportsInfluxWriter:
     async def _async_on_unavailable(self, err: WriteError) -> None:
         """The server is away: keep what is in memory on disk, log once."""
         self._writes_ok = False
-        self.stats.last_error = err.message
+        self.stats.set_error(err.message)
         if self._available:
             self._available = False
             LOGGER.info(
@@ -825,13 +729,13 @@ class SportsInfluxWriter:
             await self._async_spool_memory()
         else:
             batch = self._ready.popleft()
-            self.stats.points_failed += len(batch)
+            self.stats.count_failed(len(batch))
             self._log_once("unreachable", "Dropping %d points", len(batch))
 
     async def _async_on_auth_failed(self, err: WriteError) -> None:
         """401/403: stop writing, keep the points, ask for a new token."""
         self._auth_failed = True
-        self.stats.last_error = err.message
+        self.stats.set_error(err.message)
         LOGGER.warning(
             "InfluxDB at %s refused the token while writing (%s); writing stops"
             " until it is re-authenticated",
@@ -846,13 +750,7 @@ class SportsInfluxWriter:
         """Refused for good: quarantine the lines the server refused."""
         bad = rejected_lines(err, lines)
         stats = self.stats
-        stats.last_error = err.message
-        stats.rejected += len(bad)
-        stats.points_failed += len(bad)
-        if written := len(lines) - len(bad):
-            # A partial write: the server kept the other lines.
-            stats.points_written += written
-            stats.batches_written += 1
+        stats.count_rejected(len(bad), len(lines) - len(bad), err.message)
         self._log_once(
             "rejected", "InfluxDB rejected %d points: %s", len(bad), err.message
         )
@@ -882,14 +780,13 @@ class SportsInfluxWriter:
 
     @callback
     def _on_dropped(self, count: int) -> None:
-        self.stats.dropped += count
-        self.stats.points_failed += count
+        total = self.stats.count_dropped(count)
         LOGGER.warning(
             "The outbox is full: dropped its %d oldest points (%d so far)",
             count,
-            self.stats.dropped,
+            total,
         )
-        self._problems.dropped(self.stats.dropped)
+        self._problems.dropped(total)
 
     # -- callbacks feeding the statistics ----------------------------------
 
@@ -897,10 +794,7 @@ class SportsInfluxWriter:
     def _on_success(self, count: int, elapsed: float) -> None:
         self._writes_ok = True
         stats = self.stats
-        stats.points_written += count
-        stats.batches_written += 1
-        stats.write_times_ms.append(elapsed * 1000.0)
-        stats.last_success = dt_util.utcnow()
+        stats.count_written(count, elapsed)
         if not self._available:
             self._available = True
             LOGGER.info(
@@ -913,14 +807,13 @@ class SportsInfluxWriter:
 
     @callback
     def _on_invalid(self, record: Record, err: InvalidRecordError) -> None:
-        self.stats.points_invalid += 1
+        self.stats.count_invalid()
         LOGGER.warning("Skipping invalid %s: %s", type(record).__name__, err)
 
     @callback
     def _on_retry(self, err: WriteError, attempt: int, delay: float) -> None:
         self._writes_ok = False
-        self.stats.retries += 1
-        self.stats.last_error = err.message
+        self.stats.count_retry(err.message)
         LOGGER.debug(
             "Write failed (%s), retry %d in %.1f s", err.message, attempt, delay
         )
