@@ -71,7 +71,7 @@ async def _back(
 async def _drain(writer: SportsInfluxWriter) -> None:
     for _ in range(20):
         await writer.async_flush()
-        if not writer.stats.outbox_points and not writer._pending():
+        if not writer.stats.outbox_points and not writer.pending():
             return
     pytest.fail("the outbox does not drain")
 
@@ -258,7 +258,7 @@ async def test_unencodable_line_in_the_spool_path(
 ) -> None:
     """A lone surrogate beside good points: it is set aside, they are kept."""
     writer = init_integration.runtime_data.writer
-    writer._max_queue = 100
+    writer._batcher.max_queue = 100
     # No size flush takes the queue away: the spill to disk does.
     writer.batch_size = 1000
     now = dt_util.utcnow()
@@ -278,7 +278,7 @@ async def test_unencodable_line_in_the_spool_path(
     assert writer.async_enqueue(scores[:100]) == 100
     # Past the checks at the door (whatever they are): straight into the queue.
     bad = checked_line(scores[0], now).replace("ATL", "AT\ud800")
-    writer._queue.appendleft((retention_of(scores[0]).value, bad))
+    writer._batcher.queue.appendleft((retention_of(scores[0]).value, bad))
     # The queue is full: the oldest tenth (the bad line first) goes to disk.
     assert writer.async_enqueue(scores[100:]) == 10
     await hass.async_block_till_done()

@@ -182,7 +182,7 @@ async def test_one_unparsable_line_only_it_is_quarantined(
     writer.async_enqueue([nfl_score(n) for n in range(2)])
     # A line an older serialiser wrote (an integer past int64).
     bad = f"nfl_scores,game_id=old home_score=9223372036854775808i {KICKOFF_NS}"
-    writer._queue.append((RetentionClass.EVENTS.value, bad))
+    writer._batcher.queue.append((RetentionClass.EVENTS.value, bad))
     writer.async_enqueue([nfl_score(n) for n in range(2, 4)])
     await writer.async_flush()
 
@@ -512,7 +512,7 @@ async def test_close_while_a_connect_hangs(
         if flushing:
             flush = hass.async_create_task(writer.async_flush())
             for _ in range(500):  # the executor job starts the request
-                if writer._in_flight is not None:
+                if writer._batcher.in_flight is not None:
                     break
                 await asyncio.sleep(0.01)
         began = time.monotonic()

@@ -391,19 +391,19 @@ async def test_memory_bounded_during_outage(
                 )
             ]
         )
-        deepest = max(deepest, len(writer._queue))
+        deepest = max(deepest, len(writer._batcher.queue))
         if n % 100 == 0:
             await hass.async_block_till_done()
     await hass.async_block_till_done()
     assert deepest <= 200
     # On disk, or in memory: the queue and the batch waiting for its retry.
-    assert writer._pending() <= 200 + 50
-    assert writer.stats.outbox_points + writer._pending() == 2000
+    assert writer.pending() <= 200 + 50
+    assert writer.stats.outbox_points + writer.pending() == 2000
     assert writer.stats.points_failed == 0
 
     stack.start_nginx()
     await writer.async_flush()
-    while writer.stats.outbox_points or writer._pending():
+    while writer.stats.outbox_points or writer.pending():
         await writer.async_flush()
     assert len(select_from(stack, database, "nfl_scores", "home_score")) == 2000
     await writer.async_close(1)

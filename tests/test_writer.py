@@ -12,10 +12,11 @@ import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.client import InfluxClient
+from custom_components.sports_influx.delivery import retry_delay
 from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.stats import WriteStatistics
-from custom_components.sports_influx.writer import SportsInfluxWriter, retry_delay
+from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -232,7 +233,7 @@ async def test_queue_is_capped(
     hass: HomeAssistant, writer: SportsInfluxWriter, caplog
 ) -> None:
     """Past the cap points are refused and counted, never unbounded memory."""
-    writer._max_queue = 3  # no outbox to spill to
+    writer._batcher.max_queue = 3  # no outbox to spill to
     writer.batch_size = 100
     assert writer.async_enqueue([score(n) for n in range(5)]) == 3
     assert writer.stats.points_failed == 2
@@ -408,11 +409,11 @@ async def test_requests_are_capped_in_bytes(
 ) -> None:
     """Live, backlog and backfill batches stay under MAX_REQUEST_BYTES: a
     proxy taking no more never answers 413."""
-    from custom_components.sports_influx import writer as writer_module
+    from custom_components.sports_influx import batcher as batcher_module
 
     from .test_client import requests_in
 
-    monkeypatch.setattr(writer_module, "MAX_REQUEST_BYTES", 1000)
+    monkeypatch.setattr(batcher_module, "MAX_REQUEST_BYTES", 1000)
     url = stack.start_limited_proxy(1000)
     client = InfluxClient(async_get_clientsession(hass), url, "token", database)
     await client.async_validate()

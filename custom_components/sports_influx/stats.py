@@ -8,12 +8,15 @@ by calling a method, so each figure has one place that decides how it moves.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
-from .const import WRITE_TIME_WINDOW
+from .const import NOTIFY_INTERVAL, WRITE_TIME_WINDOW
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,3 +195,70 @@ class WriteStatistics:
             "last_error": self.last_error,
             "skipped": dict(self.skipped),
         }
+
+
+class StatisticsListeners:
+    """Who is told when the statistics change, and how often."""
+
+    def __init__(
+        self, hass: HomeAssistant, stats: WriteStatistics, depth: Callable[[], int]
+    ) -> None:
+        """Listeners of ``stats``; ``depth`` tells the points held in memory."""
+        self._hass = hass
+        self._stats = stats
+        self._depth = depth
+        self._listeners: list[CALLBACK_TYPE] = []
+        self._unsub_notify: CALLBACK_TYPE | None = None
+        self._last_notify = -NOTIFY_INTERVAL
+
+    @callback
+    def async_add_listener(self, listener: CALLBACK_TYPE) -> CALLBACK_TYPE:
+        """Call ``listener`` whenever the statistics change."""
+        self._listeners.append(listener)
+
+        @callback
+        def remove() -> None:
+            self._listeners.remove(listener)
+
+        return remove
+
+    @callback
+    def async_notify(self) -> None:
+        """Tell listeners the statistics changed, now."""
+        self.async_cancel()
+        self._last_notify = self._hass.loop.time()
+        self._stats.set_queue_depth(self._depth())
+        for listener in list(self._listeners):
+            listener()
+
+    @callback
+    def async_notify_soon(self) -> None:
+        """Tell listeners the statistics changed, at most once a second.
+
+        Each listener writes a sensor state (tens of microseconds, and a
+        state_changed event): per queued record that would cost more than
+        everything else the loop does for it. The first change after a quiet
+        second is shown at once, later ones when the second is over.
+        """
+        self._stats.set_queue_depth(self._depth())
+        if self._unsub_notify is not None:
+            return
+        wait = self._last_notify + NOTIFY_INTERVAL - self._hass.loop.time()
+        if wait <= 0:
+            self.async_notify()
+            return
+        self._unsub_notify = async_call_later(
+            self._hass, wait, self._async_on_notify_timer
+        )
+
+    @callback
+    def async_cancel(self) -> None:
+        """Forget a notification that waits for its second to end."""
+        if self._unsub_notify:
+            self._unsub_notify()
+            self._unsub_notify = None
+
+    @callback
+    def _async_on_notify_timer(self, _now: datetime) -> None:
+        self._unsub_notify = None
+        self.async_notify()
