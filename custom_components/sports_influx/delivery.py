@@ -15,7 +15,6 @@ import asyncio
 from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
-import time
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
 from homeassistant.helpers.event import async_call_later
@@ -32,13 +31,10 @@ from .const import (
     RETRY_MAX_RETRIES,
 )
 from .problems import OnceLog, WriterProblems
-from .schema import RetentionClass
+from .sender import Outcome, Sender
 from .spooler import Spooler
 from .stats import WriteStatistics
 from .write_errors import WriteError
-
-_AUTH_STATUS = frozenset({401, 403})
-_RETENTIONS = frozenset(c.value for c in RetentionClass)
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -87,6 +83,7 @@ class Delivery:
         self._log = log
         self._notify_soon = notify_soon
         self._jitter = jitter
+        self._sender = Sender(hass, client, batcher, spooler, log)
         self._lock = asyncio.Lock()
         self._unsub_retry: CALLBACK_TYPE | None = None
         self._state = DeliveryState.ONLINE
@@ -170,50 +167,37 @@ class Delivery:
                 )
                 if not (live or replay):
                     break
-                if replay and (replay_turn or not live):
-                    going_on = await self._async_replay_one()
-                else:
-                    going_on = await self._async_write_head()
+                going_on = await self._async_step(
+                    replay=replay and (replay_turn or not live)
+                )
                 replay_turn = not replay_turn
                 self._notify_soon()
                 if not going_on:
                     break
             batcher.settle()
 
-    async def _async_write_head(self) -> bool:
-        """Write the head batch once; False when draining should stop.
-
-        The batch leaves ``ready`` while its request runs and comes back
-        to its head if the request fails for now: what closes meanwhile
-        keeps ``ready`` and the outbox, not this batch, so a batch is
-        never both written and kept.
-        """
-        batcher = self._batcher
-        batch = batcher.start()
-        started = time.monotonic()
-        try:
-            err = await self._hass.async_add_executor_job(
-                self._write_blocking, batch.retention, batch.lines
-            )
-        except BaseException:
-            # Cancelled while the request runs: it may land; kept anyway.
-            if batcher.in_flight is batch:
-                batcher.keep_in_flight()
-            raise
-        if not batcher.finish(batch):
-            # Given up by a close past its deadline and kept in the outbox.
-            return False
-        if err is None:
-            self._on_success(len(batch), time.monotonic() - started)
-            return True
-        if not err.retryable and err.status not in _AUTH_STATUS:
-            await self._spooler.async_quarantine(err, batch.lines)
-            return True
-        batcher.ready.appendleft(batch)
-        if err.status in _AUTH_STATUS:
-            await self._async_on_auth_failed(err)
-            return False
-        return await self._async_retry_or_spool(batch, err)
+    async def _async_step(self, *, replay: bool) -> bool:
+        """One request and what it means; False when draining should stop."""
+        sender = self._sender
+        sent = await (
+            sender.async_replay_one() if replay else sender.async_write_head()
+        )
+        match sent.outcome:
+            case Outcome.WRITTEN:
+                self._on_success(sent.count, sent.elapsed)
+                if sent.replayed:
+                    await self._spooler.async_refresh()
+                return True
+            case Outcome.DONE:
+                return True
+            case Outcome.AUTH_FAILED:
+                assert sent.error is not None  # noqa: S101 - set with the outcome
+                await self._async_on_auth_failed(sent.error)
+            case Outcome.FAILED if sent.batch is not None and sent.error is not None:
+                return await self._async_retry_or_spool(sent.batch, sent.error)
+            case Outcome.FAILED if sent.error is not None:
+                await self._async_on_unavailable(sent.error)
+        return False
 
     async def _async_retry_or_spool(self, batch: Batch, err: WriteError) -> bool:
         """Retry ``batch`` from a timer, or give up on memory: to the outbox."""
@@ -240,53 +224,6 @@ class Delivery:
             return False
         await self._async_on_unavailable(err)
         return False
-
-    async def _async_replay_one(self) -> bool:
-        """Write the oldest outbox record; False when draining should stop."""
-        spooler = self._spooler
-        started = time.monotonic()
-        try:
-            stored = await spooler.async_peek()
-        except Exception as err:  # noqa: BLE001 - live writes go on regardless
-            self._log.warning("outbox_read", "Cannot read the outbox: %s", err)
-            # Live batches keep their turns; the outbox is tried between them.
-            return bool(self._batcher.ready or self._batcher.queue)
-        if stored is None:
-            await spooler.async_refresh()
-            return True
-        lines = list(stored.lines)
-        failure: WriteError | None
-        if stored.retention in _RETENTIONS:
-            failure = await self._hass.async_add_executor_job(
-                self._write_blocking, RetentionClass(stored.retention), lines
-            )
-        else:
-            failure = WriteError(
-                f"unknown retention {stored.retention!r}", status=400, retryable=False
-            )
-        if failure is not None and failure.status in _AUTH_STATUS:
-            await self._async_on_auth_failed(failure)
-            return False
-        if failure is not None and failure.retryable:
-            await self._async_on_unavailable(failure)
-            return False
-        await spooler.async_ack(stored)
-        if failure is None:
-            self._on_success(len(lines), time.monotonic() - started)
-        else:
-            await spooler.async_quarantine(failure, lines)
-        await spooler.async_refresh()
-        return True
-
-    def _write_blocking(
-        self, retention: RetentionClass, lines: list[str]
-    ) -> WriteError | None:
-        """One request; runs in the executor. The error, if any."""
-        try:
-            self._client.write(lines, retention)
-        except WriteError as err:
-            return err
-        return None
 
     async def _async_on_unavailable(self, err: WriteError) -> None:
         """The server is away: keep what is in memory on disk, log once."""

@@ -235,9 +235,9 @@ class StatisticsListeners:
     def async_notify_soon(self) -> None:
         """Tell listeners the statistics changed, at most once a second.
 
-        Each listener writes a sensor state (tens of microseconds, and a
-        state_changed event): per queued record that would cost more than
-        everything else the loop does for it. The first change after a quiet
+        Each listener writes a sensor state (and fires a state_changed
+        event): per queued record that would cost more than everything else
+        the loop does for it. The first change after a quiet
         second is shown at once, later ones when the second is over.
         """
         self._stats.set_queue_depth(self._depth())
