@@ -29,9 +29,9 @@ from custom_components.sports_influx.const import (
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
+from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.records import InjuryReport, League, Standing
 from custom_components.sports_influx.schema import RetentionClass
-from custom_components.sports_influx.spool import REJECTED_FILE
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.const import (
     CONF_HOST,
@@ -490,7 +490,7 @@ async def test_close_while_a_connect_hangs(
     closing cannot end the request early: close keeps its deadline, keeps
     the batch in the outbox, and the request ending later changes nothing
     (the request is a flush's, or close's own)."""
-    from custom_components.sports_influx.spool import Outbox
+    from custom_components.sports_influx.outbox import Outbox
 
     full = socket.socket()
     full.bind(("127.0.0.1", 0))

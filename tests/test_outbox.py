@@ -26,8 +26,9 @@ from custom_components.sports_influx.const import (
     DOMAIN,
 )
 from custom_components.sports_influx.listener import Deduper, StateReader
+from custom_components.sports_influx.outbox import _scan
+from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.records import NflScore
-from custom_components.sports_influx.spool import REJECTED_FILE, _scan
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
@@ -359,7 +360,7 @@ async def test_memory_bounded_during_outage(
 ) -> None:
     """Past the in-memory cap points go straight to the outbox, none lost."""
     from custom_components.sports_influx.client import InfluxClient
-    from custom_components.sports_influx.spool import Outbox
+    from custom_components.sports_influx.outbox import Outbox
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession
 

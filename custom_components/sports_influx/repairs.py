@@ -9,7 +9,7 @@ from homeassistant.helpers import issue_registry as ir
 from .client import InfluxClient, ServerKind
 from .const import DOMAIN
 from .problems import RejectedReport, WriterProblems
-from .spool import REJECTED_FILE
+from .quarantine import REJECTED_FILE
 
 _TRANSLATION_KEYS = {
     ServerKind.V1: "retention_policies_not_created",

@@ -14,6 +14,7 @@ from homeassistant.core import HomeAssistant, callback
 
 from .batcher import Grouped
 from .const import LOGGER
+from .outbox import Outbox, OutboxRecord
 from .problems import (
     OnceLog,
     RejectedReport,
@@ -22,7 +23,7 @@ from .problems import (
     rejected_lines,
     rejection_subject,
 )
-from .spool import REJECTED_FILE, Outbox, OutboxRecord
+from .quarantine import REJECTED_FILE
 from .stats import WriteStatistics
 from .write_errors import WriteError
 

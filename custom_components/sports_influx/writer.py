@@ -34,11 +34,11 @@ from .client import InfluxClient
 from .const import BACKFILL_BATCH_SIZE, LOGGER, MAX_QUEUE_POINTS, RETRY_MAX_JITTER
 from .delivery import Delivery, DeliveryState
 from .lineprotocol import checked_line, retention_of, serialize_grouped
+from .outbox import Outbox
 from .points import InvalidRecordError
 from .problems import OnceLog, WriterProblems
 from .records import Record
 from .schema import RetentionClass, is_expired
-from .spool import Outbox
 from .spooler import Spooler
 from .stats import StatisticsListeners, WriteStatistics
 
