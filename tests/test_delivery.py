@@ -203,6 +203,10 @@ async def test_auth_failed_stops_writing(
     assert transport.calls == 1
     assert writer.state is DeliveryState.AUTH_FAILED
 
+    # Only a close leaves AUTH_FAILED (a reauth reloads the entry).
+    writer.assume_unavailable()
+    assert writer.state is DeliveryState.AUTH_FAILED
+
     # Closing keeps what waits (no drain) and ends in CLOSED.
     await writer.async_close(1)
     assert writer.state is DeliveryState.CLOSED
@@ -247,3 +251,66 @@ async def test_close_when_online_writes_what_waits(
     assert len(transport.written) == BATCH - 1
     assert writer.stats.outbox_points == 0
     assert transport.closed
+
+
+async def _offline_with_outbox(
+    hass: HomeAssistant, writer: SportsInfluxWriter, transport: FakeTransport
+) -> None:
+    """OFFLINE, one batch waiting in the outbox."""
+    writer.assume_unavailable()
+    transport.fail(None)
+    await _enqueue_batch(hass, writer)
+    assert writer.stats.outbox_points == BATCH
+
+
+async def test_replay_meets_a_refused_token(
+    hass: HomeAssistant,
+    writer: SportsInfluxWriter,
+    transport: FakeTransport,
+    problems: Recorded,
+    freezer: FrozenDateTimeFactory,
+) -> None:
+    """OFFLINE -> AUTH_FAILED while replaying: the record stays in the outbox."""
+    await _offline_with_outbox(hass, writer, transport)
+    transport.fail(403)
+    await _tick(hass, freezer, FLUSH)
+    assert writer.state is DeliveryState.AUTH_FAILED
+    assert problems.events == ["auth_failed"]
+    assert writer.stats.outbox_points == BATCH
+    assert transport.written == []
+
+
+async def test_replay_refused_for_good_is_quarantined(
+    hass: HomeAssistant,
+    writer: SportsInfluxWriter,
+    transport: FakeTransport,
+    freezer: FrozenDateTimeFactory,
+    tmp_path: Path,
+) -> None:
+    """A replayed record the server refuses (400) leaves the outbox for
+    rejected.lp; the writer stays where it was and goes on."""
+    await _offline_with_outbox(hass, writer, transport)
+    transport.fail(400)
+    await _tick(hass, freezer, FLUSH)
+    assert writer.state is DeliveryState.OFFLINE
+    assert writer.stats.outbox_points == 0
+    assert writer.stats.rejected == BATCH
+    rejected = (tmp_path / "outbox" / "rejected.lp").read_text()
+    assert rejected.count("nfl_scores") == BATCH
+
+
+async def test_close_without_outbox_counts_what_is_lost(
+    hass: HomeAssistant, transport: FakeTransport
+) -> None:
+    """No outbox and no server at close: the points are counted as failed."""
+    client: Any = transport
+    writer = SportsInfluxWriter(
+        hass, client, batch_size=BATCH, flush_interval=FLUSH, jitter=lambda: 0.0
+    )
+    writer.assume_unavailable()
+    transport.fail(None, 2)
+    writer.async_enqueue([nfl_score(n) for n in range(BATCH - 1)])
+    await writer.async_close(1)
+    assert writer.state is DeliveryState.CLOSED
+    assert writer.stats.points_failed == BATCH - 1
+    assert writer.pending() == 0
