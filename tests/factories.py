@@ -410,3 +410,41 @@ def teamtracker_nfl_in(
         opponent_score=str(opponent_score),
     )
     return {"state": "IN", "attributes": attributes}
+
+
+class FakeTransport:
+    """Stands in for ``InfluxClient`` where only the transport's answers
+    matter: ``write`` raises the queued errors in turn, then takes lines."""
+
+    host = "http://influx.test:8086"
+
+    def __init__(self) -> None:
+        """Answering, nothing written yet."""
+        self.errors: list[Exception] = []
+        self.written: list[str] = []
+        self.calls = 0
+        self.closed = False
+
+    def fail(self, status: int | None, count: int = 1) -> None:
+        """The next ``count`` writes fail with ``status`` (None: no answer)."""
+        from custom_components.sports_influx.influx.errors import WriteError
+
+        retryable = status is None or status >= 500
+        self.errors.extend(
+            WriteError(f"HTTP {status}", status=status, retryable=retryable)
+            for _ in range(count)
+        )
+
+    def write(self, lines: Sequence[str], retention: object) -> None:
+        """One request: the next queued error, or the lines are kept."""
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        self.written.extend(lines)
+
+    def abort_writes(self) -> None:
+        """Nothing runs for long here."""
+
+    def close(self) -> None:
+        """The writer closed its client."""
+        self.closed = True

@@ -55,8 +55,8 @@ from typing import IO, Any
 
 import influx_stack
 
+from custom_components.sports_influx.outbox import Outbox
 from custom_components.sports_influx.schema import MEASUREMENTS
-from custom_components.sports_influx.spool import Outbox
 import demo
 
 from . import factories

@@ -17,11 +17,15 @@ from influx_stack import http_request
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx import outbox_dir, spool
+from custom_components.sports_influx import (
+    outbox as outbox_module,
+    outbox_dir,
+    quarantine as quarantine_module,
+)
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.lineprotocol import checked_line, retention_of
+from custom_components.sports_influx.outbox import Outbox
 from custom_components.sports_influx.records import NflScore
-from custom_components.sports_influx.spool import Outbox
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
@@ -71,7 +75,7 @@ async def _back(
 async def _drain(writer: SportsInfluxWriter) -> None:
     for _ in range(20):
         await writer.async_flush()
-        if not writer.stats.outbox_points and not writer._pending():
+        if not writer.stats.outbox_points and not writer.pending():
             return
     pytest.fail("the outbox does not drain")
 
@@ -228,7 +232,7 @@ async def test_disk_full_in_the_middle_of_an_append(
     writer = await _setup_away(hass, init_integration, stack)
     issue_id = f"outbox_unspooled_{init_integration.entry_id}"
     await _spool_scores(hass, writer, range(1))
-    with fail_writes(spool.os, 0.5, undo_fails=undo_fails, only="outbox-"):
+    with fail_writes(outbox_module.os, 0.5, undo_fails=undo_fails, only="outbox-"):
         await _spool_scores(hass, writer, range(1, 2))
     told = issue_registry.async_get_issue(DOMAIN, issue_id) is not None
     await _spool_scores(hass, writer, range(2, 3))
@@ -258,7 +262,7 @@ async def test_unencodable_line_in_the_spool_path(
 ) -> None:
     """A lone surrogate beside good points: it is set aside, they are kept."""
     writer = init_integration.runtime_data.writer
-    writer._max_queue = 100
+    writer._batcher.max_queue = 100
     # No size flush takes the queue away: the spill to disk does.
     writer.batch_size = 1000
     now = dt_util.utcnow()
@@ -278,7 +282,7 @@ async def test_unencodable_line_in_the_spool_path(
     assert writer.async_enqueue(scores[:100]) == 100
     # Past the checks at the door (whatever they are): straight into the queue.
     bad = checked_line(scores[0], now).replace("ATL", "AT\ud800")
-    writer._queue.appendleft((retention_of(scores[0]).value, bad))
+    writer._batcher.queue.appendleft((retention_of(scores[0]).value, bad))
     # The queue is full: the oldest tenth (the bad line first) goes to disk.
     assert writer.async_enqueue(scores[100:]) == 10
     await hass.async_block_till_done()
@@ -287,7 +291,9 @@ async def test_unencodable_line_in_the_spool_path(
     assert _homes(stack, database) == list(range(110))
     assert writer.stats.points_invalid == 1
     assert writer.stats.points_failed == 0
-    quarantine = outbox_dir(hass, init_integration.entry_id) / spool.REJECTED_FILE
+    quarantine = (
+        outbox_dir(hass, init_integration.entry_id) / quarantine_module.REJECTED_FILE
+    )
     assert "AT\\ud800" in quarantine.read_text(encoding="utf-8")
 
 
@@ -298,7 +304,7 @@ async def test_rejected_file_is_bounded(
     database: str,
 ) -> None:
     """Refused lines are kept up to a bound: the oldest groups go first."""
-    with patch.object(spool, "REJECTED_MAX_BYTES", 4096, create=True):
+    with patch.object(quarantine_module, "REJECTED_MAX_BYTES", 4096, create=True):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -313,7 +319,9 @@ async def test_rejected_file_is_bounded(
             for n in range(10):
                 await _score(hass, group * 10 + n, group * 10 + n)
             await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
-    quarantine = outbox_dir(hass, mock_config_entry.entry_id) / spool.REJECTED_FILE
+    quarantine = (
+        outbox_dir(hass, mock_config_entry.entry_id) / quarantine_module.REJECTED_FILE
+    )
     text = quarantine.read_text()
     assert writer.stats.rejected == 60
     assert len(text.encode()) <= 4096

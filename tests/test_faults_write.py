@@ -29,9 +29,9 @@ from custom_components.sports_influx.const import (
     UNLOAD_FLUSH_TIMEOUT,
 )
 from custom_components.sports_influx.influx import InfluxClient
+from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.records import InjuryReport, League, Standing
 from custom_components.sports_influx.schema import RetentionClass
-from custom_components.sports_influx.spool import REJECTED_FILE
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.const import (
     CONF_HOST,
@@ -103,7 +103,7 @@ async def test_too_large_request_is_split(
         comment="x" * 70_000,
         time=KICKOFF,
     )
-    writer.write_injury_report([huge])
+    writer.async_enqueue([huge])
     await writer.async_flush()
 
     rows = select_from(stack, database, "nfl_scores", "home_score")
@@ -134,8 +134,8 @@ async def test_lone_surrogate_is_refused_at_the_door(
         nfl_player("2", "Bad \ud800 Name", passing_yards=99),
         nfl_player("3", "Romeo Doubs", receiving_yards=73),
     ]
-    assert writer.write_player_stats(players) == 2
-    writer.write_nfl_score(nfl_score(7))
+    assert writer.async_enqueue(players) == 2
+    writer.async_enqueue([nfl_score(7)])
     await writer.async_flush()
 
     rows = select_from(stack, database, "nfl_player_stats")
@@ -182,7 +182,7 @@ async def test_one_unparsable_line_only_it_is_quarantined(
     writer.async_enqueue([nfl_score(n) for n in range(2)])
     # A line an older serialiser wrote (an integer past int64).
     bad = f"nfl_scores,game_id=old home_score=9223372036854775808i {KICKOFF_NS}"
-    writer._queue.append((RetentionClass.EVENTS.value, bad))
+    writer._batcher.queue.append((RetentionClass.EVENTS.value, bad))
     writer.async_enqueue([nfl_score(n) for n in range(2, 4)])
     await writer.async_flush()
 
@@ -217,12 +217,12 @@ async def test_int64_overflow_and_reserved_field_are_refused(
         )
         for team, points in (("BUF", 400), ("NE", 2**63))
     ]
-    assert writer.write_standings(standings) == 1
+    assert writer.async_enqueue(standings) == 1
     players = [
         nfl_player("1", "Jordan Love", passing_yards=151, time=3600),
         nfl_player("2", "Romeo Doubs", receiving_yards=73),
     ]
-    assert writer.write_player_stats(players) == 1
+    assert writer.async_enqueue(players) == 1
     await writer.async_flush()
 
     assert [r["team"] for r in select_from(stack, database, "nfl_standings")] == ["BUF"]
@@ -490,7 +490,7 @@ async def test_close_while_a_connect_hangs(
     closing cannot end the request early: close keeps its deadline, keeps
     the batch in the outbox, and the request ending later changes nothing
     (the request is a flush's, or close's own)."""
-    from custom_components.sports_influx.spool import Outbox
+    from custom_components.sports_influx.outbox import Outbox
 
     full = socket.socket()
     full.bind(("127.0.0.1", 0))
@@ -512,7 +512,7 @@ async def test_close_while_a_connect_hangs(
         if flushing:
             flush = hass.async_create_task(writer.async_flush())
             for _ in range(500):  # the executor job starts the request
-                if writer._in_flight is not None:
+                if writer._batcher.in_flight is not None:
                     break
                 await asyncio.sleep(0.01)
         began = time.monotonic()

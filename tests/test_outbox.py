@@ -25,9 +25,10 @@ from custom_components.sports_influx.const import (
     CONF_OUTBOX_MAX_MB,
     DOMAIN,
 )
+from custom_components.sports_influx.outbox import _scan
+from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import NflScore
-from custom_components.sports_influx.spool import REJECTED_FILE, _scan
 from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
@@ -359,7 +360,7 @@ async def test_memory_bounded_during_outage(
 ) -> None:
     """Past the in-memory cap points go straight to the outbox, none lost."""
     from custom_components.sports_influx.influx import InfluxClient
-    from custom_components.sports_influx.spool import Outbox
+    from custom_components.sports_influx.outbox import Outbox
     from custom_components.sports_influx.writer import SportsInfluxWriter
     from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
@@ -391,19 +392,19 @@ async def test_memory_bounded_during_outage(
                 )
             ]
         )
-        deepest = max(deepest, len(writer._queue))
+        deepest = max(deepest, len(writer._batcher.queue))
         if n % 100 == 0:
             await hass.async_block_till_done()
     await hass.async_block_till_done()
     assert deepest <= 200
     # On disk, or in memory: the queue and the batch waiting for its retry.
-    assert writer._pending() <= 200 + 50
-    assert writer.stats.outbox_points + writer._pending() == 2000
+    assert writer.pending() <= 200 + 50
+    assert writer.stats.outbox_points + writer.pending() == 2000
     assert writer.stats.points_failed == 0
 
     stack.start_nginx()
     await writer.async_flush()
-    while writer.stats.outbox_points or writer._pending():
+    while writer.stats.outbox_points or writer.pending():
         await writer.async_flush()
     assert len(select_from(stack, database, "nfl_scores", "home_score")) == 2000
     await writer.async_close(1)

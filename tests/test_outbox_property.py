@@ -17,8 +17,8 @@ import tempfile
 from hypothesis import HealthCheck, event, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from custom_components.sports_influx import spool
-from custom_components.sports_influx.spool import Outbox
+from custom_components.sports_influx import outbox as outbox_module
+from custom_components.sports_influx.outbox import Outbox
 
 from .factories import fail_writes, flip_byte
 
@@ -61,7 +61,10 @@ class OutboxMachine(RuleBasedStateMachine):
             at = data.find(b"\n" + "\n".join(lines).encode() + b"\n")
             if at >= 0:
                 # Its own header: the nearest magic before it, on its line.
-                start = max(data.rfind(m, 0, at) for m in (spool.MAGIC, spool.ACKED))
+                start = max(
+                    data.rfind(m, 0, at)
+                    for m in (outbox_module.MAGIC, outbox_module.ACKED)
+                )
                 if start >= 0 and b"\n" not in data[start:at]:
                     spans[record_id] = (start, at + len("\n".join(lines).encode()) + 2)
         return spans
@@ -98,7 +101,7 @@ class OutboxMachine(RuleBasedStateMachine):
         if where == "fsync" and undo_fails:
             self.maybe[self.next_id] = lines
         self.next_id += 1
-        with fail_writes(spool.os, cut, where=where, undo_fails=undo_fails):
+        with fail_writes(outbox_module.os, cut, where=where, undo_fails=undo_fails):
             result = self.outbox.append_lines("events", lines)
         assert result.error is not None
         assert result.error.errno in (errno.ENOSPC, errno.EIO)
@@ -174,7 +177,7 @@ class OutboxMachine(RuleBasedStateMachine):
             assert (self.outbox.points, self.outbox.size) == (0, 0)
             # Damaged bytes are set aside, never deleted.
             if lost:
-                assert any((self.directory / spool.DAMAGED_DIR).iterdir())
+                assert any((self.directory / outbox_module.DAMAGED_DIR).iterdir())
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
 

@@ -106,17 +106,19 @@ async def test_sensors_follow_writes(
 ) -> None:
     """The sensors change when the writer's statistics do (no polling)."""
     writer = init_integration.runtime_data.writer
-    writer.write_nhl_score(
-        NhlScore(
-            game_id="g",
-            season=2024,
-            home_team="NYR",
-            away_team="BOS",
-            status="IN",
-            home_score=1,
-            away_score=0,
-            time=RECENT,
-        )
+    writer.async_enqueue(
+        [
+            NhlScore(
+                game_id="g",
+                season=2024,
+                home_team="NYR",
+                away_team="BOS",
+                status="IN",
+                home_score=1,
+                away_score=0,
+                time=RECENT,
+            )
+        ]
     )
     await hass.async_block_till_done()
     assert (
@@ -168,11 +170,11 @@ async def test_queue_depth_is_shown_at_most_once_a_second(
             time=RECENT,
         )
 
-    writer.write_nhl_score(nhl(1))
+    writer.async_enqueue([nhl(1)])
     await hass.async_block_till_done()
     assert hass.states.get(depth).state == "1"  # the first change at once
-    writer.write_nhl_score(nhl(2))
-    writer.write_nhl_score(nhl(3))
+    writer.async_enqueue([nhl(2)])
+    writer.async_enqueue([nhl(3)])
     await hass.async_block_till_done()
     assert hass.states.get(depth).state == "1"
     assert writer.stats.queue_depth == 3

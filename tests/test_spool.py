@@ -7,14 +7,9 @@ from unittest.mock import patch
 
 import pytest
 
-from custom_components.sports_influx import spool
-from custom_components.sports_influx.spool import (
-    DAMAGED_DIR,
-    REJECTED_FILE,
-    Outbox,
-    OutboxRecord,
-    Quarantine,
-)
+from custom_components.sports_influx import outbox as outbox_module
+from custom_components.sports_influx.outbox import DAMAGED_DIR, Outbox, OutboxRecord
+from custom_components.sports_influx.quarantine import REJECTED_FILE, Quarantine
 
 from .factories import fail_writes, flip_byte
 
@@ -189,7 +184,7 @@ def test_failed_append_is_undone(tmp_path: Path, undo_fails: bool) -> None:
     outbox.load()
     outbox.append("events", _lines(0, 2))
     with (
-        fail_writes(spool.os, 0.5, undo_fails=undo_fails),
+        fail_writes(outbox_module.os, 0.5, undo_fails=undo_fails),
         pytest.raises(OSError, match="No space"),
     ):
         outbox.append("events", _lines(2, 2))
@@ -200,7 +195,7 @@ def test_failed_append_is_undone(tmp_path: Path, undo_fails: bool) -> None:
         tuple(_lines(4, 2)),
     ]
     # A failure on a new file leaves nothing indexed in it.
-    with fail_writes(spool.os, 0.0, where="fsync"):
+    with fail_writes(outbox_module.os, 0.0, where="fsync"):
         assert outbox.append_lines("events", _lines(6, 1)).error is not None
     assert outbox.peek() is None
 
@@ -215,7 +210,7 @@ def test_damage_kept_in_place_when_it_cannot_be_set_aside(
     (segment,) = tmp_path.glob("outbox-*")
     flip_byte(segment, 5)
     again = Outbox(tmp_path, max_bytes=10**6)
-    with patch.object(spool, "_aside_path", side_effect=OSError("read-only")):
+    with patch.object(outbox_module, "_aside_path", side_effect=OSError("read-only")):
         assert again.load() == [str(segment)]
     assert "cannot be set aside" in caplog.text
     assert [r.lines for r in _drain(again)] == [tuple(_lines(2, 2))]
@@ -230,7 +225,7 @@ def test_damage_copied_aside_without_hard_links(tmp_path: Path) -> None:
     flip_byte(segment, 40)
     damaged = segment.read_bytes()
     again = Outbox(tmp_path, max_bytes=10**6)
-    with patch.object(spool.os, "link", side_effect=OSError("no links here")):
+    with patch.object(outbox_module.os, "link", side_effect=OSError("no links here")):
         again.load()
     assert again.peek() is None
     assert [p.read_bytes() for p in (tmp_path / DAMAGED_DIR).iterdir()] == [damaged]
@@ -261,7 +256,7 @@ def test_a_segment_gone_while_running(tmp_path: Path) -> None:
     assert outbox.damaged_records + len(records) == 30
     # An index that stays wrong after a rescan: the segment is given up.
     outbox.append("events", _lines(200, 1))
-    with patch.object(spool, "_read_record", return_value=None):
+    with patch.object(outbox_module, "_read_record", return_value=None):
         assert outbox.peek() is None
     assert outbox.damaged_records + len(records) == 31
 
@@ -272,7 +267,7 @@ def test_sent_mark_that_fails_means_sent_again(tmp_path: Path) -> None:
     outbox.append("events", _lines(0, 1))
     outbox.append("events", _lines(1, 1))
     outbox.peek()
-    with patch.object(spool.os, "pwrite", side_effect=OSError("read-only")):
+    with patch.object(outbox_module.os, "pwrite", side_effect=OSError("read-only")):
         outbox.ack()
     again = Outbox(tmp_path, max_bytes=10**6)
     again.load()

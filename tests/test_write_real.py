@@ -31,27 +31,29 @@ async def test_nfl_score_round_trip(
 ) -> None:
     """Tags, typed fields and the game's timestamp survive the trip."""
     writer = init_integration.runtime_data.writer
-    queued = writer.write_nfl_score(
-        NflScore(
-            game_id="401437654",
-            season=2022,
-            season_type="regular-season",
-            week=1,
-            home_team="ATL",
-            away_team="NO",
-            status="IN",
-            home_score=26,
-            away_score=24,
-            quarter=4,
-            time_remaining="0:48",
-            possession="NO",
-            down_distance='1st & 10 at NO 10, "hurry-up"',
-            home_conference="NFC",
-            away_conference="NFC",
-            home_division="NFC South",
-            away_division="NFC South",
-            time=KICKOFF,
-        )
+    queued = writer.async_enqueue(
+        [
+            NflScore(
+                game_id="401437654",
+                season=2022,
+                season_type="regular-season",
+                week=1,
+                home_team="ATL",
+                away_team="NO",
+                status="IN",
+                home_score=26,
+                away_score=24,
+                quarter=4,
+                time_remaining="0:48",
+                possession="NO",
+                down_distance='1st & 10 at NO 10, "hurry-up"',
+                home_conference="NFC",
+                away_conference="NFC",
+                home_division="NFC South",
+                away_division="NFC South",
+                time=KICKOFF,
+            )
+        ]
     )
     assert queued == 1
     await writer.async_flush()
@@ -96,22 +98,24 @@ async def test_nhl_score_unknown_tags_left_out(
 ) -> None:
     """A tag without a value is omitted, never written empty."""
     writer = init_integration.runtime_data.writer
-    writer.write_nhl_score(
-        NhlScore(
-            game_id="401559341",
-            season=2023,
-            home_team="St. Louis Blues",
-            away_team="NY Rangers",
-            status="POST",
-            home_score=3,
-            away_score=4,
-            period=5,
-            home_shots=33,
-            away_shots=29,
-            home_shootout=1,
-            away_shootout=2,
-            time=KICKOFF,
-        )
+    writer.async_enqueue(
+        [
+            NhlScore(
+                game_id="401559341",
+                season=2023,
+                home_team="St. Louis Blues",
+                away_team="NY Rangers",
+                status="POST",
+                home_score=3,
+                away_score=4,
+                period=5,
+                home_shots=33,
+                away_shots=29,
+                home_shootout=1,
+                away_shootout=2,
+                time=KICKOFF,
+            )
+        ]
     )
     await writer.async_flush()
     rows = select_from(stack, database, "nhl_scores")
@@ -138,7 +142,7 @@ async def test_player_stats_injuries_standings(
     """Dynamic stats keep their schema type; standings list returns its count."""
     writer = init_integration.runtime_data.writer
     assert (
-        writer.write_player_stats(
+        writer.async_enqueue(
             [
                 PlayerStats(
                     league=League.NFL,
@@ -170,7 +174,7 @@ async def test_player_stats_injuries_standings(
         == 2
     )
     assert (
-        writer.write_injury_report(
+        writer.async_enqueue(
             [
                 InjuryReport(
                     player_id="4362628",
@@ -218,7 +222,7 @@ async def test_player_stats_injuries_standings(
             time=KICKOFF,
         )
     )
-    assert writer.write_standings(standings) == 3
+    assert writer.async_enqueue(standings) == 3
     await writer.async_flush()
 
     stats = select_from(stack, database, "nfl_player_stats")

@@ -11,14 +11,12 @@ from influx_stack import http_request
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
+from custom_components.sports_influx.delivery import retry_delay
 from custom_components.sports_influx.influx import InfluxClient
 from custom_components.sports_influx.records import League, NhlScore, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
-from custom_components.sports_influx.writer import (
-    SportsInfluxWriter,
-    WriteStatistics,
-    retry_delay,
-)
+from custom_components.sports_influx.stats import WriteStatistics
+from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
@@ -97,7 +95,7 @@ async def test_batch_by_size(
     assert writer.stats.points_written == 0
     assert writer.stats.queue_depth == 4
 
-    writer.write_nfl_score(score(4))
+    writer.async_enqueue([score(4)])
     await settle(hass)
     assert writer.stats.points_written == 5
     assert writer.stats.batches_written == 1
@@ -235,7 +233,7 @@ async def test_queue_is_capped(
     hass: HomeAssistant, writer: SportsInfluxWriter, caplog
 ) -> None:
     """Past the cap points are refused and counted, never unbounded memory."""
-    writer._max_queue = 3  # no outbox to spill to
+    writer._batcher.max_queue = 3  # no outbox to spill to
     writer.batch_size = 100
     assert writer.async_enqueue([score(n) for n in range(5)]) == 3
     assert writer.stats.points_failed == 2
@@ -253,17 +251,19 @@ async def test_retry_after_is_honoured(hass: HomeAssistant, fake_v3) -> None:
         hass, client, batch_size=1, flush_interval=10, jitter=lambda: 0.0
     )
     fake_v3.fail_next.append((503, b'{"error":"busy"}', {"Retry-After": "12"}))
-    writer.write_nhl_score(
-        NhlScore(
-            game_id="g",
-            season=2024,
-            home_team="NYR",
-            away_team="BOS",
-            status="IN",
-            home_score=1,
-            away_score=0,
-            time=KICKOFF,
-        )
+    writer.async_enqueue(
+        [
+            NhlScore(
+                game_id="g",
+                season=2024,
+                home_team="NYR",
+                away_team="BOS",
+                status="IN",
+                home_score=1,
+                away_score=0,
+                time=KICKOFF,
+            )
+        ]
     )
     await settle(hass)
     assert writer.stats.retries == 1
@@ -409,11 +409,11 @@ async def test_requests_are_capped_in_bytes(
 ) -> None:
     """Live, backlog and backfill batches stay under MAX_REQUEST_BYTES: a
     proxy taking no more never answers 413."""
-    from custom_components.sports_influx import writer as writer_module
+    from custom_components.sports_influx import batcher as batcher_module
 
     from .test_client import requests_in
 
-    monkeypatch.setattr(writer_module, "MAX_REQUEST_BYTES", 1000)
+    monkeypatch.setattr(batcher_module, "MAX_REQUEST_BYTES", 1000)
     url = stack.start_limited_proxy(1000)
     client = InfluxClient(async_get_clientsession(hass), url, "token", database)
     await client.async_validate()

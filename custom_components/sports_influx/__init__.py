@@ -50,13 +50,14 @@ from .influx import (
 )
 from .listener import SportsListener
 from .models import SportsInfluxConfigEntry, SportsInfluxData
+from .outbox import Outbox
+from .quarantine import REJECTED_FILE
 from .repairs import (
     EntryProblems,
     async_clear_outbox_issues,
     async_update_destinations_issue,
 )
 from .services import async_setup_services
-from .spool import REJECTED_FILE, Outbox
 from .writer import SportsInfluxWriter
 
 PLATFORMS: list[Platform] = [Platform.SENSOR]

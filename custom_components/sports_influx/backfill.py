@@ -103,14 +103,12 @@ async def async_backfill(
             )
             result.states += states
             # The bulk path: large requests, written before the next chunk.
-            expired_before = writer.stats.expired
-            sent = await writer.async_backfill(records)
-            result.points += sent
+            outcome = await writer.async_backfill(records)
+            result.points += outcome.sent
             # Older than their retention (the writer counts and logs them),
             # or refused by the schema: read, but not written.
-            expired = writer.stats.expired - expired_before
-            result.skipped["expired"] += expired
-            result.skipped["invalid"] += len(records) - sent - expired
+            result.skipped["expired"] += outcome.expired
+            result.skipped["invalid"] += outcome.invalid
             done += 1
             progress(round(100.0 * done / total, 1))
             chunk_start = chunk_end

@@ -206,7 +206,7 @@ class SportsListener:
             fresh = self._reader.read_all(batch)
         except Exception:  # noqa: BLE001 - a reader bug must not break HA's loop
             LOGGER.exception("Could not read %d states", len(batch))
-            self._writer.stats.skipped["parser_error"] += len(batch)
+            self._writer.stats.count_skip("parser_error", len(batch))
             return
         if not fresh:
             return
@@ -220,7 +220,7 @@ class SportsListener:
 
     @callback
     def _skip(self, entity_id: str, reason: str) -> None:
-        self._writer.stats.skipped[reason] += 1
+        self._writer.stats.count_skip(reason)
         self._writer.async_notify_soon()
         if (key := f"{entity_id}:{reason}") not in self._logged:
             self._logged.add(key)

@@ -8,8 +8,8 @@ from homeassistant.helpers import issue_registry as ir
 
 from .const import DOMAIN
 from .influx import InfluxClient, ServerKind
-from .spool import REJECTED_FILE
-from .writer import RejectedReport, WriterProblems
+from .problems import RejectedReport, WriterProblems
+from .quarantine import REJECTED_FILE
 
 _TRANSLATION_KEYS = {
     ServerKind.V1: "retention_policies_not_created",

@@ -23,7 +23,7 @@ from homeassistant.helpers.entity_platform import AddEntitiesCallback
 
 from .entity import SportsInfluxEntity
 from .models import SportsInfluxConfigEntry
-from .writer import WriteStatistics
+from .stats import WriteStatistics
 
 # Sensors are pushed by the writer; nothing here does I/O.
 PARALLEL_UPDATES = 0

@@ -618,7 +618,7 @@ async def _async_backfill(
     writer = data_.writer
 
     def progress(value: float) -> None:
-        writer.stats.backfill_progress = value
+        writer.stats.set_backfill_progress(value)
         writer.async_notify()
 
     async with data_.backfill_lock:

@@ -21,8 +21,7 @@ Layout, under ``.storage/sports_influx/<entry_id>/``:
   The segment is then rewritten with its valid records only (the original
   is linked into ``damaged/`` first), so the same damage is counted once.
 - ``rejected.lp``: lines the server refused for good (and lines that are not
-  valid UTF-8), each group after a ``#`` comment with the time and the
-  reason, kept for a human and bounded in size: the oldest groups go first.
+  valid UTF-8), kept for a human by ``quarantine.py``.
 
 Replay is oldest first and exactly once, short of a power cut between a
 write and its acknowledgement (then at least once, which is harmless: the
@@ -41,18 +40,17 @@ import shutil
 import threading
 import zlib
 
-from .const import LOGGER, REJECTED_MAX_BYTES
+from .const import LOGGER
+from .quarantine import REJECTED_FILE, TMP_SUFFIX, Quarantine, write_new
 
 MAGIC = b"SI1"
 ACKED = b"ACK"
 SEGMENT_PREFIX = "outbox-"
 SEGMENT_SUFFIX = ".lp"
-REJECTED_FILE = "rejected.lp"
 DAMAGED_DIR = "damaged"
 # A segment is closed (and a new one started) past this size.
 SEGMENT_BYTES = 1024 * 1024
 _SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d+){re.escape(SEGMENT_SUFFIX)}$")
-_TMP_SUFFIX = ".tmp"
 _HEADER_MAX = 200
 # Headers in a damaged stretch, their magic with at most one damaged byte:
 # how many records the damage took, and where each one ends.
@@ -61,7 +59,6 @@ _HEAD = re.compile(
     rb" [0-9a-f]{8} (?P<size>[0-9]+) [0-9]+ [^ \n]+"
 )
 _MAGICS = re.compile(rb"SI1|ACK")
-_NOT_UTF8 = "not valid UTF-8: kept here, never sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +246,6 @@ def _end_by_lines(data: bytes, at: int) -> int:
     return pos
 
 
-def _data_lines(data: bytes) -> int:
-    return sum(1 for line in data.splitlines() if line and not line.startswith(b"#"))
-
-
 def _aside_path(directory: Path, name: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -261,77 +254,6 @@ def _aside_path(directory: Path, name: str) -> Path:
         n += 1
         path = directory / f"{name}.{stamp}.{n}"
     return path
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` atomically (or remove it if empty)."""
-    if not data:
-        path.unlink(missing_ok=True)
-        return
-    tmp = path.with_name(f".{path.name}{_TMP_SUFFIX}")
-    with tmp.open("wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    tmp.replace(path)
-
-
-class Quarantine:
-    """``rejected.lp``: refused lines for a human, bounded in bytes."""
-
-    def __init__(self, path: Path, max_bytes: int | None = None) -> None:
-        """Nothing is read or written until lines come."""
-        self.path = path
-        self.max_bytes = REJECTED_MAX_BYTES if max_bytes is None else max_bytes
-        self.lines = 0  # lines kept
-        self.dropped = 0  # lines dropped to stay within the bound
-
-    def add(self, lines: Sequence[str], message: str) -> None:
-        """Append one group; drop the oldest groups past the bound."""
-        when = datetime.now(UTC).isoformat(timespec="seconds")
-        reason = " ".join(message.split())
-        text = f"# {when} {reason}\n" + "\n".join(lines) + "\n"
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # Lone surrogates are kept as escapes: the file stays valid UTF-8.
-        with self.path.open("a", encoding="utf-8", errors="backslashreplace") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        self.lines += len(lines)
-        if self.path.stat().st_size > self.max_bytes:
-            self._trim()
-
-    def set_aside(self, lines: list[str]) -> int:
-        """Keep lines that are not UTF-8 (never sent); return how many."""
-        if lines:
-            try:
-                self.add(lines, _NOT_UTF8)
-            except OSError as err:
-                LOGGER.warning("Cannot keep %d lines: %s", len(lines), err)
-        return len(lines)
-
-    def _trim(self) -> None:
-        data = self.path.read_bytes()
-        starts = [m.start() for m in re.finditer(rb"^# ", data, re.MULTILINE)] or [0]
-        cut = next((s for s in starts if len(data) - s <= self.max_bytes), starts[-1])
-        kept = data[cut:]
-        if len(kept) > self.max_bytes:
-            # One group alone is too large: keep its comment and newest lines.
-            comment, _, body = kept.partition(b"\n")
-            room = self.max_bytes - len(comment) - 1
-            body = body[len(body) - room :]
-            body = body[body.find(b"\n") + 1 :] if room > 0 else b""
-            kept = comment + b"\n" + body
-        dropped = _data_lines(data) - _data_lines(kept)
-        _write_new(self.path, kept)
-        self.dropped += dropped
-        LOGGER.warning(
-            "%s grew past %d bytes: dropped its %d oldest lines (%d so far)",
-            self.path,
-            self.max_bytes,
-            dropped,
-            self.dropped,
-        )
 
 
 class DamageKeeper:
@@ -360,7 +282,7 @@ class DamageKeeper:
             except OSError:
                 shutil.copyfile(path, aside)
             clean = b"".join(data[e.offset : e.offset + e.size] for e in scan.entries)
-            _write_new(path, clean)
+            write_new(path, clean)
         except OSError as err:
             LOGGER.warning(
                 "Outbox file %s is damaged (%d records, %d bytes) and cannot be"
@@ -551,7 +473,7 @@ class Outbox:
             found: list[tuple[int, str]] = []
             for child in self.directory.iterdir():
                 name = child.name
-                if name.startswith(".") and name.endswith(_TMP_SUFFIX):
+                if name.startswith(".") and name.endswith(TMP_SUFFIX):
                     (self.directory / name).unlink(missing_ok=True)
                 elif match := _SEGMENT_RE.match(name):
                     found.append((int(match[1]), name))
