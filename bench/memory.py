@@ -82,7 +82,7 @@ async def part_a(points: int, hold: str) -> dict[str, Any]:
             held = [(retention_of(r), r, now) for r in _records(points)]
         grown = (_settled_rss() - before) / MB
         del held
-        writer._queue.clear()
+        writer._batcher.queue.clear()
     return {"hold": hold, "points": points, "mb_per_100k": grown * 100_000 / points}
 
 
