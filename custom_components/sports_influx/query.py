@@ -142,6 +142,24 @@ def _operand_ends(token: _Token | None) -> bool:
     return token.kind is not _Kind.PUNCT or token.text == ")"
 
 
+def _comment_end(text: str, i: int) -> int | None:
+    """Where a comment opening at ``i`` ends; None when none opens there.
+
+    InfluxQL and SQL write comments alike: ``--`` to the end of the line,
+    ``/* */`` closed by the first ``*/``.
+    """
+    pair = text[i : i + 2]
+    if pair == "--":
+        end = text.find("\n", i)
+        return len(text) if end < 0 else end + 1
+    if pair == "/*":
+        end = text.find("*/", i + 2)
+        if end < 0:
+            raise _not_understood()
+        return end + 2
+    return None
+
+
 def influxql_tokens(text: str) -> list[_Token]:
     """InfluxQL's tokens, comments and whitespace left out."""
     tokens: list[_Token] = []
@@ -150,14 +168,8 @@ def influxql_tokens(text: str) -> list[_Token]:
         ch, pair = text[i], text[i : i + 2]
         if ch in " \t\r\n":
             i += 1
-        elif pair == "--":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end + 1
-        elif pair == "/*":
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise _not_understood()
-            i = end + 2
+        elif (end := _comment_end(text, i)) is not None:
+            i = end
         elif ch in "\"'":
             value, i = _influxql_quoted(text, i)
             kind = _Kind.IDENT if ch == '"' else _Kind.STRING
@@ -193,17 +205,11 @@ def sql_tokens(text: str) -> list[_Token]:
     tokens: list[_Token] = []
     i = 0
     while i < len(text):
-        ch, pair = text[i], text[i : i + 2]
+        ch = text[i]
         if ch.isspace():
             i += 1
-        elif pair == "--":
-            end = text.find("\n", i)
-            i = len(text) if end < 0 else end + 1
-        elif pair == "/*":
-            end = text.find("*/", i + 2)
-            if end < 0:
-                raise _not_understood()
-            i = end + 2
+        elif (end := _comment_end(text, i)) is not None:
+            i = end
         elif ch in "\"'":
             value, i = _sql_quoted(text, i)
             kind = _Kind.IDENT if ch == '"' else _Kind.STRING

@@ -20,7 +20,7 @@ import ssl
 import threading
 import time
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _urllib3: Any = importlib.import_module("urllib3")
 _connection: Any = importlib.import_module("urllib3.connection")
@@ -94,7 +94,18 @@ def _keep(sock: socket.socket) -> None:
         sock.settimeout(deadline.left())
 
 
-class _Socket(socket.socket):
+# The mixin reads as a socket to mypy. At run time it has no base of its
+# own, so each subclass keeps the memory layout of the socket class it
+# extends, which swapping a live socket's ``__class__`` requires.
+if TYPE_CHECKING:
+    _SocketBase = socket.socket
+else:
+    _SocketBase = object
+
+
+class _Keeps(_SocketBase):
+    """Sends and receives that wait at most what the deadline leaves."""
+
     __slots__ = ()
 
     def recv_into(self, *args: Any, **kwargs: Any) -> int:
@@ -110,18 +121,12 @@ class _Socket(socket.socket):
         super().sendall(*args, **kwargs)
 
 
-class _SSLSocket(ssl.SSLSocket):
-    def recv_into(self, *args: Any, **kwargs: Any) -> int:
-        _keep(self)
-        return super().recv_into(*args, **kwargs)
+class _Socket(_Keeps, socket.socket):
+    __slots__ = ()
 
-    def recv(self, *args: Any, **kwargs: Any) -> bytes:
-        _keep(self)
-        return super().recv(*args, **kwargs)
 
-    def sendall(self, *args: Any, **kwargs: Any) -> None:
-        _keep(self)
-        super().sendall(*args, **kwargs)
+class _SSLSocket(_Keeps, ssl.SSLSocket):
+    pass
 
 
 _KEEPING = {socket.socket: _Socket, ssl.SSLSocket: _SSLSocket}

@@ -7,14 +7,21 @@ or the remembered info); the rest of the client asks it, never the kind.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+import json
 from typing import Any, ClassVar
 
 from ..const import LOGGER, REQUEST_TIMEOUT
 from ..query import QueryError, QueryLanguage, QueryResult, error_message
 from ..schema import Destination, RetentionClass, duration_text
 from .http import Http
-from .server import DestinationState, DestinationStatus, ServerKind, check_auth
+from .server import (
+    CannotConnectError,
+    DestinationState,
+    DestinationStatus,
+    ServerKind,
+    check_auth,
+)
 
 
 class Dialect(ABC):
@@ -49,6 +56,27 @@ class Dialect(ABC):
     ) -> tuple[int, dict[str, str], str]:
         """One request in this dialect's authorization."""
         return await self.http.request(method, path, scheme=self.auth_scheme, **kwargs)
+
+    async def _async_listed(
+        self,
+        what: str,
+        path: str,
+        params: dict[str, str],
+        names: Callable[[Any], set[str]],
+    ) -> set[str]:
+        """The names a listing GET answers; a refusal or an answer not read raises.
+
+        ``names`` reads the parsed JSON; any shape it does not expect is a
+        server this client cannot work with, never a crash.
+        """
+        status, _, text = await self.request("GET", path, params=params)
+        check_auth(status, what)
+        if status != 200:
+            raise CannotConnectError(f"{what} answered {status}: {text}")
+        try:
+            return names(json.loads(text))
+        except (ValueError, LookupError, AttributeError, TypeError) as err:
+            raise CannotConnectError(f"{what} answered {text!r}") from err
 
     @abstractmethod
     async def async_validate(self) -> None:

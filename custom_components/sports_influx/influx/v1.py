@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 import json
 import re
+from typing import Any
 
 from ..query import QueryLanguage, QueryResult, rows_from_v1
 from ..schema import Destination, RetentionClass, v1_destinations
@@ -79,17 +80,9 @@ class V1Dialect(Dialect):
 
     async def async_validate(self) -> None:
         """Check the database exists; create it when the token may."""
-        status, _, text = await self.request(
-            "GET", "/query", params={"q": "SHOW DATABASES"}
+        names = await self._async_listed(
+            "SHOW DATABASES", "/query", {"q": "SHOW DATABASES"}, _database_names
         )
-        check_auth(status, "SHOW DATABASES")
-        if status != 200:
-            raise CannotConnectError(f"SHOW DATABASES answered {status}: {text}")
-        try:
-            series = json.loads(text)["results"][0].get("series", [])
-            names = {row[0] for s in series for row in s.get("values", [])}
-        except (ValueError, KeyError, IndexError, TypeError) as err:
-            raise CannotConnectError(f"SHOW DATABASES answered {text!r}") from err
         if self.database in names:
             return
         status, _, text = await self.request(
@@ -195,3 +188,9 @@ class V1Dialect(Dialect):
     def suspects(self, message: str, lines: Sequence[str], run: list[int]) -> list[int]:
         """The lines a field type conflict points at."""
         return conflict_suspects(message, lines, run)
+
+
+def _database_names(answer: Any) -> set[str]:
+    """The names in ``SHOW DATABASES``'s answer."""
+    series = answer["results"][0].get("series", [])
+    return {row[0] for s in series for row in s.get("values", [])}

@@ -13,12 +13,10 @@ from ..schema import Destination, RetentionClass, duration_text, v3_destinations
 from .dialect import Dialect
 from .http import Http
 from .server import (
-    CannotConnectError,
     DatabaseNotFoundError,
     DestinationState,
     DestinationStatus,
     ServerKind,
-    check_auth,
 )
 
 # reference/cli/influxdb3/create/database.md: letters, digits, hyphens and
@@ -65,17 +63,12 @@ class V3Dialect(Dialect):
 
     async def _async_database_names(self) -> set[str]:
         # influxdb3-core-openapi.yaml: GET /api/v3/configure/database
-        status, _, text = await self.request(
-            "GET", "/api/v3/configure/database", params={"format": "json"}
+        return await self._async_listed(
+            "GET /api/v3/configure/database",
+            "/api/v3/configure/database",
+            {"format": "json"},
+            lambda rows: {row.get("iox::database") for row in rows},
         )
-        check_auth(status, "GET /api/v3/configure/database")
-        if status != 200:
-            raise CannotConnectError(f"list databases answered {status}: {text}")
-        try:
-            rows = json.loads(text)
-            return {row.get("iox::database") for row in rows}
-        except (ValueError, AttributeError, TypeError) as err:
-            raise CannotConnectError(f"list databases answered {text!r}") from err
 
     async def _async_create(
         self, name: str, period: timedelta | None

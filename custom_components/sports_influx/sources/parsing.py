@@ -489,3 +489,17 @@ def make_score(
         final_type=final,
         time=time,
     )
+
+
+_HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
+
+
+def team_is_home(attrs: Mapping[str, Any]) -> bool:
+    """From ``team_homeaway``, else the opposite of ``opponent_homeaway``."""
+    side = _HOME_AWAY.get((text(attrs.get("team_homeaway")) or "").lower())
+    if side is not None:
+        return side
+    side = _HOME_AWAY.get((text(attrs.get("opponent_homeaway")) or "").lower())
+    if side is not None:
+        return not side
+    raise SkipRecord(Reason.MISSING_ATTRIBUTE)

@@ -56,6 +56,7 @@ from .parsing import (
     season_of,
     shot_count,
     synthetic_game_id,
+    team_is_home,
     text,
 )
 from .status import GameStatus
@@ -66,7 +67,6 @@ NO_GAME_STATES = frozenset({"NOT_FOUND", "BYE"})
 # Present in both attribute generations, absent from every other source.
 SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
 
-_HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
 # What a record's game id, status and dedupe key are made from, in every
 # sport: every attribute a parser reads but the clock and the shots (which
@@ -168,7 +168,7 @@ def team_view_score(
     opponent_score = game_score(attrs.get("opponent_score"), status)
     team_shots = shot_count(attrs.get("team_shots_on_target"))
     opponent_shots = shot_count(attrs.get("opponent_shots_on_target"))
-    if _team_is_home(attrs):
+    if team_is_home(attrs):
         home, away = team, opponent
         home_score, away_score = team_score, opponent_score
         home_shots, away_shots = team_shots, opponent_shots
@@ -208,17 +208,6 @@ def team_view_score(
             season_type=season_type,
         ),
     )
-
-
-def _team_is_home(attrs: Mapping[str, Any]) -> bool:
-    """From ``team_homeaway``, else the opposite of ``opponent_homeaway``."""
-    side = _HOME_AWAY.get((text(attrs.get("team_homeaway")) or "").lower())
-    if side is not None:
-        return side
-    side = _HOME_AWAY.get((text(attrs.get("opponent_homeaway")) or "").lower())
-    if side is not None:
-        return not side
-    raise SkipRecord(Reason.MISSING_ATTRIBUTE)
 
 
 def _possession(attrs: Mapping[str, Any], team: str, opponent: str) -> str | None:

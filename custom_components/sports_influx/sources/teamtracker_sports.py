@@ -51,6 +51,7 @@ from .parsing import (
     ident,
     parse_score,
     parse_time,
+    team_is_home,
     text,
     to_int,
 )
@@ -91,8 +92,6 @@ INNING_HALVES: Mapping[str, str] = {
 
 # One cricket innings: "314", "145/7", "314/8d" (declared).
 _INNINGS = re.compile(r"(\d{1,4})(?:/(\d{1,2}))?\s*(?:d|dec)?", re.IGNORECASE)
-
-_HOME_AWAY: Mapping[str, bool] = {"home": True, "away": False}
 
 
 class _Game(NamedTuple):
@@ -164,8 +163,8 @@ def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
     if start is None:
         raise SkipRecord(Reason.BAD_DATE)
-    team_is_home = _team_is_home(attrs)
-    home, away = (team, opponent) if team_is_home else (opponent, team)
+    is_home = team_is_home(attrs)
+    home, away = (team, opponent) if is_home else (opponent, team)
     common: dict[str, Any] = {
         "league": league,
         "game_id": game_id(league, sport, start, away, home),
@@ -181,17 +180,7 @@ def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
         "source_game_id": ident(attrs.get("event_id")),
         "time": start if pre else observed,
     }
-    return _Game(attrs, sport, league, status, team_is_home, team, opponent, common)
-
-
-def _team_is_home(attrs: Mapping[str, Any]) -> bool:
-    side = _HOME_AWAY.get((text(attrs.get("team_homeaway")) or "").lower())
-    if side is not None:
-        return side
-    side = _HOME_AWAY.get((text(attrs.get("opponent_homeaway")) or "").lower())
-    if side is not None:
-        return not side
-    raise SkipRecord(Reason.MISSING_ATTRIBUTE)
+    return _Game(attrs, sport, league, status, is_home, team, opponent, common)
 
 
 def _score(value: object, status: GameStatus) -> Score:
