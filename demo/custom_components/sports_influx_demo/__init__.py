@@ -27,6 +27,7 @@ from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import config_validation as cv
 from homeassistant.helpers.discovery import async_load_platform
 from homeassistant.helpers.event import async_track_time_interval
+from homeassistant.helpers.start import async_at_started
 from homeassistant.helpers.typing import ConfigType
 from homeassistant.util import dt as dt_util
 
@@ -84,9 +85,17 @@ class ReplayPlayer:
 
     @callback
     def async_start(self, sensors: list[Any]) -> None:
-        """Show poll 0 now, then one poll per interval."""
+        """Show poll 0 now, then one poll per interval once HA has started.
+
+        The polls move only after every integration is set up: Sports
+        Influx, still setting up, would not see a poll that came and went.
+        """
         self._sensors = sensors
         self._show()
+        async_at_started(self.hass, self._async_begin)
+
+    @callback
+    def _async_begin(self, _hass: HomeAssistant) -> None:
         self._unsub = async_track_time_interval(
             self.hass,
             self._async_tick,
