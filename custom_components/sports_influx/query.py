@@ -11,12 +11,12 @@ per row with the series' tags (and its measurement as ``measurement``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class QueryLanguage(StrEnum):
@@ -65,8 +65,7 @@ class _Kind(StrEnum):
     PUNCT = "punct"
 
 
-@dataclass(frozen=True, slots=True)
-class _Token:
+class _Token(NamedTuple):
     kind: _Kind
     text: str
 
@@ -76,6 +75,9 @@ class _Token:
 
 
 _BARE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# influxql isWhitespace; SQL takes any (str.isspace's) whitespace.
+_INFLUXQL_SPACE = re.compile(r"[ \t\r\n]+")
+_SQL_SPACE = re.compile(r"\s+")
 # influxql scanNumber: digits, a fraction, or a duration's letters.
 _NUMBER = re.compile(r"\d+[A-Za-zµ][A-Za-zµ0-9]*|\d+(?:\.\d+)?|\.\d+")
 _INFLUXQL_ESCAPES = frozenset("n\\\"'")
@@ -142,47 +144,55 @@ def _operand_ends(token: _Token | None) -> bool:
     return token.kind is not _Kind.PUNCT or token.text == ")"
 
 
-def _comment_end(text: str, i: int) -> int | None:
-    """Where a comment opening at ``i`` ends; None when none opens there.
+def _gap_end(text: str, i: int, spaces: re.Pattern[str]) -> int:
+    """Where the whitespace and comments from ``i`` on end.
 
     InfluxQL and SQL write comments alike: ``--`` to the end of the line,
     ``/* */`` closed by the first ``*/``.
     """
-    pair = text[i : i + 2]
-    if pair == "--":
-        end = text.find("\n", i)
-        return len(text) if end < 0 else end + 1
-    if pair == "/*":
-        end = text.find("*/", i + 2)
-        if end < 0:
-            raise _not_understood()
-        return end + 2
-    return None
+    while True:
+        if match := spaces.match(text, i):
+            i = match.end()
+        elif text.startswith("--", i):
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end + 1
+        elif text.startswith("/*", i):
+            end = text.find("*/", i + 2)
+            if end < 0:
+                raise _not_understood()
+            i = end + 2
+        else:
+            return i
+
+
+def _quoted_token(
+    text: str, start: int, unquote: Callable[[str, int], tuple[str, int]]
+) -> tuple[_Token, int]:
+    """The quoted token at ``start`` and the index after it.
+
+    Both languages quote identifiers in double quotes and strings in single
+    quotes; ``unquote`` reads the language's escapes.
+    """
+    value, end = unquote(text, start)
+    kind = _Kind.IDENT if text[start] == '"' else _Kind.STRING
+    return _Token(kind, value), end
 
 
 def influxql_tokens(text: str) -> list[_Token]:
     """InfluxQL's tokens, comments and whitespace left out."""
     tokens: list[_Token] = []
     i = regex_end = 0
-    while i < len(text):
+    while (i := _gap_end(text, i, _INFLUXQL_SPACE)) < len(text):
         ch, pair = text[i], text[i : i + 2]
-        if ch in " \t\r\n":
-            i += 1
-        elif (end := _comment_end(text, i)) is not None:
-            i = end
-        elif ch in "\"'":
-            value, i = _influxql_quoted(text, i)
-            kind = _Kind.IDENT if ch == '"' else _Kind.STRING
-            tokens.append(_Token(kind, value))
+        if ch in "\"'":
+            token, i = _quoted_token(text, i, _influxql_quoted)
         elif match := _NUMBER.match(text, i):
-            tokens.append(_Token(_Kind.NUMBER, match.group()))
-            i = match.end()
+            token, i = _Token(_Kind.NUMBER, match.group()), match.end()
         elif match := _BARE.match(text, i):
-            i = match.end()
+            token, i = _Token(_Kind.WORD, match.group()), match.end()
             # influxql scanIdent: `name"x"` is the identifier x.
             if text[i : i + 1] in ('"', "'"):
                 raise _not_understood()
-            tokens.append(_Token(_Kind.WORD, match.group()))
         elif ch == "$" and i >= regex_end:
             # A bound parameter (this action sends none); in a regex, an anchor.
             raise _not_understood()
@@ -191,8 +201,8 @@ def influxql_tokens(text: str) -> list[_Token]:
             if ch == "/" and not _operand_ends(previous):
                 regex_end = max(regex_end, _regex_end(text, i))
             op = pair if pair in ("=~", "!~", "!=", "<>", "<=", ">=", "::") else ch
-            tokens.append(_Token(_Kind.PUNCT, op))
-            i += len(op)
+            token, i = _Token(_Kind.PUNCT, op), i + len(op)
+        tokens.append(token)
     return tokens
 
 
@@ -204,28 +214,20 @@ def sql_tokens(text: str) -> list[_Token]:
     """
     tokens: list[_Token] = []
     i = 0
-    while i < len(text):
+    while (i := _gap_end(text, i, _SQL_SPACE)) < len(text):
         ch = text[i]
-        if ch.isspace():
-            i += 1
-        elif (end := _comment_end(text, i)) is not None:
-            i = end
-        elif ch in "\"'":
-            value, i = _sql_quoted(text, i)
-            kind = _Kind.IDENT if ch == '"' else _Kind.STRING
-            tokens.append(_Token(kind, value))
+        if ch in "\"'":
+            token, i = _quoted_token(text, i, _sql_quoted)
         elif match := _BARE.match(text, i):
-            tokens.append(_Token(_Kind.WORD, match.group()))
-            i = match.end()
+            token, i = _Token(_Kind.WORD, match.group()), match.end()
         elif ch in "`$[\\":
             # Other dialects' quotes and parameters: not read here.
             raise _not_understood()
         elif match := _NUMBER.match(text, i):
-            tokens.append(_Token(_Kind.NUMBER, match.group()))
-            i = match.end()
+            token, i = _Token(_Kind.NUMBER, match.group()), match.end()
         else:
-            tokens.append(_Token(_Kind.PUNCT, ch))
-            i += 1
+            token, i = _Token(_Kind.PUNCT, ch), i + 1
+        tokens.append(token)
     return tokens
 
 
