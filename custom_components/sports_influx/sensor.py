@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from homeassistant.components.sensor import (
     SensorDeviceClass,
@@ -37,16 +38,37 @@ class StatisticsSensorDescription(SensorEntityDescription):
     attrs_fn: Callable[[WriteStatistics], dict[str, int]] | None = None
 
 
-def _counter(
-    key: str, value_fn: Callable[[WriteStatistics], int], *, enabled: bool = True
+def _statistic(
+    key: str,
+    value_fn: Callable[[WriteStatistics], int | float | str | datetime | None],
+    **options: Any,
 ) -> StatisticsSensorDescription:
+    """A diagnostic sensor named by its key's translation."""
     return StatisticsSensorDescription(
         key=key,
         translation_key=key,
         entity_category=EntityCategory.DIAGNOSTIC,
+        value_fn=value_fn,
+        **options,
+    )
+
+
+def _counter(
+    key: str, value_fn: Callable[[WriteStatistics], int], *, enabled: bool = True
+) -> StatisticsSensorDescription:
+    return _statistic(
+        key,
+        value_fn,
         state_class=SensorStateClass.TOTAL_INCREASING,
         entity_registry_enabled_default=enabled,
-        value_fn=value_fn,
+    )
+
+
+def _gauge(
+    key: str, value_fn: Callable[[WriteStatistics], float | None], **options: Any
+) -> StatisticsSensorDescription:
+    return _statistic(
+        key, value_fn, state_class=SensorStateClass.MEASUREMENT, **options
     )
 
 
@@ -64,87 +86,54 @@ SENSORS: tuple[StatisticsSensorDescription, ...] = (
     _counter("expired", lambda s: s.expired, enabled=False),
     _counter("batches_written", lambda s: s.batches_written),
     _counter("retries", lambda s: s.retries),
-    StatisticsSensorDescription(
-        key="skipped",
-        translation_key="skipped",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _statistic(
+        "skipped",
+        lambda s: s.skipped.total(),
         state_class=SensorStateClass.TOTAL_INCREASING,
-        value_fn=lambda s: s.skipped.total(),
         attrs_fn=lambda s: dict(s.skipped),
     ),
-    StatisticsSensorDescription(
-        key="success_rate",
-        translation_key="success_rate",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.MEASUREMENT,
+    _gauge(
+        "success_rate",
+        lambda s: s.success_rate,
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=1,
-        value_fn=lambda s: s.success_rate,
     ),
-    StatisticsSensorDescription(
-        key="average_write_time",
-        translation_key="average_write_time",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _gauge(
+        "average_write_time",
+        lambda s: s.average_write_time,
         device_class=SensorDeviceClass.DURATION,
-        state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfTime.MILLISECONDS,
         suggested_display_precision=1,
-        value_fn=lambda s: s.average_write_time,
     ),
-    StatisticsSensorDescription(
-        key="queue_depth",
-        translation_key="queue_depth",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda s: s.queue_depth,
-    ),
-    StatisticsSensorDescription(
-        key="outbox_points",
-        translation_key="outbox_points",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.MEASUREMENT,
-        value_fn=lambda s: s.outbox_points,
-    ),
-    StatisticsSensorDescription(
-        key="outbox_bytes",
-        translation_key="outbox_bytes",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _gauge("queue_depth", lambda s: s.queue_depth),
+    _gauge("outbox_points", lambda s: s.outbox_points),
+    _gauge(
+        "outbox_bytes",
+        lambda s: s.outbox_bytes,
         device_class=SensorDeviceClass.DATA_SIZE,
-        state_class=SensorStateClass.MEASUREMENT,
         native_unit_of_measurement=UnitOfInformation.BYTES,
         suggested_unit_of_measurement=UnitOfInformation.KILOBYTES,
         suggested_display_precision=0,
         entity_registry_enabled_default=False,
-        value_fn=lambda s: s.outbox_bytes,
     ),
     _counter("rejected", lambda s: s.rejected),
     _counter("dropped", lambda s: s.dropped),
     _counter("outbox_damaged", lambda s: s.outbox_damaged),
     _counter("outbox_unspooled", lambda s: s.outbox_unspooled),
-    StatisticsSensorDescription(
-        key="backfill_progress",
-        translation_key="backfill_progress",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        state_class=SensorStateClass.MEASUREMENT,
+    _gauge(
+        "backfill_progress",
+        lambda s: s.backfill_progress,
         native_unit_of_measurement=PERCENTAGE,
         suggested_display_precision=0,
         entity_registry_enabled_default=False,
-        value_fn=lambda s: s.backfill_progress,
     ),
-    StatisticsSensorDescription(
-        key="last_success",
-        translation_key="last_success",
-        entity_category=EntityCategory.DIAGNOSTIC,
+    _statistic(
+        "last_success",
+        lambda s: s.last_success,
         device_class=SensorDeviceClass.TIMESTAMP,
-        value_fn=lambda s: s.last_success,
     ),
-    StatisticsSensorDescription(
-        key="last_error",
-        translation_key="last_error",
-        entity_category=EntityCategory.DIAGNOSTIC,
-        # A free-text message can exceed the 255-character state limit.
-        value_fn=lambda s: s.last_error[:255] if s.last_error else None,
-    ),
+    # A free-text message can exceed the 255-character state limit.
+    _statistic("last_error", lambda s: s.last_error[:255] if s.last_error else None),
 )
 
 

@@ -181,13 +181,18 @@ WRITE_STANDINGS_SCHEMA = vol.Schema(
     }
 )
 
+# Who an injury or a stat line is about.
+_PLAYER_KEYS: dict[Any, Any] = {
+    vol.Required("player_id"): _TEXT,
+    vol.Required("player_name"): _TEXT,
+    vol.Required("team"): _TEAM,
+    vol.Optional("position"): _TEXT,
+}
+
 _INJURY = vol.Schema(
     {
-        vol.Required("player_id"): _TEXT,
-        vol.Required("player_name"): _TEXT,
-        vol.Required("team"): _TEAM,
+        **_PLAYER_KEYS,
         vol.Required("status"): _TEXT,
-        vol.Optional("position"): _TEXT,
         vol.Optional("injury_type"): _TEXT,
         vol.Optional("weeks_out"): vol.All(vol.Coerce(int), vol.Range(min=0, max=60)),
         vol.Optional("practice_participation"): _TEXT,
@@ -216,10 +221,7 @@ def _stat_value(value: Any) -> int | float:
 
 _PLAYER = vol.Schema(
     {
-        vol.Required("player_id"): _TEXT,
-        vol.Required("player_name"): _TEXT,
-        vol.Required("team"): _TEAM,
-        vol.Optional("position"): _TEXT,
+        **_PLAYER_KEYS,
         vol.Required("stats"): vol.All(
             {vol.Match(r"^[a-z][a-z0-9_]{0,63}$"): _stat_value},
             vol.Length(min=1, max=MAX_PLAYER_STATS),
