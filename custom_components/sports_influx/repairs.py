@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.core import HomeAssistant, callback
 from homeassistant.helpers import issue_registry as ir
@@ -96,79 +98,76 @@ class EntryProblems(WriterProblems):
 
     def rejected(self, report: RejectedReport) -> None:
         """Name the measurement and field, and where the lines are kept."""
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            rejected_issue_id(self._entry.entry_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="points_rejected",
-            translation_placeholders={
-                "count": str(report.count),
-                "measurement": report.measurement,
-                "field": report.field,
-                "message": report.message[:300],
-                "file": report.path or REJECTED_FILE,
-            },
+        self._create(
+            rejected_issue_id,
+            "points_rejected",
+            ir.IssueSeverity.WARNING,
+            count=str(report.count),
+            measurement=report.measurement,
+            field=report.field,
+            message=report.message[:300],
+            file=report.path or REJECTED_FILE,
         )
 
     def drained(self) -> None:
         """The outbox is empty again: what it dropped is told, now resolved."""
-        ir.async_delete_issue(
-            self._hass, DOMAIN, outbox_full_issue_id(self._entry.entry_id)
-        )
+        self._delete(outbox_full_issue_id)
 
     def damaged(self, records: int, size: int, where: str) -> None:
         """Say what was damaged and where its bytes are kept."""
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            outbox_damaged_issue_id(self._entry.entry_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.WARNING,
-            translation_key="outbox_damaged",
-            translation_placeholders={
-                "records": str(records),
-                "bytes": str(size),
-                "path": where,
-            },
+        self._create(
+            outbox_damaged_issue_id,
+            "outbox_damaged",
+            ir.IssueSeverity.WARNING,
+            records=str(records),
+            bytes=str(size),
+            path=where,
         )
 
     def damage_resolved(self) -> None:
         """The set-aside bytes were removed: nothing left to look at."""
-        ir.async_delete_issue(
-            self._hass, DOMAIN, outbox_damaged_issue_id(self._entry.entry_id)
-        )
+        self._delete(outbox_damaged_issue_id)
 
     def unspooled(self, total: int, error: str) -> None:
         """Points were lost because the outbox could not store them."""
-        ir.async_create_issue(
-            self._hass,
-            DOMAIN,
-            outbox_unspooled_issue_id(self._entry.entry_id),
-            is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="outbox_unspooled",
-            translation_placeholders={"count": str(total), "error": error[:300]},
+        self._create(
+            outbox_unspooled_issue_id,
+            "outbox_unspooled",
+            ir.IssueSeverity.ERROR,
+            count=str(total),
+            error=error[:300],
         )
 
     def spooled(self) -> None:
         """The outbox stores points again."""
-        ir.async_delete_issue(
-            self._hass, DOMAIN, outbox_unspooled_issue_id(self._entry.entry_id)
-        )
+        self._delete(outbox_unspooled_issue_id)
 
     def dropped(self, total: int) -> None:
         """The outbox hit its bound and dropped its oldest points."""
+        self._create(
+            outbox_full_issue_id,
+            "outbox_full",
+            ir.IssueSeverity.ERROR,
+            dropped=str(total),
+            max_mb=str(self._max_mb),
+        )
+
+    def _create(
+        self,
+        issue_id: Callable[[str], str],
+        translation_key: str,
+        severity: ir.IssueSeverity,
+        **placeholders: str,
+    ) -> None:
         ir.async_create_issue(
             self._hass,
             DOMAIN,
-            outbox_full_issue_id(self._entry.entry_id),
+            issue_id(self._entry.entry_id),
             is_fixable=False,
-            severity=ir.IssueSeverity.ERROR,
-            translation_key="outbox_full",
-            translation_placeholders={
-                "dropped": str(total),
-                "max_mb": str(self._max_mb),
-            },
+            severity=severity,
+            translation_key=translation_key,
+            translation_placeholders=placeholders,
         )
+
+    def _delete(self, issue_id: Callable[[str], str]) -> None:
+        ir.async_delete_issue(self._hass, DOMAIN, issue_id(self._entry.entry_id))
