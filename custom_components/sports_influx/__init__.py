@@ -7,29 +7,20 @@ from pathlib import Path
 import shutil
 from typing import Any
 
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_TOKEN,
-    CONF_VERIFY_SSL,
-    EVENT_HOMEASSISTANT_STOP,
-    Platform,
-)
+from homeassistant.const import CONF_HOST, EVENT_HOMEASSISTANT_STOP, Platform
 from homeassistant.core import Event, HomeAssistant, callback
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryNotReady
 from homeassistant.helpers import config_validation as cv, entity_registry as er
-from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.storage import Store
 from homeassistant.helpers.typing import ConfigType
 
-from .config_flow import entry_title, without_userinfo
+from .config_flow import create_client, entry_title, without_userinfo
 from .const import (
     CONF_BATCH_SIZE,
     CONF_DATABASE,
     CONF_ENTITIES,
     CONF_FLUSH_INTERVAL,
     CONF_OUTBOX_MAX_MB,
-    CONF_V2_BUCKETS,
-    CONF_V3_DATABASES,
     DEFAULT_BATCH_SIZE,
     DEFAULT_FLUSH_INTERVAL,
     DEFAULT_OUTBOX_MAX_MB,
@@ -43,9 +34,7 @@ from .const import (
 from .influx import (
     CannotConnectError,
     DatabaseNotFoundError,
-    InfluxClient,
     InvalidAuthError,
-    ServerKind,
     normalize_host,
 )
 from .listener import SportsListener
@@ -74,25 +63,7 @@ async def async_setup_entry(
     hass: HomeAssistant, entry: SportsInfluxConfigEntry
 ) -> bool:
     """Check the server, start the writer and the sensors."""
-    client = InfluxClient(
-        async_get_clientsession(hass, verify_ssl=entry.data.get(CONF_VERIFY_SSL, True)),
-        entry.data[CONF_HOST],
-        entry.data[CONF_TOKEN],
-        entry.data[CONF_DATABASE],
-        verify_ssl=entry.data.get(CONF_VERIFY_SSL, True),
-        names={
-            ServerKind.V2: {
-                cls: name
-                for cls, key in CONF_V2_BUCKETS.items()
-                if (name := entry.options.get(key))
-            },
-            ServerKind.V3: {
-                cls: name
-                for cls, key in CONF_V3_DATABASES.items()
-                if (name := entry.options.get(key))
-            },
-        },
-    )
+    client = create_client(hass, entry.data, entry.options)
     server_store: Store[dict[str, Any]] = Store(
         hass, 1, store_key(entry.entry_id, "server")
     )

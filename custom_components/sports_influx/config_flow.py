@@ -15,7 +15,7 @@ from homeassistant.config_entries import (
     OptionsFlow,
 )
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
-from homeassistant.core import callback
+from homeassistant.core import HomeAssistant, callback
 from homeassistant.data_entry_flow import AbortFlow
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
@@ -72,6 +72,35 @@ def _connection_schema(defaults: Mapping[str, Any]) -> vol.Schema:
     )
 
 
+# The options that name each retention class's database (3.x) or bucket (2.x).
+_DESTINATION_OPTIONS = {
+    ServerKind.V3: CONF_V3_DATABASES,
+    ServerKind.V2: CONF_V2_BUCKETS,
+}
+
+
+def create_client(
+    hass: HomeAssistant, data: Mapping[str, Any], options: Mapping[str, Any]
+) -> InfluxClient:
+    """A client for the server, token and database in ``data``.
+
+    ``options`` name the destinations of 2.x and 3.x servers (none while the
+    config flow asks for the connection).
+    """
+    verify_ssl = data.get(CONF_VERIFY_SSL, True)
+    return InfluxClient(
+        async_get_clientsession(hass, verify_ssl=verify_ssl),
+        data[CONF_HOST],
+        data[CONF_TOKEN],
+        data[CONF_DATABASE],
+        verify_ssl=verify_ssl,
+        names={
+            kind: {cls: name for cls, key in keys.items() if (name := options.get(key))}
+            for kind, keys in _DESTINATION_OPTIONS.items()
+        },
+    )
+
+
 def _unique_id(data: Mapping[str, Any]) -> str:
     return f"{normalize_host(data[CONF_HOST])}/{data[CONF_DATABASE]}"
 
@@ -96,6 +125,22 @@ def _has_userinfo(host: str) -> bool:
     except ValueError:
         return "@" in host
     return parts.username is not None or parts.password is not None
+
+
+def _box(maximum: int, unit: str | None = None) -> NumberSelector:
+    """Whole numbers from 1 to ``maximum``, typed in a box."""
+    config = NumberSelectorConfig(min=1, max=maximum, mode=NumberSelectorMode.BOX)
+    if unit is not None:
+        config["unit_of_measurement"] = unit
+    return NumberSelector(config)
+
+
+# The options that are numbers: key, default, and how they are asked for.
+_NUMBER_OPTIONS = (
+    (CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE, _box(5000)),
+    (CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL, _box(300, "s")),
+    (CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB, _box(10000, "MB")),
+)
 
 
 class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
@@ -128,13 +173,7 @@ class SportsInfluxConfigFlow(ConfigFlow, domain=DOMAIN):
 
     async def _async_validate(self, data: Mapping[str, Any]) -> dict[str, str]:
         """Try the server; return errors keyed by the field that caused them."""
-        client = InfluxClient(
-            async_get_clientsession(self.hass, verify_ssl=data[CONF_VERIFY_SSL]),
-            data[CONF_HOST],
-            data[CONF_TOKEN],
-            data[CONF_DATABASE],
-            verify_ssl=data[CONF_VERIFY_SSL],
-        )
+        client = create_client(self.hass, data, {})
         try:
             await client.async_validate()
         except CannotConnectError:
@@ -245,11 +284,12 @@ class OptionsFlowHandler(OptionsFlow):
             return None, {}
         client = entry.runtime_data.client
         kind = entry.runtime_data.server.kind
-        keys = {ServerKind.V3: CONF_V3_DATABASES, ServerKind.V2: CONF_V2_BUCKETS}
-        if kind not in keys:
+        if kind not in _DESTINATION_OPTIONS:
             return kind, {}
         routes = client.routes()
-        return kind, {key: routes[cls].database for cls, key in keys[kind].items()}
+        return kind, {
+            key: routes[cls].database for cls, key in _DESTINATION_OPTIONS[kind].items()
+        }
 
     async def async_step_init(
         self, user_input: dict[str, Any] | None = None
@@ -267,11 +307,10 @@ class OptionsFlowHandler(OptionsFlow):
                     data={
                         **self.config_entry.options,
                         CONF_ENTITIES: list(user_input.get(CONF_ENTITIES, [])),
-                        CONF_BATCH_SIZE: int(user_input[CONF_BATCH_SIZE]),
-                        CONF_FLUSH_INTERVAL: int(user_input[CONF_FLUSH_INTERVAL]),
-                        CONF_OUTBOX_MAX_MB: int(
-                            user_input.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB)
-                        ),
+                        **{
+                            key: int(user_input.get(key, default))
+                            for key, default, _ in _NUMBER_OPTIONS
+                        },
                         **names,
                     }
                 )
@@ -280,35 +319,9 @@ class OptionsFlowHandler(OptionsFlow):
             vol.Optional(
                 CONF_ENTITIES, default=options.get(CONF_ENTITIES, [])
             ): EntitySelector(EntitySelectorConfig(domain="sensor", multiple=True)),
-            vol.Required(
-                CONF_BATCH_SIZE,
-                default=options.get(CONF_BATCH_SIZE, DEFAULT_BATCH_SIZE),
-            ): NumberSelector(
-                NumberSelectorConfig(min=1, max=5000, mode=NumberSelectorMode.BOX)
-            ),
-            vol.Required(
-                CONF_FLUSH_INTERVAL,
-                default=options.get(CONF_FLUSH_INTERVAL, DEFAULT_FLUSH_INTERVAL),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1,
-                    max=300,
-                    unit_of_measurement="s",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
-            vol.Required(
-                CONF_OUTBOX_MAX_MB,
-                default=options.get(CONF_OUTBOX_MAX_MB, DEFAULT_OUTBOX_MAX_MB),
-            ): NumberSelector(
-                NumberSelectorConfig(
-                    min=1,
-                    max=10000,
-                    unit_of_measurement="MB",
-                    mode=NumberSelectorMode.BOX,
-                )
-            ),
         }
+        for key, default, selector in _NUMBER_OPTIONS:
+            fields[vol.Required(key, default=options.get(key, default))] = selector
         for key, name in destinations.items():
             fields[vol.Required(key, default=name)] = str
         schema = vol.Schema(fields)
