@@ -39,9 +39,10 @@ Cardinality (series = distinct tag sets per measurement and season)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import partial
 
 
 class RetentionClass(StrEnum):
@@ -320,14 +321,7 @@ NFL_PLAYER_STATS = Measurement(
     dynamic_types=PLAYER_STAT_TYPES,
 )
 
-NHL_PLAYER_STATS = Measurement(
-    name="nhl_player_stats",
-    retention=RetentionClass.STATS,
-    tags=_PLAYER_TAGS,
-    fields={},
-    dynamic_fields=True,
-    dynamic_types=PLAYER_STAT_TYPES,
-)
+NHL_PLAYER_STATS = replace(NFL_PLAYER_STATS, name="nhl_player_stats")
 
 _INJURY_TAGS = (
     "player_id",
@@ -353,12 +347,7 @@ NFL_INJURIES = Measurement(
 )
 
 # The same for hockey: status "Out", "Day-To-Day", "Injured Reserve".
-NHL_INJURIES = Measurement(
-    name="nhl_injuries",
-    retention=RetentionClass.EVENTS,
-    tags=_INJURY_TAGS,
-    fields=_INJURY_FIELDS,
-)
+NHL_INJURIES = replace(NFL_INJURIES, name="nhl_injuries")
 
 _STANDINGS_TAGS = ("team", "conference", "division", "season")
 
@@ -427,13 +416,23 @@ _LEAGUE_FIELDS: Mapping[str, FieldType] = {
 }
 
 
-def _league_scores(sport: str, fields: Mapping[str, FieldType]) -> Measurement:
+def _per_sport(
+    kind: str,
+    tags: tuple[str, ...],
+    common: Mapping[str, FieldType],
+    sport: str,
+    fields: Mapping[str, FieldType],
+) -> Measurement:
+    """``<sport>_<kind>``: events, with the fields of every sport and its own."""
     return Measurement(
-        name=f"{sport}_scores",
+        name=f"{sport}_{kind}",
         retention=RetentionClass.EVENTS,
-        tags=_LEAGUE_TAGS,
-        fields={**_LEAGUE_FIELDS, **fields},
+        tags=tags,
+        fields={**common, **fields},
     )
+
+
+_league_scores = partial(_per_sport, "scores", _LEAGUE_TAGS, _LEAGUE_FIELDS)
 
 
 # Runs 0-30; period = inning 1-9 (10+ extra innings); inning_half top,
@@ -529,13 +528,7 @@ _RESULT_FIELDS: Mapping[str, FieldType] = {
 }
 
 
-def _athlete_results(sport: str, fields: Mapping[str, FieldType]) -> Measurement:
-    return Measurement(
-        name=f"{sport}_results",
-        retention=RetentionClass.EVENTS,
-        tags=_RESULT_TAGS,
-        fields={**_RESULT_FIELDS, **fields},
-    )
+_athlete_results = partial(_per_sport, "results", _RESULT_TAGS, _RESULT_FIELDS)
 
 
 # Sets 0-3 (best of five); games 0-7 in the set being played; period = set;
