@@ -423,7 +423,7 @@ def _per_sport(
     sport: str,
     fields: Mapping[str, FieldType],
 ) -> Measurement:
-    """``<sport>_<kind>``: events, with the fields of every sport and its own."""
+    """``<sport>_<kind>``, kept as events: the ``common`` fields and its own."""
     return Measurement(
         name=f"{sport}_{kind}",
         retention=RetentionClass.EVENTS,
