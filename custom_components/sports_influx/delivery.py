@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import datetime
 from enum import StrEnum
 
-from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
+from homeassistant.core import callback
 
-from .batcher import Batch, Batcher
+from .batcher import Batch
 from .const import (
     CLOSE_SPOOL_MARGIN,
     LOGGER,
@@ -29,12 +27,11 @@ from .const import (
     RETRY_MAX_JITTER,
     RETRY_MAX_RETRIES,
 )
-from .influx import InfluxClient
 from .influx.errors import WriteError
-from .problems import OnceLog, WriterProblems
+from .parts import WriterParts
 from .sender import Outcome, Sender
 from .spooler import Spooler
-from .stats import WriteStatistics
+from .timer import OneShotTimer
 
 
 def retry_delay(attempt: int, jitter: float = 0.0) -> float:
@@ -61,31 +58,15 @@ class Delivery:
     """Write batches and outbox records; retry, spool and replay."""
 
     def __init__(
-        self,
-        hass: HomeAssistant,
-        client: InfluxClient,
-        batcher: Batcher,
-        spooler: Spooler,
-        *,
-        stats: WriteStatistics,
-        problems: WriterProblems,
-        log: OnceLog,
-        notify_soon: Callable[[], None],
-        jitter: Callable[[], float],
+        self, parts: WriterParts, spooler: Spooler, *, jitter: Callable[[], float]
     ) -> None:
-        """Deliver what ``batcher`` holds through ``client``."""
-        self._hass = hass
-        self._client = client
-        self._batcher = batcher
+        """Deliver what the batcher holds through the client."""
+        self._parts = parts
         self._spooler = spooler
-        self._stats = stats
-        self._problems = problems
-        self._log = log
-        self._notify_soon = notify_soon
         self._jitter = jitter
-        self._sender = Sender(hass, client, batcher, spooler, log)
+        self._sender = Sender(parts, spooler)
         self._lock = asyncio.Lock()
-        self._unsub_retry: CALLBACK_TYPE | None = None
+        self._retry = OneShotTimer(parts.hass, self._retry_now)
         self._state = DeliveryState.ONLINE
         # What was known of the server when a close began: a close still
         # logs an outage it is the first to meet.
@@ -112,12 +93,12 @@ class Delivery:
         self._state = state
         if state is not DeliveryState.CLOSED:
             self._known = state
-        LOGGER.debug("Delivery to %s: %s -> %s", self._client.host, old, state)
+        LOGGER.debug("Delivery to %s: %s -> %s", self._parts.client.host, old, state)
         if old is DeliveryState.OFFLINE and state is DeliveryState.ONLINE:
             LOGGER.info(
                 "InfluxDB at %s answers again; %d points wait in the outbox",
-                self._client.host,
-                self._stats.outbox_points,
+                self._parts.client.host,
+                self._parts.stats.outbox_points,
             )
 
     @callback
@@ -128,14 +109,11 @@ class Delivery:
     @callback
     def cancel_retry(self) -> None:
         """Forget a pending retry (a flush writes at once instead)."""
-        if self._unsub_retry:
-            self._unsub_retry()
-            self._unsub_retry = None
+        self._retry.cancel()
 
     @callback
-    def _async_on_retry_timer(self, _now: datetime) -> None:
-        self._unsub_retry = None
-        self._hass.async_create_task(
+    def _retry_now(self) -> None:
+        self._parts.hass.async_create_task(
             self.async_drain(full_only=False), "sports_influx retry"
         )
 
@@ -148,11 +126,11 @@ class Delivery:
         while the server is known to be away) what is in memory goes to the
         outbox and draining stops until the next timer.
         """
-        batcher = self._batcher
+        batcher = self._parts.batcher
         async with self._lock:
             # Each drain starts with the outbox: its records are the oldest.
             replay_turn = True
-            while self._unsub_retry is None and self._state is not (
+            while not self._retry.pending and self._state is not (
                 DeliveryState.AUTH_FAILED
             ):
                 # A backlog goes out in large batches while writes succeed;
@@ -162,7 +140,7 @@ class Delivery:
                     full_only=full_only, large=large
                 )
                 replay = (
-                    self._stats.outbox_points > 0
+                    self._parts.stats.outbox_points > 0
                     and self._state is not DeliveryState.CLOSED
                 )
                 if not (live or replay):
@@ -171,7 +149,7 @@ class Delivery:
                     replay=replay and (replay_turn or not live)
                 )
                 replay_turn = not replay_turn
-                self._notify_soon()
+                self._parts.notify_soon()
                 if not going_on:
                     break
             batcher.settle()
@@ -210,28 +188,26 @@ class Delivery:
                 delay = min(max(delay, err.retry_after), RETRY_MAX_DELAY)
             batch.attempt += 1
             self._enter(DeliveryState.RETRYING)
-            self._stats.count_retry(err.message)
+            self._parts.stats.count_retry(err.message)
             LOGGER.debug(
                 "Write failed (%s), retry %d in %.1f s",
                 err.message,
                 batch.attempt,
                 delay,
             )
-            self._notify_soon()
-            self._unsub_retry = async_call_later(
-                self._hass, delay, self._async_on_retry_timer
-            )
+            self._parts.notify_soon()
+            self._retry.start(delay)
             return False
         await self._async_on_unavailable(err)
         return False
 
     async def _async_on_unavailable(self, err: WriteError) -> None:
         """The server is away: keep what is in memory on disk, log once."""
-        self._stats.set_error(err.message)
+        self._parts.stats.set_error(err.message)
         if self._known in (DeliveryState.ONLINE, DeliveryState.RETRYING):
             LOGGER.info(
                 "InfluxDB at %s is unavailable (%s); points are kept %s",
-                self._client.host,
+                self._parts.client.host,
                 err.message,
                 "in the outbox until it answers"
                 if self._spooler.outbox
@@ -239,33 +215,36 @@ class Delivery:
             )
         self._enter(DeliveryState.OFFLINE)
         self._known = DeliveryState.OFFLINE
+        batcher = self._parts.batcher
         if self._spooler.outbox is not None:
-            await self._spooler.async_spool(self._batcher.take_all())
+            await self._spooler.async_spool(batcher.take_all())
         else:
-            batch = self._batcher.ready.popleft()
-            self._stats.count_failed(len(batch))
-            self._log.warning("unreachable", "Dropping %d points", len(batch))
+            batch = batcher.ready.popleft()
+            self._parts.stats.count_failed(len(batch))
+            self._parts.once_log.warning(
+                "unreachable", "Dropping %d points", len(batch)
+            )
 
     async def _async_on_auth_failed(self, err: WriteError) -> None:
         """401/403: stop writing, keep the points, ask for a new token."""
         self._enter(DeliveryState.AUTH_FAILED)
-        self._stats.set_error(err.message)
+        self._parts.stats.set_error(err.message)
         LOGGER.warning(
             "InfluxDB at %s refused the token while writing (%s); writing stops"
             " until it is re-authenticated",
-            self._client.host,
+            self._parts.client.host,
             err.status,
         )
         if self._spooler.outbox is not None:
-            await self._spooler.async_spool(self._batcher.take_all())
-        self._problems.auth_failed()
+            await self._spooler.async_spool(self._parts.batcher.take_all())
+        self._parts.problems.auth_failed()
 
     @callback
     def _on_success(self, count: int, elapsed: float) -> None:
         self._enter(DeliveryState.ONLINE)
-        self._stats.count_written(count, elapsed)
-        self._log.reset()
-        self._notify_soon()
+        self._parts.stats.count_written(count, elapsed)
+        self._parts.once_log.reset()
+        self._parts.notify_soon()
 
     async def async_close(self, deadline: float) -> None:
         """Flush within ``deadline`` seconds; keep the rest in the outbox.
@@ -275,11 +254,13 @@ class Delivery:
         be unwritten and is kept with the rest; a request that ends in
         time is counted as it ends and is not kept twice.
         """
+        parts = self._parts
+        batcher = parts.batcher
         was = self._state
         self._enter(DeliveryState.CLOSED)
         self.cancel_retry()
-        abort = self._hass.loop.call_later(
-            max(deadline - CLOSE_SPOOL_MARGIN, deadline / 2), self._client.abort_writes
+        abort = parts.hass.loop.call_later(
+            max(deadline - CLOSE_SPOOL_MARGIN, deadline / 2), parts.client.abort_writes
         )
         try:
             async with asyncio.timeout(deadline):
@@ -291,11 +272,11 @@ class Delivery:
             abort.cancel()
         # Still running past the deadline (the client could not end it): it
         # may land, so it is kept; the request no longer owns it.
-        self._batcher.keep_in_flight()
+        batcher.keep_in_flight()
         await self._spooler.async_wait_spills()
-        if unsent := self._batcher.pending():
+        if unsent := batcher.pending():
             if self._spooler.outbox is not None:
-                await self._spooler.async_spool(self._batcher.take_all())
+                await self._spooler.async_spool(batcher.take_all())
                 LOGGER.info(
                     "%d points not written before closing are kept in the outbox",
                     unsent,
@@ -306,6 +287,6 @@ class Delivery:
                     unsent,
                     deadline,
                 )
-                self._stats.count_failed(unsent)
-        self._batcher.ready_empty.set()
-        await self._hass.async_add_executor_job(self._client.close)
+                parts.stats.count_failed(unsent)
+        batcher.ready_empty.set()
+        await parts.hass.async_add_executor_job(parts.client.close)

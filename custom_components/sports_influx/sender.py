@@ -11,12 +11,9 @@ from dataclasses import dataclass
 from enum import Enum, auto
 import time
 
-from homeassistant.core import HomeAssistant
-
-from .batcher import Batch, Batcher
-from .influx import InfluxClient
+from .batcher import Batch
 from .influx.errors import WriteError
-from .problems import OnceLog
+from .parts import WriterParts
 from .schema import RetentionClass
 from .spooler import Spooler
 
@@ -58,20 +55,10 @@ class Sent:
 class Sender:
     """Write the head batch or the oldest outbox record, once."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        client: InfluxClient,
-        batcher: Batcher,
-        spooler: Spooler,
-        log: OnceLog,
-    ) -> None:
-        """Send what ``batcher`` and ``spooler`` hold through ``client``."""
-        self._hass = hass
-        self._client = client
-        self._batcher = batcher
+    def __init__(self, parts: WriterParts, spooler: Spooler) -> None:
+        """Send what the batcher and ``spooler`` hold through the client."""
+        self._parts = parts
         self._spooler = spooler
-        self._log = log
 
     async def async_write_head(self) -> Sent:
         """Write the head batch once.
@@ -81,11 +68,11 @@ class Sender:
         keeps ``ready`` and the outbox, not this batch, so a batch is
         never both written and kept.
         """
-        batcher = self._batcher
+        batcher = self._parts.batcher
         batch = batcher.start()
         started = time.monotonic()
         try:
-            err = await self._hass.async_add_executor_job(
+            err = await self._parts.hass.async_add_executor_job(
                 self._write_blocking, batch.retention, batch.lines
             )
         except BaseException:
@@ -113,9 +100,12 @@ class Sender:
         try:
             stored = await spooler.async_peek()
         except Exception as err:  # noqa: BLE001 - live writes go on regardless
-            self._log.warning("outbox_read", "Cannot read the outbox: %s", err)
+            self._parts.once_log.warning(
+                "outbox_read", "Cannot read the outbox: %s", err
+            )
             # Live batches keep their turns; the outbox is tried between them.
-            live = bool(self._batcher.ready or self._batcher.queue)
+            batcher = self._parts.batcher
+            live = bool(batcher.ready or batcher.queue)
             return Sent(Outcome.DONE if live else Outcome.STOP)
         if stored is None:
             await spooler.async_refresh()
@@ -123,7 +113,7 @@ class Sender:
         lines = list(stored.lines)
         failure: WriteError | None
         if stored.retention in _RETENTIONS:
-            failure = await self._hass.async_add_executor_job(
+            failure = await self._parts.hass.async_add_executor_job(
                 self._write_blocking, RetentionClass(stored.retention), lines
             )
         else:
@@ -147,7 +137,7 @@ class Sender:
     ) -> WriteError | None:
         """One request; runs in the executor. The error, if any."""
         try:
-            self._client.write(lines, retention)
+            self._parts.client.write(lines, retention)
         except WriteError as err:
             return err
         return None

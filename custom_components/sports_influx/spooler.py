@@ -8,50 +8,25 @@ reported as a repair issue.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
-from homeassistant.core import HomeAssistant, callback
+from homeassistant.core import callback
 
 from .batcher import Grouped
 from .const import LOGGER
 from .influx.errors import WriteError
 from .outbox import Outbox, OutboxRecord
-from .problems import (
-    OnceLog,
-    RejectedReport,
-    WriterProblems,
-    by_error,
-    rejected_lines,
-    rejection_subject,
-)
+from .parts import WriterParts
+from .problems import RejectedReport, by_error, rejected_lines, rejection_subject
 from .quarantine import REJECTED_FILE
-from .stats import WriteStatistics
 
 
 class Spooler:
     """Points into the outbox, statistics out of it."""
 
-    def __init__(
-        self,
-        hass: HomeAssistant,
-        outbox: Outbox | None,
-        *,
-        batch_size: int,
-        stats: WriteStatistics,
-        problems: WriterProblems,
-        log: OnceLog,
-        notify: Callable[[], None],
-        notify_soon: Callable[[], None],
-    ) -> None:
+    def __init__(self, parts: WriterParts, outbox: Outbox | None) -> None:
         """Spool to ``outbox``; without one, nothing is kept on disk."""
-        self._hass = hass
+        self._parts = parts
         self.outbox = outbox
-        self.batch_size = batch_size
-        self._stats = stats
-        self._problems = problems
-        self._log = log
-        self._notify = notify
-        self._notify_soon = notify_soon
         self._spills: set[asyncio.Task[None]] = set()
 
     async def async_load(self) -> None:
@@ -59,18 +34,18 @@ class Spooler:
         if (outbox := self.outbox) is None:
             return
         try:
-            await self._hass.async_add_executor_job(outbox.load)
+            await self._parts.hass.async_add_executor_job(outbox.load)
         except Exception as err:  # noqa: BLE001 - new points still get a new file
             LOGGER.error("Cannot read the outbox in %s: %s", outbox.directory, err)
         await self.async_refresh()
-        kept = await self._hass.async_add_executor_job(outbox.damage_kept)
+        kept = await self._parts.hass.async_add_executor_job(outbox.damage_kept)
         if not kept:
-            self._problems.damage_resolved()
+            self._parts.problems.damage_resolved()
 
     @callback
     def spill(self, chunk: Grouped) -> None:
         """Past the memory cap: ``chunk`` goes to the outbox in the background."""
-        task = self._hass.async_create_task(
+        task = self._parts.hass.async_create_task(
             self.async_spool(chunk), "sports_influx spill"
         )
         self._spills.add(task)
@@ -84,12 +59,12 @@ class Spooler:
     async def async_peek(self) -> OutboxRecord | None:
         """The oldest outbox record (damage met on the way is set aside)."""
         assert self.outbox is not None  # noqa: S101 - only replayed with one
-        return await self._hass.async_add_executor_job(self.outbox.peek)
+        return await self._parts.hass.async_add_executor_job(self.outbox.peek)
 
     async def async_ack(self, stored: OutboxRecord) -> None:
         """``stored`` is done with: written or quarantined."""
         assert self.outbox is not None  # noqa: S101 - only replayed with one
-        await self._hass.async_add_executor_job(self.outbox.ack, stored)
+        await self._parts.hass.async_add_executor_job(self.outbox.ack, stored)
 
     async def async_spool(self, batches: Grouped) -> None:
         """Append ``batches`` to the outbox; count what it cannot hold."""
@@ -102,12 +77,12 @@ class Spooler:
                 refused,
                 unspooled,
                 error,
-            ) = await self._hass.async_add_executor_job(
+            ) = await self._parts.hass.async_add_executor_job(
                 self._spool_blocking, self.outbox, batches
             )
         except Exception as err:  # noqa: BLE001 - nothing may escape into HA
             dropped, refused, unspooled, error = 0, 0, total, repr(err)
-        stats = self._stats
+        stats = self._parts.stats
         if dropped:
             self._on_dropped(dropped)
         if refused:
@@ -119,16 +94,16 @@ class Spooler:
             )
         if unspooled:
             total_unspooled = stats.count_unspooled(unspooled)
-            self._log.warning(
+            self._parts.once_log.warning(
                 "unspooled",
                 "Cannot keep %d points in the outbox (%d so far): %s",
                 unspooled,
                 total_unspooled,
                 error,
             )
-            self._problems.unspooled(total_unspooled, error or "")
+            self._parts.problems.unspooled(total_unspooled, error or "")
         elif total > refused:
-            self._problems.spooled()
+            self._parts.problems.spooled()
         await self.async_refresh()
 
     def _spool_blocking(
@@ -144,9 +119,10 @@ class Spooler:
         error: str | None = None
         # Records of at most batch_size lines: the bound drops old points in
         # small steps, and a replayed record is one ordinary request.
+        size = self._parts.batcher.batch_size
         for retention, done in batches:
-            for start in range(0, len(done), self.batch_size):
-                chunk = done[start : start + self.batch_size]
+            for start in range(0, len(done), size):
+                chunk = done[start : start + size]
                 try:
                     result = outbox.append_lines(retention, chunk)
                 except Exception as err:  # noqa: BLE001 - counted, never raised
@@ -164,8 +140,8 @@ class Spooler:
         """Show what the outbox holds now in the statistics."""
         if self.outbox is None:
             return
-        state = await self._hass.async_add_executor_job(self.outbox.state)
-        change = self._stats.set_outbox(
+        state = await self._parts.hass.async_add_executor_job(self.outbox.state)
+        change = self._parts.stats.set_outbox(
             points=state.points,
             size=state.size,
             damaged_records=state.damaged_records,
@@ -173,20 +149,20 @@ class Spooler:
             rejected_dropped=state.rejected_dropped,
         )
         if change.damaged:
-            self._problems.damaged(
+            self._parts.problems.damaged(
                 state.damaged_records, state.damaged_bytes, state.damaged_dir
             )
         if change.drained:
-            self._problems.drained()
+            self._parts.problems.drained()
         if change.changed:
-            self._notify_soon()
+            self._parts.notify_soon()
 
     async def async_quarantine(self, err: WriteError, lines: list[str]) -> None:
         """Refused for good: quarantine the lines the server refused."""
         bad = rejected_lines(err, lines)
-        stats = self._stats
+        stats = self._parts.stats
         stats.count_rejected(len(bad), len(lines) - len(bad), err.message)
-        self._log.warning(
+        self._parts.once_log.warning(
             "rejected", "InfluxDB rejected %d points: %s", len(bad), err.message
         )
         path = None
@@ -194,7 +170,7 @@ class Spooler:
             path = self.outbox.directory / REJECTED_FILE
             try:
                 for message, group in by_error(err, bad):
-                    await self._hass.async_add_executor_job(
+                    await self._parts.hass.async_add_executor_job(
                         self.outbox.quarantine, group, message
                     )
             except OSError as io_err:
@@ -202,7 +178,7 @@ class Spooler:
                 path = None
             await self.async_refresh()  # the quarantine's bound may drop
         measurement, field_name = rejection_subject(err, bad)
-        self._problems.rejected(
+        self._parts.problems.rejected(
             RejectedReport(
                 count=stats.rejected,
                 measurement=measurement,
@@ -211,14 +187,14 @@ class Spooler:
                 path=str(path) if path else None,
             )
         )
-        self._notify()
+        self._parts.notify()
 
     @callback
     def _on_dropped(self, count: int) -> None:
-        total = self._stats.count_dropped(count)
+        total = self._parts.stats.count_dropped(count)
         LOGGER.warning(
             "The outbox is full: dropped its %d oldest points (%d so far)",
             count,
             total,
         )
-        self._problems.dropped(total)
+        self._parts.problems.dropped(total)

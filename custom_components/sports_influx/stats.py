@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
-from homeassistant.helpers.event import async_call_later
 from homeassistant.util import dt as dt_util
 
 from .const import NOTIFY_INTERVAL, WRITE_TIME_WINDOW
+from .timer import OneShotTimer
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +208,7 @@ class StatisticsListeners:
         self._stats = stats
         self._depth = depth
         self._listeners: list[CALLBACK_TYPE] = []
-        self._unsub_notify: CALLBACK_TYPE | None = None
+        self._timer = OneShotTimer(hass, self.async_notify)
         self._last_notify = -NOTIFY_INTERVAL
 
     @callback
@@ -241,24 +241,15 @@ class StatisticsListeners:
         second is shown at once, later ones when the second is over.
         """
         self._stats.set_queue_depth(self._depth())
-        if self._unsub_notify is not None:
+        if self._timer.pending:
             return
         wait = self._last_notify + NOTIFY_INTERVAL - self._hass.loop.time()
         if wait <= 0:
             self.async_notify()
             return
-        self._unsub_notify = async_call_later(
-            self._hass, wait, self._async_on_notify_timer
-        )
+        self._timer.start(wait)
 
     @callback
     def async_cancel(self) -> None:
         """Forget a notification that waits for its second to end."""
-        if self._unsub_notify:
-            self._unsub_notify()
-            self._unsub_notify = None
-
-    @callback
-    def _async_on_notify_timer(self, _now: datetime) -> None:
-        self._unsub_notify = None
-        self.async_notify()
+        self._timer.cancel()

@@ -40,6 +40,7 @@ from .lineprotocol import (
     serialize_grouped,
 )
 from .outbox import Outbox
+from .parts import WriterParts
 from .problems import OnceLog, WriterProblems
 from .records import Record
 from .schema import RetentionClass, is_expired
@@ -78,26 +79,20 @@ class SportsInfluxWriter:
         self._batcher = Batcher(batch_size, max_queue)
         self._listeners = StatisticsListeners(hass, self.stats, self._batcher.pending)
         self._log = OnceLog()
-        problems = problems or WriterProblems()
-        self._spooler = Spooler(
-            hass,
-            outbox,
-            batch_size=batch_size,
+        parts = WriterParts(
+            hass=hass,
+            client=client,
+            batcher=self._batcher,
             stats=self.stats,
-            problems=problems,
-            log=self._log,
+            problems=problems or WriterProblems(),
+            once_log=self._log,
             notify=self._listeners.async_notify,
             notify_soon=self._listeners.async_notify_soon,
         )
+        self._spooler = Spooler(parts, outbox)
         self._delivery = Delivery(
-            hass,
-            client,
-            self._batcher,
+            parts,
             self._spooler,
-            stats=self.stats,
-            problems=problems,
-            log=self._log,
-            notify_soon=self._listeners.async_notify_soon,
             jitter=jitter or (lambda: random.uniform(0.0, RETRY_MAX_JITTER)),
         )
         self._unsub_timer: CALLBACK_TYPE | None = None
@@ -111,7 +106,6 @@ class SportsInfluxWriter:
     @batch_size.setter
     def batch_size(self, value: int) -> None:
         self._batcher.batch_size = value
-        self._spooler.batch_size = value
 
     @property
     def state(self) -> DeliveryState:

@@ -8,12 +8,13 @@ blocking (executor only). What differs between server kinds is the
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+import threading
 from typing import Any
 
 import aiohttp
 
 from ..const import MAX_REFUSED_REQUESTS, MAX_REQUEST_BYTES, REQUEST_TIMEOUT
-from ..query import QueryLanguage, QueryResult
+from ..query import QueryError, QueryLanguage, QueryResult, error_message
 from ..schema import Destination, RetentionClass
 from .dialect import Dialect
 from .errors import WriteError
@@ -25,6 +26,7 @@ from .server import (
     InvalidAuthError,
     ServerInfo,
     ServerKind,
+    check_auth,
     normalize_host,
     parse_version,
 )
@@ -75,8 +77,9 @@ class InfluxClient:
         self._unavailable: frozenset[str] = frozenset()
         # Each write request ends by then, however the server drips.
         self.write_timeout = REQUEST_TIMEOUT
+        # Made once, by the first write (executor) or an abort (loop).
         self._writes: WriteClient | None = None
-        self._aborted = False
+        self._writes_lock = threading.Lock()
 
     def _dialect_for(self, kind: ServerKind) -> Dialect:
         return _DIALECTS[kind](self._http, self.database, self._names.get(kind, {}))
@@ -182,29 +185,25 @@ class InfluxClient:
         time_limit: float,
     ) -> QueryResult:
         """Run one read query against the database of a retention class."""
-        return await self._dialect.async_query(
-            query, language, retention, limit=limit, time_limit=time_limit
+        dialect = self._dialect
+        path, params = dialect.query_route(query, language, dialect.routes[retention])
+        status, _, text = await dialect.request(
+            "GET", path, params=params, time_limit=time_limit
         )
+        check_auth(status, path)
+        if status != 200:
+            raise QueryError(error_message(text))
+        return dialect.query_rows(text, limit)
 
     # -- writes, blocking (executor only) ----------------------------------
 
     def _write_client(self) -> WriteClient:
-        if self._writes is None:
-            dialect = self._dialect
-            self._writes = WriteClient(
-                self.host,
-                self._http.token,
-                self.database,
-                org=dialect.org_id,
-                auth_scheme=dialect.auth_scheme,
-                v2_api=dialect.write_v2_api,
-                verify_ssl=self._verify_ssl,
-                timeout=self.write_timeout,
-                refused_count=dialect.refused_count,
-            )
-            if self._aborted:
-                self._writes.abort()
-        return self._writes
+        with self._writes_lock:
+            if self._writes is None:
+                self._writes = self._dialect.write_client(
+                    verify_ssl=self._verify_ssl, timeout=self.write_timeout
+                )
+            return self._writes
 
     def prepare_write(self) -> None:
         """Build the write client now (blocking: executor only).
@@ -235,15 +234,12 @@ class InfluxClient:
     def abort_writes(self) -> None:
         """End the request in flight now and refuse further ones (closing).
 
-        Thread-safe and never blocks: called from the loop while a write
-        runs in the executor.
+        Called from the loop while a write runs in the executor: thread-safe,
+        and it waits for no request.
         """
-        self._aborted = True
-        if (writes := self._writes) is not None:
-            writes.abort()
+        self._write_client().abort()
 
     def close(self) -> None:
-        """Release the HTTP pool."""
+        """Release the HTTP pool (a later write builds it again)."""
         if self._writes is not None:
             self._writes.close()
-            self._writes = None

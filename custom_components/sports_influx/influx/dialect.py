@@ -11,8 +11,8 @@ from collections.abc import Callable, Mapping, Sequence
 import json
 from typing import Any, ClassVar
 
-from ..const import LOGGER, REQUEST_TIMEOUT
-from ..query import QueryError, QueryLanguage, QueryResult, error_message
+from ..const import LOGGER
+from ..query import QueryLanguage, QueryResult
 from ..schema import Destination, RetentionClass, duration_text
 from .http import Http
 from .server import (
@@ -22,6 +22,7 @@ from .server import (
     ServerKind,
     check_auth,
 )
+from .write_client import WriteClient
 
 
 class Dialect(ABC):
@@ -139,26 +140,21 @@ class Dialect(ABC):
     def query_rows(self, text: str, limit: int) -> QueryResult:
         """Rows of a query's answer."""
 
-    async def async_query(
-        self,
-        query: str,
-        language: QueryLanguage,
-        retention: RetentionClass,
-        *,
-        limit: int,
-        time_limit: float = REQUEST_TIMEOUT,
-    ) -> QueryResult:
-        """Run one read query against the database of a retention class."""
-        path, params = self.query_route(query, language, self.routes[retention])
-        status, _, text = await self.request(
-            "GET", path, params=params, time_limit=time_limit
-        )
-        check_auth(status, path)
-        if status != 200:
-            raise QueryError(error_message(text))
-        return self.query_rows(text, limit)
+    # -- writes and refusals ----------------------------------------------
 
-    # -- refusals -----------------------------------------------------------
+    def write_client(self, *, verify_ssl: bool, timeout: float) -> WriteClient:
+        """The blocking client of this server's write route (not built yet)."""
+        return WriteClient(
+            self.http.host,
+            self.http.token,
+            self.database,
+            org=self.org_id,
+            auth_scheme=self.auth_scheme,
+            v2_api=self.write_v2_api,
+            verify_ssl=verify_ssl,
+            timeout=timeout,
+            refused_count=self.refused_count,
+        )
 
     def refused_count(self, message: str) -> int | None:
         """How many lines a refusal's message says were dropped, if it does."""

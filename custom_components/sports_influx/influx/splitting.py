@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Sequence
 
+from ..lineprotocol import encodable
 from .errors import RejectedLine, WriteError
 
 type Post = Callable[[Sequence[str]], None]
@@ -65,16 +66,6 @@ def _runs(
     return runs
 
 
-def _encodable(line: str) -> bool:
-    if line.isascii():
-        return True
-    try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 class Splitter:
     """Writes through ``post`` and finds what was refused (one client)."""
 
@@ -100,7 +91,7 @@ class Splitter:
         todo: deque[list[int]] = deque()
         sendable = []
         for index, line in enumerate(lines):
-            if _encodable(line):
+            if encodable(line):
                 sendable.append(index)
             else:
                 refused.append(
