@@ -47,15 +47,12 @@ from .parsing import (
     make_score,
     parse_time,
     period_number,
-    score_status,
     season_of,
     shot_count,
     synthetic_game_id,
     text,
 )
-from .status import GameStatus
-
-GAME_STATES = frozenset({"PRE", "LIVE", "CRIT", "OVER", "FINAL", "OFF"})
+from .status import NHLAPI_STATES, GameStatus
 
 # The game attributes every pynhl version writes.
 SIGNATURE = frozenset({"home_id", "away_id", "home_name", "away_name"})
@@ -128,7 +125,7 @@ def matches(state: State) -> bool:
 def parse(state: State, observed: datetime) -> ParseResult:
     """A hass-nhlapi state -> one NHL score record."""
     check_available(state.state)
-    status, word = score_status(state.state, None, GAME_STATES)
+    status, word = NHLAPI_STATES.read(state.state)
     attrs = state.attributes
     start = parse_time(attrs.get("next_game_datetime"))
     if status is not GameStatus.PRE:

@@ -19,7 +19,7 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 
 from ..records import League, NflScore, NhlScore
 from .base import Reason, SkipRecord
-from .status import FINAL, GameStatus, canonical_status
+from .status import FINAL, GameStatus
 
 # League names as sources spell them.
 LEAGUES: Mapping[str, League] = {"NFL": League.NFL, "NHL": League.NHL}
@@ -138,22 +138,6 @@ def check_available(state: str, *, payload: bool = False) -> None:
         raise SkipRecord(Reason.UNAVAILABLE)
 
 
-def game_status(
-    state: str, games: frozenset[str], no_games: frozenset[str] | None = None
-) -> str:
-    """The state as a game status (upper case).
-
-    ``no_games`` are known states without a game; ``None`` means any state
-    that is not a game state is one (free-text states like "No Game Scheduled").
-    """
-    status = state.strip().upper()
-    if status in games:
-        return status
-    if no_games is None or status in no_games:
-        raise SkipRecord(Reason.NOT_A_GAME)
-    raise SkipRecord(Reason.UNKNOWN_STATE)
-
-
 def as_mapping(value: object) -> Mapping[str, Any] | None:
     """The value if it is a mapping."""
     return value if isinstance(value, Mapping) else None
@@ -234,25 +218,6 @@ def parse_score(value: object) -> Score:
 _NO_PLAY = frozenset(
     {GameStatus.PRE, GameStatus.POSTPONED, GameStatus.CANCELED, GameStatus.DELAYED}
 )
-
-
-def score_status(
-    state: str,
-    detail: object,
-    games: frozenset[str],
-    no_games: frozenset[str] | None = None,
-) -> tuple[GameStatus, str]:
-    """The state as a ``GameStatus`` and the source's own word for it.
-
-    ``games`` are the source's game states; ``no_games`` as in
-    ``game_status``. ``detail`` (a clock or status text) decides first: a
-    postponed game keeps its ordinary state and says so only there.
-    """
-    word = game_status(state, games, no_games)
-    status = canonical_status(word, detail)
-    if status is None:  # pragma: no cover - every game state is in the table
-        raise SkipRecord(Reason.UNKNOWN_STATE)
-    return status, word
 
 
 def game_score(value: object, status: str) -> Score:

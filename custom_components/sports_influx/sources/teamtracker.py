@@ -9,7 +9,7 @@ How the attributes are read
 - ``PRE`` with a game (a date and both teams): a 0-0 point with status PRE,
   timestamped at the game start, so every poll rewrites the same point.
   ``PRE`` without one, ``NOT_FOUND`` and ``BYE``: ``not_a_game``.
-- Status: ``status.canonical_status`` of the state and the clock text
+- Status: ``status.ESPN_STATES`` read from the state and the clock text
   (ESPN's ``shortDetail``): a postponed game is ``POST`` with clock
   "Postponed", written as POSTPONED; the state is ``source_status``.
 - ``IN``/``POST`` are timestamped with ``observed`` (the state's change time).
@@ -47,22 +47,17 @@ from .parsing import (
     down_and_field,
     final_type,
     game_score,
-    game_status,
     ident,
     make_score,
     parse_time,
     period_number,
-    score_status,
     season_of,
     shot_count,
     synthetic_game_id,
     team_is_home,
     text,
 )
-from .status import GameStatus
-
-GAME_STATES = frozenset({"PRE", "IN", "POST"})
-NO_GAME_STATES = frozenset({"NOT_FOUND", "BYE"})
+from .status import ESPN_STATES, GameStatus
 
 # Present in both attribute generations, absent from every other source.
 SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
@@ -141,8 +136,6 @@ def parse(state: State, observed: datetime) -> ParseResult:
     check_available(state.state)
     league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
     if league is None:
-        # NOT_FOUND, BYE and unknown states are refused for every league.
-        game_status(state.state, GAME_STATES, NO_GAME_STATES)
         return teamtracker_sports.parse(state, observed)
     return ParseResult.one(team_view_score(state, league=league, observed=observed))
 
@@ -152,9 +145,7 @@ def team_view_score(
 ) -> NflScore | NhlScore:
     """A score record from ``team_*``/``opponent_*`` attributes."""
     attrs = state.attributes
-    status, word = score_status(
-        state.state, attrs.get("clock"), GAME_STATES, NO_GAME_STATES
-    )
+    status, word = ESPN_STATES.read(state.state, attrs.get("clock"))
     start = parse_time(attrs.get("date"))
     team = text(attrs.get("team_abbr"))
     opponent = text(attrs.get("opponent_abbr"))

@@ -55,7 +55,7 @@ from .parsing import (
     text,
     to_int,
 )
-from .status import FINAL, GameStatus, canonical_status
+from .status import ESPN_STATES, FINAL, GameStatus, Reading
 from .teamtracker_leagues import count_of, league_of, period_of, season_of
 
 # TeamTracker's INDIVIDUAL_SPORTS plus racing: an athlete, not a team.
@@ -121,24 +121,31 @@ class _Game(NamedTuple):
 def parse(state: State, observed: datetime) -> ParseResult:
     """A TeamTracker state of another league -> one ``<sport>_scores`` record."""
     attrs = state.attributes
+    # NOT_FOUND, BYE and unknown states are refused whatever the sport.
+    reading = ESPN_STATES.read(state.state, attrs.get("clock"))
     sport = (text(attrs.get("sport")) or text(attrs.get("sport_path")) or "").lower()
     if sport in INDIVIDUAL_SPORTS:
-        return teamtracker_athletes.parse(state, sport, observed)
+        return teamtracker_athletes.parse(state, reading, sport, observed)
     if sport not in _BUILDERS:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
-    return ParseResult.one(team_score(state, league_of(attrs), sport, observed))
+    return ParseResult.one(
+        team_score(state, reading, league_of(attrs), sport, observed)
+    )
 
 
-def team_score(state: State, league: str, sport: str, observed: datetime) -> SportScore:
+def team_score(
+    state: State, reading: Reading, league: str, sport: str, observed: datetime
+) -> SportScore:
     """A ``<sport>_scores`` record of ``league`` from ``team_*``/``opponent_*``.
 
-    The league and the sport are the caller's: TeamTracker names them in its
+    The state as the caller read it (``status.ESPN_STATES``); the league and
+    the sport are the caller's too: TeamTracker names them in its
     attributes, ha-nfl's forks only in their logo URLs.
     """
     build = _BUILDERS.get(sport)
     if build is None:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
-    return build(_game(state, sport, league, observed))
+    return build(_game(state, reading, sport, league, observed))
 
 
 def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> str:
@@ -147,16 +154,15 @@ def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> s
     return f"{day}-T{start:%H%M}" if sport == "baseball" else day
 
 
-def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
+def _game(
+    state: State, reading: Reading, sport: str, league: str, observed: datetime
+) -> _Game:
     attrs = state.attributes
-    clock = attrs.get("clock")
-    status = canonical_status(state.state, clock)
-    if status is None:
-        raise SkipRecord(Reason.UNKNOWN_STATE)
+    status, word = reading
     start = parse_time(attrs.get("date"))
     team = text(attrs.get("team_abbr"))
     opponent = text(attrs.get("opponent_abbr"))
-    pre = state.state.strip().upper() == "PRE"
+    pre = word == "PRE"
     if pre and (start is None or team is None or opponent is None):
         raise SkipRecord(Reason.NOT_A_GAME)
     if team is None or opponent is None:
@@ -175,8 +181,8 @@ def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
         "away_team": away,
         # ESPN counts a game not started as in period 1.
         "period": None if pre else period_of(attrs.get("quarter")),
-        "time_remaining": clock_time(clock),
-        "source_status": state.state.strip().upper(),
+        "time_remaining": clock_time(attrs.get("clock")),
+        "source_status": word,
         "source_game_id": ident(attrs.get("event_id")),
         "time": start if pre else observed,
     }
