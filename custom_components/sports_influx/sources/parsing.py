@@ -220,6 +220,19 @@ _NO_PLAY = frozenset(
 )
 
 
+class Side(NamedTuple):
+    """One team of a game: its abbreviation, score and shots on goal."""
+
+    team: str
+    score: Score
+    shots: int | None
+
+
+def game_side(team: str, score: object, shots: object, status: GameStatus) -> Side:
+    """A team's side as a source writes it (``game_score``, ``shot_count``)."""
+    return Side(team, game_score(score, status), shot_count(shots))
+
+
 def game_score(value: object, status: str) -> Score:
     """A side's score; before the game (``PRE``) a missing score is 0."""
     if value is None and status in _NO_PLAY:
@@ -391,68 +404,59 @@ def synthetic_game_id(league: str, start: datetime, away: str, home: str) -> str
 def make_score(
     *,
     league: League,
-    game_id: str,
+    start: datetime,
     season: int,
     season_type: str | None,
     status: GameStatus,
-    home_team: str,
-    away_team: str,
-    home: Score,
-    away: Score,
+    home: Side,
+    away: Side,
     period: int | None,
     time_remaining: str | None,
-    time: datetime,
+    observed: datetime,
     possession: str | None = None,
     down_distance: str | None = None,
     field_position: str | None = None,
-    home_shots: int | None = None,
-    away_shots: int | None = None,
     source_status: str | None = None,
     source_game_id: str | None = None,
     final: str | None = None,
 ) -> NflScore | NhlScore:
-    """The league's score record; the one place a league picks its fields."""
-    # A plain string in the record: tags and the dedupe memory (JSON) take it.
-    word = status.value
+    """The league's score record; the one place a league picks its fields.
+
+    The game id is the synthetic one; a ``PRE`` point is timestamped at the
+    game's start, so every poll before it rewrites the same point, the
+    others with ``observed``.
+    """
+    shared: dict[str, Any] = {
+        "game_id": synthetic_game_id(league, start, away.team, home.team),
+        "season": season,
+        "season_type": season_type,
+        # A plain string in the record: tags and the dedupe memory (JSON) take it.
+        "status": status.value,
+        "home_team": home.team,
+        "away_team": away.team,
+        "home_score": home.score.goals,
+        "away_score": away.score.goals,
+        "time_remaining": time_remaining,
+        "source_status": source_status,
+        "source_game_id": source_game_id,
+        "final_type": final,
+        "time": start if status is GameStatus.PRE else observed,
+    }
     if league is League.NFL:
         return NflScore(
-            game_id=game_id,
-            season=season,
-            season_type=season_type,
-            status=word,
-            home_team=home_team,
-            away_team=away_team,
-            home_score=home.goals,
-            away_score=away.goals,
+            **shared,
             quarter=period,
-            time_remaining=time_remaining,
             possession=possession,
             down_distance=down_distance,
             field_position=field_position,
-            source_status=source_status,
-            source_game_id=source_game_id,
-            final_type=final,
-            time=time,
         )
     return NhlScore(
-        game_id=game_id,
-        season=season,
-        season_type=season_type,
-        status=word,
-        home_team=home_team,
-        away_team=away_team,
-        home_score=home.goals,
-        away_score=away.goals,
+        **shared,
         period=period,
-        time_remaining=time_remaining,
-        home_shots=home_shots,
-        away_shots=away_shots,
-        home_shootout=home.shootout,
-        away_shootout=away.shootout,
-        source_status=source_status,
-        source_game_id=source_game_id,
-        final_type=final,
-        time=time,
+        home_shots=home.shots,
+        away_shots=away.shots,
+        home_shootout=home.score.shootout,
+        away_shootout=away.score.shootout,
     )
 
 

@@ -46,14 +46,12 @@ from .parsing import (
     clock_time,
     down_and_field,
     final_type,
-    game_score,
+    game_side,
     ident,
     make_score,
     parse_time,
     period_number,
     season_of,
-    shot_count,
-    synthetic_game_id,
     team_is_home,
     text,
 )
@@ -155,39 +153,33 @@ def team_view_score(
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
     if start is None:
         raise SkipRecord(Reason.BAD_DATE)
-    team_score = game_score(attrs.get("team_score"), status)
-    opponent_score = game_score(attrs.get("opponent_score"), status)
-    team_shots = shot_count(attrs.get("team_shots_on_target"))
-    opponent_shots = shot_count(attrs.get("opponent_shots_on_target"))
-    if team_is_home(attrs):
-        home, away = team, opponent
-        home_score, away_score = team_score, opponent_score
-        home_shots, away_shots = team_shots, opponent_shots
-    else:
-        home, away = opponent, team
-        home_score, away_score = opponent_score, team_score
-        home_shots, away_shots = opponent_shots, team_shots
+    ours = game_side(
+        team, attrs.get("team_score"), attrs.get("team_shots_on_target"), status
+    )
+    theirs = game_side(
+        opponent,
+        attrs.get("opponent_score"),
+        attrs.get("opponent_shots_on_target"),
+        status,
+    )
+    home, away = (ours, theirs) if team_is_home(attrs) else (theirs, ours)
     down, field = down_and_field(attrs.get("down_distance_text"))
     period = period_number(attrs.get("quarter"))
     season_type = text(attrs.get("season"))
     return make_score(
         league=league,
-        game_id=synthetic_game_id(league, start, away, home),
+        start=start,
         season=season_of(league, start),
         season_type=season_type,
         status=status,
-        home_team=home,
-        away_team=away,
-        home=home_score,
-        away=away_score,
+        home=home,
+        away=away,
         period=period,
         time_remaining=clock_time(attrs.get("clock")),
-        time=start if status is GameStatus.PRE else observed,
+        observed=observed,
         possession=_possession(attrs, team, opponent),
         down_distance=down,
         field_position=field,
-        home_shots=home_shots,
-        away_shots=away_shots,
         source_status=word,
         source_game_id=ident(attrs.get("event_id")),
         final=final_type(
@@ -195,7 +187,7 @@ def team_view_score(
             status,
             detail=attrs.get("clock"),
             period=period,
-            shootout=home_score.shootout is not None,
+            shootout=home.score.shootout is not None,
             season_type=season_type,
         ),
     )
