@@ -31,7 +31,7 @@ from custom_components.sports_influx.sources import (
     nhlapi,
     teamtracker,
 )
-from custom_components.sports_influx.sources.parsing import (
+from custom_components.sports_influx.sources.espn import (
     ESPN_SEASON_OFFSET,
     league_evidence,
 )

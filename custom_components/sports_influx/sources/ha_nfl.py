@@ -11,7 +11,7 @@ game.
 ha-nfl has been forked for other leagues (artiscursive/ha-nba reads ESPN's
 NBA scoreboard) with the same attribute names and no ``league``: the key
 set says "this family", not "the NFL". The league is read from evidence
-(``parsing.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
+(``espn.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
 an NFL or NHL game is written as TeamTracker's are, a game of a league in
 ``FORK_SPORTS`` goes to its sport's ``<sport>_scores`` through
 TeamTracker's sport builders (``teamtracker_sports.team_score``); any other
@@ -26,7 +26,8 @@ from datetime import datetime
 from homeassistant.core import State
 
 from .base import ParseResult, Reason, SkipRecord
-from .parsing import LEAGUES, check_available, league_evidence
+from .espn import league_evidence
+from .parsing import LEAGUES, check_available
 from .status import ESPN_STATES
 from .teamtracker import team_view_score
 from .teamtracker_sports import team_score

@@ -24,38 +24,11 @@ from .status import FINAL, GameStatus
 # League names as sources spell them.
 LEAGUES: Mapping[str, League] = {"NFL": League.NFL, "NHL": League.NHL}
 
-# ESPN's league ids, as in uids like "s:20~l:28~t:1".
-ESPN_LEAGUE_IDS: Mapping[str, League] = {"28": League.NFL, "90": League.NHL}
-
 # A season is named after the year it starts in: games before this month
 # belong to the previous year's season (NFL: Super Bowl in February; NHL:
 # playoffs run into June).
 SEASON_START_MONTH: Mapping[League, int] = {League.NFL: 3, League.NHL: 7}
 
-# The convention of every measurement: a season is named after the year it
-# starts in (2025 for 2025-26). ESPN names a season by the year it ends in
-# where it spans the new year, except for football: ``season.year`` 2026
-# with ``displayName`` "2025-26" in hockey and basketball standings,
-# summaries and core API links, 2025 for the NFL's 2025 season (which ends
-# in February 2026). This many years are added to ESPN's year. Leagues
-# whose season lies within one calendar year (MLB, WNBA) add 0.
-ESPN_SEASON_OFFSET: Mapping[str, int] = {
-    "NFL": 0,
-    "NHL": -1,
-    "NBA": -1,
-    "MLB": 0,
-    "WNBA": 0,
-}
-
-# League evidence: ESPN's logo and player links carry the league's slug
-# (".../teamlogos/nfl/500/scoreboard/kc.png", "espn.com/nba/player/...").
-_ESPN_SLUG = re.compile(r"(?:/teamlogos/|espn\.com/|/headshots/)([a-z-]+)/")
-# ESPN's slugs for league names where they differ from the lower-case name.
-_SLUG_LEAGUES: Mapping[str, str] = {
-    "college-football": "NCAAF",
-    "mens-college-basketball": "NCAAM",
-    "womens-college-basketball": "NCAAW",
-}
 # A TeamTracker-style final detail: "Final", "Final/OT", "Final/2OT", "Final/SO".
 _FINAL_DETAIL = re.compile(r"\s*final\s*(?:/\s*\d*\s*(ot|so))?\s*$", re.IGNORECASE)
 # The regular periods of a game: a final after more went to overtime.
@@ -70,42 +43,6 @@ _YEARS = range(1900, 2200)
 _INT64 = range(-(2**63), 2**63)
 # Scores are written with at most four digits ("24", "3(2)").
 _MAX_SCORE = 9999
-
-# ESPN NFL team ids (scoreboard ``team.id``, core API ``teams/{id}``).
-ESPN_NFL_TEAMS: Mapping[str, str] = {
-    "1": "ATL",
-    "2": "BUF",
-    "3": "CHI",
-    "4": "CIN",
-    "5": "CLE",
-    "6": "DAL",
-    "7": "DEN",
-    "8": "DET",
-    "9": "GB",
-    "10": "TEN",
-    "11": "IND",
-    "12": "KC",
-    "13": "LV",
-    "14": "LAR",
-    "15": "MIA",
-    "16": "MIN",
-    "17": "NE",
-    "18": "NO",
-    "19": "NYG",
-    "20": "NYJ",
-    "21": "PHI",
-    "22": "ARI",
-    "23": "PIT",
-    "24": "LAC",
-    "25": "SF",
-    "26": "SEA",
-    "27": "TB",
-    "28": "WSH",
-    "29": "CAR",
-    "30": "JAX",
-    "33": "BAL",
-    "34": "HOU",
-}
 
 _SCORE = re.compile(r"\s*(\d{1,4})\s*(?:\(\s*(\d{1,3})\s*\))?\s*")
 # "0:48", "13:12", "08:47", "0:05.3" at the start of a clock text.
@@ -275,58 +212,11 @@ def _as_utc(value: datetime) -> datetime | None:
     return value if value.year in _YEARS else None
 
 
-def espn_league(abbreviation: object, uid: object) -> League:
-    """An ESPN payload's league: its abbreviation, else its uid ("s:20~l:28")."""
-    league = LEAGUES.get((text(abbreviation) or "").upper())
-    if league is None:
-        _, _, rest = (text(uid) or "").partition("~l:")
-        league = ESPN_LEAGUE_IDS.get(rest.partition("~")[0])
-    if league is None:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-    return league
-
-
 def season_of(league: League, when: datetime) -> int:
     """The season a game on this date belongs to."""
     if when.month < SEASON_START_MONTH[league]:
         return when.year - 1
     return when.year
-
-
-def espn_season(league: str, year: int | None) -> int | None:
-    """ESPN's season year as the season's start year (``ESPN_SEASON_OFFSET``)."""
-    if year is None:
-        return None
-    return year + ESPN_SEASON_OFFSET.get(league, 0)
-
-
-def league_evidence(attrs: Mapping[str, Any]) -> str | None:
-    """The league an ESPN-fed team sensor shows evidence of ("NFL", "NBA").
-
-    Read from what names the league, not from the attribute names (ha-nfl's
-    are shared by its forks for other leagues): the slug in the team and
-    opponent logo URLs, else both teams' ESPN ids agreeing with their
-    abbreviations in the NFL's id table. None when nothing says.
-    """
-    if league := url_league(attrs.get("team_logo"), attrs.get("opponent_logo")):
-        return league
-    sides = (("team_id", "team_abbr"), ("opponent_id", "opponent_abbr"))
-    if all(
-        (abbr := text(attrs.get(name))) is not None
-        and ESPN_NFL_TEAMS.get(ident(attrs.get(id_key)) or "") == abbr
-        for id_key, name in sides
-    ):
-        return "NFL"
-    return None
-
-
-def url_league(*urls: object) -> str | None:
-    """The league slug of the first ESPN URL that has one ("NFL")."""
-    for url in urls:
-        if isinstance(url, str) and (match := _ESPN_SLUG.search(url)):
-            slug = match.group(1)
-            return _SLUG_LEAGUES.get(slug, slug.upper())
-    return None
 
 
 def final_type(
