@@ -304,10 +304,10 @@ def _soccer(game: _Game) -> SoccerScore:
 def _volleyball(game: _Game) -> VolleyballScore:
     home, away = game.scores()
     home_sets, away_sets = map(count_of, game.pair("sets_won"))
+    if game.status is FINAL and home_sets is None and away_sets is None:
+        home_sets, away_sets = home.goals, away.goals
     # Live, the score is the set's points; the match score is sets won.
     live = game.common["source_status"] == "IN"
-    if not live and game.status is FINAL and home_sets is None and away_sets is None:
-        home_sets, away_sets = home.goals, away.goals
     return VolleyballScore(
         **game.common,
         home_score=home_sets if live else home.goals,
