@@ -31,11 +31,16 @@ from custom_components.sports_influx.sources import (
     nhlapi,
     teamtracker,
 )
-from custom_components.sports_influx.sources.parsing import (
+from custom_components.sports_influx.sources.espn import (
     ESPN_SEASON_OFFSET,
     league_evidence,
 )
-from custom_components.sports_influx.sources.status import GameStatus
+from custom_components.sports_influx.sources.status import (
+    ESPN_STATES,
+    NHLAPI_STATES,
+    SOURCE_STATES,
+    GameStatus,
+)
 from homeassistant.core import State
 
 from .conftest import FIXTURES
@@ -315,6 +320,13 @@ def test_every_source_speaks_one_vocabulary() -> None:
         )
     assert words == {"PRE", "IN", "POST"}
     assert words <= {status.value for status in GameStatus}
+
+
+def test_every_game_state_of_a_source_has_a_status() -> None:
+    """A source's game states are read through the one status table."""
+    for states in (ESPN_STATES, NHLAPI_STATES):
+        assert states.games <= SOURCE_STATES.keys()
+        assert states.games.isdisjoint(states.no_games or ())
 
 
 # --- final types -------------------------------------------------------------

@@ -32,7 +32,7 @@ from custom_components.sports_influx.records import (
 from custom_components.sports_influx.schema import FieldType
 from custom_components.sports_influx.sources import SkipRecord, teamtracker
 from custom_components.sports_influx.sources.base import Reason
-from custom_components.sports_influx.sources.status import GameStatus
+from custom_components.sports_influx.sources.status import ESPN_STATES, GameStatus
 from custom_components.sports_influx.sources.teamtracker_athletes import (
     golf_position,
     golf_score,
@@ -953,9 +953,10 @@ def test_team_score_takes_the_league_and_sport_of_its_caller() -> None:
     """The entry point ha-nfl's forks use: TeamTracker's NBA attributes read
     as another league and sport; a sport without a builder is refused."""
     state = teamtracker_state(12)
-    record = team_score(state, "WNBA", "basketball", OBSERVED)
+    reading = ESPN_STATES.read(state.state, state.attributes.get("clock"))
+    record = team_score(state, reading, "WNBA", "basketball", OBSERVED)
     assert isinstance(record, BasketballScore)
     assert (record.league, record.game_id) == ("WNBA", "WNBA-20221002-CHA@BOS")
     with pytest.raises(SkipRecord) as err:
-        team_score(state, "NRL", "rugby", OBSERVED)
+        team_score(state, reading, "NRL", "rugby", OBSERVED)
     assert err.value.reason == Reason.UNKNOWN_SPORT

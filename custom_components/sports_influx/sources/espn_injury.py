@@ -3,7 +3,7 @@
 A ``rest`` sensor on ``sports.core.api.espn.com/v2/sports/football/leagues/
 nfl/.../injuries/{id}`` (or ``hockey/leagues/nhl``) keeps the record in its
 attributes; its links name the league and the season (ESPN's hockey season
-year is the end year: written as the start year, ``parsing.espn_season``). The record links
+year is the end year: written as the start year, ``espn.espn_season``). The record links
 its athlete (``$ref``) instead of naming them: the name comes from an
 expanded ``athlete``, else from a ``player_name`` attribute the user adds
 (``homeassistant: customize:``). Without either the state is skipped

@@ -18,7 +18,7 @@ How the body is read
 - Season: from the report's date, as for a summary's rows (the same
   report from either source lands in the same series); a row without a
   date takes the body's ``season.year`` as the season's start year
-  (``parsing.espn_season``: ESPN's 2026 is hockey's 2025-26).
+  (``espn.espn_season``: ESPN's 2026 is hockey's 2025-26).
 - One record per row (``espn_summary.report``); a row it cannot read is
   one skip reason. The same report polled again is deduped by the reader
   (player and status).
@@ -35,20 +35,16 @@ from homeassistant.core import State
 
 from ..records import InjuryReport, League
 from .base import ParseResult, Reason, SkipRecord
+from .espn import ESPN_LEAGUE_IDS, ESPN_NFL_TEAMS, espn_season_of, url_league
 from .espn_summary import report
 from .parsing import (
-    ESPN_LEAGUE_IDS,
-    ESPN_NFL_TEAMS,
     LEAGUES,
     as_list,
     as_mapping,
     check_available,
-    espn_season,
     ident,
     parse_time,
     text,
-    to_int,
-    url_league,
 )
 
 # A game summary or a core injury record: never a league report.
@@ -77,8 +73,7 @@ def parse(state: State, observed: datetime) -> ParseResult:
         if (block := as_mapping(item)) is not None
     ]
     league = _league(teams)
-    year = to_int((as_mapping(state.attributes.get("season")) or {}).get("year"))
-    season = espn_season(league, year)
+    season = espn_season_of(league, state.attributes)
     records: list[InjuryReport] = []
     skipped: list[str] = []
     for team, row in _rows(teams, league):

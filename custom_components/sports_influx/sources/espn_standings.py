@@ -13,7 +13,7 @@ Mapping decisions
   across conferences). Left out when the payload has no such level.
 - Season: the group's ``standings.season``, else the body's ``season.year``,
   named after its start year as every measurement does: ESPN names hockey
-  seasons by their end year (``parsing.ESPN_SEASON_OFFSET``: 2026 for
+  seasons by their end year (``espn.ESPN_SEASON_OFFSET``: 2026 for
   "2025-26" is written 2025).
 - A stat is read by its ``type`` (ESPN's lower-case name; records like
   "home"/"road"/"vsdiv" only have a meaningful type), else its name. Only
@@ -39,12 +39,11 @@ from homeassistant.core import State
 from ..records import League, Standing
 from ..schema import NFL_STANDINGS, NHL_STANDINGS, FieldType, Measurement
 from .base import ParseResult, Reason, SkipRecord
+from .espn import espn_league, espn_season, espn_season_of
 from .parsing import (
     as_list,
     as_mapping,
     check_available,
-    espn_league,
-    espn_season,
     first_text,
     text,
     to_float,
@@ -109,11 +108,10 @@ def parse(state: State, observed: datetime) -> ParseResult:
     check_available(state.state, payload=True)
     body = state.attributes
     league = espn_league(body.get("abbreviation"), body.get("uid"))
-    year = to_int((as_mapping(body.get("season")) or {}).get("year"))
     records: list[Standing] = []
     skipped: list[str] = []
     children = as_list(body.get("children"))
-    for group, entry in _entries(children, league, espn_season(league, year)):
+    for group, entry in _entries(children, league, espn_season_of(league, body)):
         try:
             records.append(_standing(entry, group, league, observed))
         except SkipRecord as err:

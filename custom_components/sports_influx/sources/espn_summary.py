@@ -23,7 +23,7 @@ Mapping decisions
   header's start and competitors), so player stats join scores; ESPN's
   event id only when the header names no teams.
 - Season: ``header.season.year`` as the season's start year (ESPN names
-  hockey seasons by their end year: ``parsing.ESPN_SEASON_OFFSET``).
+  hockey seasons by their end year: ``espn.ESPN_SEASON_OFFSET``).
 - Injuries go to the league's injuries measurement (``nfl_injuries``,
   ``nhl_injuries``). Timestamp and season come from the report's own date
   (a summary may list reports dated long after the game); ``weeks_out`` counts whole weeks from that date to
@@ -49,13 +49,11 @@ from homeassistant.core import State
 from ..records import InjuryReport, League, PlayerStats, Record
 from ..schema import PLAYER_STAT_TYPES, FieldType
 from .base import ParseResult, Reason, SkipRecord
+from .espn import ESPN_NFL_TEAMS, espn_league, espn_season, espn_season_of
 from .parsing import (
-    ESPN_NFL_TEAMS,
     as_list,
     as_mapping,
     check_available,
-    espn_league,
-    espn_season,
     first_text,
     ident,
     parse_time,
@@ -154,8 +152,7 @@ def _game(body: Mapping[str, Any], observed: datetime) -> _Game:
     league = espn_league(league_info.get("abbreviation"), header.get("uid"))
     competition = as_mapping(next(iter(as_list(header.get("competitions"))), None))
     start = parse_time((competition or {}).get("date"))
-    year = to_int((as_mapping(header.get("season")) or {}).get("year"))
-    season = espn_season(league, year)
+    season = espn_season_of(league, header)
     if season is None and start is not None:
         season = season_of(league, start)
     return _Game(

@@ -11,7 +11,7 @@ game.
 ha-nfl has been forked for other leagues (artiscursive/ha-nba reads ESPN's
 NBA scoreboard) with the same attribute names and no ``league``: the key
 set says "this family", not "the NFL". The league is read from evidence
-(``parsing.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
+(``espn.league_evidence``: ESPN's logo URLs, else both teams' ESPN ids):
 an NFL or NHL game is written as TeamTracker's are, a game of a league in
 ``FORK_SPORTS`` goes to its sport's ``<sport>_scores`` through
 TeamTracker's sport builders (``teamtracker_sports.team_score``); any other
@@ -26,8 +26,10 @@ from datetime import datetime
 from homeassistant.core import State
 
 from .base import ParseResult, Reason, SkipRecord
-from .parsing import LEAGUES, check_available, game_status, league_evidence
-from .teamtracker import GAME_STATES, NO_GAME_STATES, team_view_score
+from .espn import league_evidence
+from .parsing import LEAGUES, check_available
+from .status import ESPN_STATES
+from .teamtracker import team_view_score
 from .teamtracker_sports import team_score
 
 __all__ = ["league_evidence", "matches", "parse"]
@@ -59,10 +61,11 @@ def matches(state: State) -> bool:
 def parse(state: State, observed: datetime) -> ParseResult:
     """An ha-nfl state -> one score record of the league it shows evidence of."""
     check_available(state.state)
-    game_status(state.state, GAME_STATES, NO_GAME_STATES)  # BYE: not_a_game
     evidence = league_evidence(state.attributes) or ""
     if (league := LEAGUES.get(evidence)) is not None:
         return ParseResult.one(team_view_score(state, league=league, observed=observed))
+    # Read before an unknown league is refused: BYE is not_a_game in any.
+    reading = ESPN_STATES.read(state.state, state.attributes.get("clock"))
     if (sport := FORK_SPORTS.get(evidence)) is not None:
-        return ParseResult.one(team_score(state, evidence, sport, observed))
+        return ParseResult.one(team_score(state, reading, evidence, sport, observed))
     raise SkipRecord(Reason.UNKNOWN_LEAGUE)

@@ -42,20 +42,15 @@ from .parsing import (
     check_available,
     clock_time,
     final_type,
-    game_score,
+    game_side,
     ident,
     make_score,
     parse_time,
     period_number,
-    score_status,
     season_of,
-    shot_count,
-    synthetic_game_id,
     text,
 )
-from .status import GameStatus
-
-GAME_STATES = frozenset({"PRE", "LIVE", "CRIT", "OVER", "FINAL", "OFF"})
+from .status import NHLAPI_STATES, GameStatus
 
 # The game attributes every pynhl version writes.
 SIGNATURE = frozenset({"home_id", "away_id", "home_name", "away_name"})
@@ -128,15 +123,11 @@ def matches(state: State) -> bool:
 def parse(state: State, observed: datetime) -> ParseResult:
     """A hass-nhlapi state -> one NHL score record."""
     check_available(state.state)
-    status, word = score_status(state.state, None, GAME_STATES)
+    status, word = NHLAPI_STATES.read(state.state)
     attrs = state.attributes
     start = parse_time(attrs.get("next_game_datetime"))
-    if status is not GameStatus.PRE:
-        when = observed
-    elif start is None:
+    if status is GameStatus.PRE and start is None:
         raise SkipRecord(Reason.NOT_A_GAME)
-    else:
-        when = start
     home, away = _team(attrs, "home"), _team(attrs, "away")
     if start is None:
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
@@ -146,19 +137,19 @@ def parse(state: State, observed: datetime) -> ParseResult:
     return ParseResult.one(
         make_score(
             league=League.NHL,
-            game_id=synthetic_game_id(League.NHL, start, away, home),
+            start=start,
             season=season,
             season_type=season_type,
             status=status,
-            home_team=home,
-            away_team=away,
-            home=game_score(attrs.get("home_score"), status),
-            away=game_score(attrs.get("away_score"), status),
+            home=game_side(
+                home, attrs.get("home_score"), attrs.get("home_sog"), status
+            ),
+            away=game_side(
+                away, attrs.get("away_score"), attrs.get("away_sog"), status
+            ),
             period=period,
             time_remaining=clock_time(attrs.get("time_remaining")),
-            time=when,
-            home_shots=shot_count(attrs.get("home_sog")),
-            away_shots=shot_count(attrs.get("away_sog")),
+            observed=observed,
             source_status=word,
             source_game_id=source_id,
             final=final_type(

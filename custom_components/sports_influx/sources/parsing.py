@@ -19,43 +19,16 @@ from homeassistant.const import STATE_UNAVAILABLE, STATE_UNKNOWN
 
 from ..records import League, NflScore, NhlScore
 from .base import Reason, SkipRecord
-from .status import FINAL, GameStatus, canonical_status
+from .status import FINAL, GameStatus
 
 # League names as sources spell them.
 LEAGUES: Mapping[str, League] = {"NFL": League.NFL, "NHL": League.NHL}
-
-# ESPN's league ids, as in uids like "s:20~l:28~t:1".
-ESPN_LEAGUE_IDS: Mapping[str, League] = {"28": League.NFL, "90": League.NHL}
 
 # A season is named after the year it starts in: games before this month
 # belong to the previous year's season (NFL: Super Bowl in February; NHL:
 # playoffs run into June).
 SEASON_START_MONTH: Mapping[League, int] = {League.NFL: 3, League.NHL: 7}
 
-# The convention of every measurement: a season is named after the year it
-# starts in (2025 for 2025-26). ESPN names a season by the year it ends in
-# where it spans the new year, except for football: ``season.year`` 2026
-# with ``displayName`` "2025-26" in hockey and basketball standings,
-# summaries and core API links, 2025 for the NFL's 2025 season (which ends
-# in February 2026). This many years are added to ESPN's year. Leagues
-# whose season lies within one calendar year (MLB, WNBA) add 0.
-ESPN_SEASON_OFFSET: Mapping[str, int] = {
-    "NFL": 0,
-    "NHL": -1,
-    "NBA": -1,
-    "MLB": 0,
-    "WNBA": 0,
-}
-
-# League evidence: ESPN's logo and player links carry the league's slug
-# (".../teamlogos/nfl/500/scoreboard/kc.png", "espn.com/nba/player/...").
-_ESPN_SLUG = re.compile(r"(?:/teamlogos/|espn\.com/|/headshots/)([a-z-]+)/")
-# ESPN's slugs for league names where they differ from the lower-case name.
-_SLUG_LEAGUES: Mapping[str, str] = {
-    "college-football": "NCAAF",
-    "mens-college-basketball": "NCAAM",
-    "womens-college-basketball": "NCAAW",
-}
 # A TeamTracker-style final detail: "Final", "Final/OT", "Final/2OT", "Final/SO".
 _FINAL_DETAIL = re.compile(r"\s*final\s*(?:/\s*\d*\s*(ot|so))?\s*$", re.IGNORECASE)
 # The regular periods of a game: a final after more went to overtime.
@@ -70,42 +43,6 @@ _YEARS = range(1900, 2200)
 _INT64 = range(-(2**63), 2**63)
 # Scores are written with at most four digits ("24", "3(2)").
 _MAX_SCORE = 9999
-
-# ESPN NFL team ids (scoreboard ``team.id``, core API ``teams/{id}``).
-ESPN_NFL_TEAMS: Mapping[str, str] = {
-    "1": "ATL",
-    "2": "BUF",
-    "3": "CHI",
-    "4": "CIN",
-    "5": "CLE",
-    "6": "DAL",
-    "7": "DEN",
-    "8": "DET",
-    "9": "GB",
-    "10": "TEN",
-    "11": "IND",
-    "12": "KC",
-    "13": "LV",
-    "14": "LAR",
-    "15": "MIA",
-    "16": "MIN",
-    "17": "NE",
-    "18": "NO",
-    "19": "NYG",
-    "20": "NYJ",
-    "21": "PHI",
-    "22": "ARI",
-    "23": "PIT",
-    "24": "LAC",
-    "25": "SF",
-    "26": "SEA",
-    "27": "TB",
-    "28": "WSH",
-    "29": "CAR",
-    "30": "JAX",
-    "33": "BAL",
-    "34": "HOU",
-}
 
 _SCORE = re.compile(r"\s*(\d{1,4})\s*(?:\(\s*(\d{1,3})\s*\))?\s*")
 # "0:48", "13:12", "08:47", "0:05.3" at the start of a clock text.
@@ -136,22 +73,6 @@ def check_available(state: str, *, payload: bool = False) -> None:
     """
     if state == STATE_UNAVAILABLE or (state == STATE_UNKNOWN and not payload):
         raise SkipRecord(Reason.UNAVAILABLE)
-
-
-def game_status(
-    state: str, games: frozenset[str], no_games: frozenset[str] | None = None
-) -> str:
-    """The state as a game status (upper case).
-
-    ``no_games`` are known states without a game; ``None`` means any state
-    that is not a game state is one (free-text states like "No Game Scheduled").
-    """
-    status = state.strip().upper()
-    if status in games:
-        return status
-    if no_games is None or status in no_games:
-        raise SkipRecord(Reason.NOT_A_GAME)
-    raise SkipRecord(Reason.UNKNOWN_STATE)
 
 
 def as_mapping(value: object) -> Mapping[str, Any] | None:
@@ -236,23 +157,17 @@ _NO_PLAY = frozenset(
 )
 
 
-def score_status(
-    state: str,
-    detail: object,
-    games: frozenset[str],
-    no_games: frozenset[str] | None = None,
-) -> tuple[GameStatus, str]:
-    """The state as a ``GameStatus`` and the source's own word for it.
+class Side(NamedTuple):
+    """One team of a game: its abbreviation, score and shots on goal."""
 
-    ``games`` are the source's game states; ``no_games`` as in
-    ``game_status``. ``detail`` (a clock or status text) decides first: a
-    postponed game keeps its ordinary state and says so only there.
-    """
-    word = game_status(state, games, no_games)
-    status = canonical_status(word, detail)
-    if status is None:  # pragma: no cover - every game state is in the table
-        raise SkipRecord(Reason.UNKNOWN_STATE)
-    return status, word
+    team: str
+    score: Score
+    shots: int | None
+
+
+def game_side(team: str, score: object, shots: object, status: GameStatus) -> Side:
+    """A team's side as a source writes it (``game_score``, ``shot_count``)."""
+    return Side(team, game_score(score, status), shot_count(shots))
 
 
 def game_score(value: object, status: str) -> Score:
@@ -297,58 +212,11 @@ def _as_utc(value: datetime) -> datetime | None:
     return value if value.year in _YEARS else None
 
 
-def espn_league(abbreviation: object, uid: object) -> League:
-    """An ESPN payload's league: its abbreviation, else its uid ("s:20~l:28")."""
-    league = LEAGUES.get((text(abbreviation) or "").upper())
-    if league is None:
-        _, _, rest = (text(uid) or "").partition("~l:")
-        league = ESPN_LEAGUE_IDS.get(rest.partition("~")[0])
-    if league is None:
-        raise SkipRecord(Reason.UNKNOWN_LEAGUE)
-    return league
-
-
 def season_of(league: League, when: datetime) -> int:
     """The season a game on this date belongs to."""
     if when.month < SEASON_START_MONTH[league]:
         return when.year - 1
     return when.year
-
-
-def espn_season(league: str, year: int | None) -> int | None:
-    """ESPN's season year as the season's start year (``ESPN_SEASON_OFFSET``)."""
-    if year is None:
-        return None
-    return year + ESPN_SEASON_OFFSET.get(league, 0)
-
-
-def league_evidence(attrs: Mapping[str, Any]) -> str | None:
-    """The league an ESPN-fed team sensor shows evidence of ("NFL", "NBA").
-
-    Read from what names the league, not from the attribute names (ha-nfl's
-    are shared by its forks for other leagues): the slug in the team and
-    opponent logo URLs, else both teams' ESPN ids agreeing with their
-    abbreviations in the NFL's id table. None when nothing says.
-    """
-    if league := url_league(attrs.get("team_logo"), attrs.get("opponent_logo")):
-        return league
-    sides = (("team_id", "team_abbr"), ("opponent_id", "opponent_abbr"))
-    if all(
-        (abbr := text(attrs.get(name))) is not None
-        and ESPN_NFL_TEAMS.get(ident(attrs.get(id_key)) or "") == abbr
-        for id_key, name in sides
-    ):
-        return "NFL"
-    return None
-
-
-def url_league(*urls: object) -> str | None:
-    """The league slug of the first ESPN URL that has one ("NFL")."""
-    for url in urls:
-        if isinstance(url, str) and (match := _ESPN_SLUG.search(url)):
-            slug = match.group(1)
-            return _SLUG_LEAGUES.get(slug, slug.upper())
-    return None
 
 
 def final_type(
@@ -426,68 +294,59 @@ def synthetic_game_id(league: str, start: datetime, away: str, home: str) -> str
 def make_score(
     *,
     league: League,
-    game_id: str,
+    start: datetime,
     season: int,
     season_type: str | None,
     status: GameStatus,
-    home_team: str,
-    away_team: str,
-    home: Score,
-    away: Score,
+    home: Side,
+    away: Side,
     period: int | None,
     time_remaining: str | None,
-    time: datetime,
+    observed: datetime,
     possession: str | None = None,
     down_distance: str | None = None,
     field_position: str | None = None,
-    home_shots: int | None = None,
-    away_shots: int | None = None,
     source_status: str | None = None,
     source_game_id: str | None = None,
     final: str | None = None,
 ) -> NflScore | NhlScore:
-    """The league's score record; the one place a league picks its fields."""
-    # A plain string in the record: tags and the dedupe memory (JSON) take it.
-    word = status.value
+    """The league's score record; the one place a league picks its fields.
+
+    The game id is the synthetic one; a ``PRE`` point is timestamped at the
+    game's start, so every poll before it rewrites the same point, the
+    others with ``observed``.
+    """
+    shared: dict[str, Any] = {
+        "game_id": synthetic_game_id(league, start, away.team, home.team),
+        "season": season,
+        "season_type": season_type,
+        # A plain string in the record: tags and the dedupe memory (JSON) take it.
+        "status": status.value,
+        "home_team": home.team,
+        "away_team": away.team,
+        "home_score": home.score.goals,
+        "away_score": away.score.goals,
+        "time_remaining": time_remaining,
+        "source_status": source_status,
+        "source_game_id": source_game_id,
+        "final_type": final,
+        "time": start if status is GameStatus.PRE else observed,
+    }
     if league is League.NFL:
         return NflScore(
-            game_id=game_id,
-            season=season,
-            season_type=season_type,
-            status=word,
-            home_team=home_team,
-            away_team=away_team,
-            home_score=home.goals,
-            away_score=away.goals,
+            **shared,
             quarter=period,
-            time_remaining=time_remaining,
             possession=possession,
             down_distance=down_distance,
             field_position=field_position,
-            source_status=source_status,
-            source_game_id=source_game_id,
-            final_type=final,
-            time=time,
         )
     return NhlScore(
-        game_id=game_id,
-        season=season,
-        season_type=season_type,
-        status=word,
-        home_team=home_team,
-        away_team=away_team,
-        home_score=home.goals,
-        away_score=away.goals,
+        **shared,
         period=period,
-        time_remaining=time_remaining,
-        home_shots=home_shots,
-        away_shots=away_shots,
-        home_shootout=home.shootout,
-        away_shootout=away.shootout,
-        source_status=source_status,
-        source_game_id=source_game_id,
-        final_type=final,
-        time=time,
+        home_shots=home.shots,
+        away_shots=away.shots,
+        home_shootout=home.score.shootout,
+        away_shootout=away.score.shootout,
     )
 
 

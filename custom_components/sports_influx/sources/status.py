@@ -11,7 +11,11 @@ in the clock text: a postponed game is ``POST``, scores "0"-"0", clock
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
+
+from .base import Reason, SkipRecord
 
 
 class GameStatus(StrEnum):
@@ -81,9 +85,57 @@ def canonical_status(state: str, detail: object = None) -> GameStatus | None:
     ``detail`` decides first: ESPN keeps a postponed game's state ``POST``
     (or ``PRE``) and says "Postponed" only there.
     """
+    return _detail_status(detail) or SOURCE_STATES.get(state.strip().upper())
+
+
+def _detail_status(detail: object) -> GameStatus | None:
     if isinstance(detail, str) and detail:
         lowered = detail.lower()
         for word, status in _DETAIL_WORDS:
             if word in lowered:
                 return status
-    return SOURCE_STATES.get(state.strip().upper())
+    return None
+
+
+class Reading(NamedTuple):
+    """A source state read: its ``GameStatus`` and the source's own word."""
+
+    status: GameStatus
+    word: str  # upper case, written as ``source_status``
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStates:
+    """A source's states: those of a game, and those of a sensor without one.
+
+    ``no_games`` None: any state that is not a game's says there is no game
+    (free-text states like "No Game Scheduled").
+    """
+
+    games: frozenset[str]
+    no_games: frozenset[str] | None = None
+
+    def read(self, state: str, detail: object = None) -> Reading:
+        """The state as a ``GameStatus`` and the source's own word for it.
+
+        Refuses a state without a game (``not_a_game``) and one the source
+        is not known to write (``unknown_state``). ``detail`` decides first,
+        as in ``canonical_status``.
+        """
+        word = state.strip().upper()
+        if word not in self.games:
+            if self.no_games is None or word in self.no_games:
+                raise SkipRecord(Reason.NOT_A_GAME)
+            raise SkipRecord(Reason.UNKNOWN_STATE)
+        # Every game state is in SOURCE_STATES (a test holds the sets to it).
+        return Reading(_detail_status(detail) or SOURCE_STATES[word], word)
+
+
+# ESPN's states as TeamTracker and ha-nfl write them.
+ESPN_STATES = SourceStates(
+    games=frozenset({"PRE", "IN", "POST"}), no_games=frozenset({"NOT_FOUND", "BYE"})
+)
+# hass-nhlapi's: any other state is free text without a game.
+NHLAPI_STATES = SourceStates(
+    games=frozenset({"PRE", "LIVE", "CRIT", "OVER", "FINAL", "OFF"})
+)

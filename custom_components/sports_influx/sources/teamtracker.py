@@ -9,7 +9,7 @@ How the attributes are read
 - ``PRE`` with a game (a date and both teams): a 0-0 point with status PRE,
   timestamped at the game start, so every poll rewrites the same point.
   ``PRE`` without one, ``NOT_FOUND`` and ``BYE``: ``not_a_game``.
-- Status: ``status.canonical_status`` of the state and the clock text
+- Status: ``status.ESPN_STATES`` read from the state and the clock text
   (ESPN's ``shortDetail``): a postponed game is ``POST`` with clock
   "Postponed", written as POSTPONED; the state is ``source_status``.
 - ``IN``/``POST`` are timestamped with ``observed`` (the state's change time).
@@ -46,23 +46,16 @@ from .parsing import (
     clock_time,
     down_and_field,
     final_type,
-    game_score,
-    game_status,
+    game_side,
     ident,
     make_score,
     parse_time,
     period_number,
-    score_status,
     season_of,
-    shot_count,
-    synthetic_game_id,
     team_is_home,
     text,
 )
-from .status import GameStatus
-
-GAME_STATES = frozenset({"PRE", "IN", "POST"})
-NO_GAME_STATES = frozenset({"NOT_FOUND", "BYE"})
+from .status import ESPN_STATES, GameStatus
 
 # Present in both attribute generations, absent from every other source.
 SIGNATURE = frozenset({"league", "team_abbr", "opponent_abbr"})
@@ -141,8 +134,6 @@ def parse(state: State, observed: datetime) -> ParseResult:
     check_available(state.state)
     league = LEAGUES.get((text(state.attributes.get("league")) or "").upper())
     if league is None:
-        # NOT_FOUND, BYE and unknown states are refused for every league.
-        game_status(state.state, GAME_STATES, NO_GAME_STATES)
         return teamtracker_sports.parse(state, observed)
     return ParseResult.one(team_view_score(state, league=league, observed=observed))
 
@@ -152,9 +143,7 @@ def team_view_score(
 ) -> NflScore | NhlScore:
     """A score record from ``team_*``/``opponent_*`` attributes."""
     attrs = state.attributes
-    status, word = score_status(
-        state.state, attrs.get("clock"), GAME_STATES, NO_GAME_STATES
-    )
+    status, word = ESPN_STATES.read(state.state, attrs.get("clock"))
     start = parse_time(attrs.get("date"))
     team = text(attrs.get("team_abbr"))
     opponent = text(attrs.get("opponent_abbr"))
@@ -164,39 +153,33 @@ def team_view_score(
         raise SkipRecord(Reason.MISSING_ATTRIBUTE)
     if start is None:
         raise SkipRecord(Reason.BAD_DATE)
-    team_score = game_score(attrs.get("team_score"), status)
-    opponent_score = game_score(attrs.get("opponent_score"), status)
-    team_shots = shot_count(attrs.get("team_shots_on_target"))
-    opponent_shots = shot_count(attrs.get("opponent_shots_on_target"))
-    if team_is_home(attrs):
-        home, away = team, opponent
-        home_score, away_score = team_score, opponent_score
-        home_shots, away_shots = team_shots, opponent_shots
-    else:
-        home, away = opponent, team
-        home_score, away_score = opponent_score, team_score
-        home_shots, away_shots = opponent_shots, team_shots
+    ours = game_side(
+        team, attrs.get("team_score"), attrs.get("team_shots_on_target"), status
+    )
+    theirs = game_side(
+        opponent,
+        attrs.get("opponent_score"),
+        attrs.get("opponent_shots_on_target"),
+        status,
+    )
+    home, away = (ours, theirs) if team_is_home(attrs) else (theirs, ours)
     down, field = down_and_field(attrs.get("down_distance_text"))
     period = period_number(attrs.get("quarter"))
     season_type = text(attrs.get("season"))
     return make_score(
         league=league,
-        game_id=synthetic_game_id(league, start, away, home),
+        start=start,
         season=season_of(league, start),
         season_type=season_type,
         status=status,
-        home_team=home,
-        away_team=away,
-        home=home_score,
-        away=away_score,
+        home=home,
+        away=away,
         period=period,
         time_remaining=clock_time(attrs.get("clock")),
-        time=start if status is GameStatus.PRE else observed,
+        observed=observed,
         possession=_possession(attrs, team, opponent),
         down_distance=down,
         field_position=field,
-        home_shots=home_shots,
-        away_shots=away_shots,
         source_status=word,
         source_game_id=ident(attrs.get("event_id")),
         final=final_type(
@@ -204,7 +187,7 @@ def team_view_score(
             status,
             detail=attrs.get("clock"),
             period=period,
-            shootout=home_score.shootout is not None,
+            shootout=home.score.shootout is not None,
             season_type=season_type,
         ),
     )

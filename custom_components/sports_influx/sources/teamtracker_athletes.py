@@ -31,7 +31,7 @@ from homeassistant.core import State
 from ..records import GolfResult, MmaResult, RacingResult, SportResult, TennisResult
 from .base import ParseResult, Reason, SkipRecord
 from .parsing import ident, parse_time, text, to_int
-from .status import FINAL, GameStatus, canonical_status
+from .status import FINAL, GameStatus, Reading
 from .teamtracker_leagues import count_of, league_of, period_of, season_of
 
 # Golf positions as ESPN writes them: "1", "T31".
@@ -49,9 +49,11 @@ class _Event(NamedTuple):
     common: dict[str, Any]
 
 
-def parse(state: State, sport: str, observed: datetime) -> ParseResult:
-    """A TeamTracker state of an individual sport -> one result record."""
-    return ParseResult.one(_BUILDERS[sport](_event(state, sport, observed)))
+def parse(
+    state: State, reading: Reading, sport: str, observed: datetime
+) -> ParseResult:
+    """A TeamTracker state of an individual sport, as read -> one result record."""
+    return ParseResult.one(_BUILDERS[sport](_event(state, reading, sport, observed)))
 
 
 def event_id(league: str, start: datetime) -> str:
@@ -59,13 +61,10 @@ def event_id(league: str, start: datetime) -> str:
     return f"{league}-{start:%Y%m%d}-T{start:%H%M}"
 
 
-def _event(state: State, sport: str, observed: datetime) -> _Event:
+def _event(state: State, reading: Reading, sport: str, observed: datetime) -> _Event:
     attrs = state.attributes
     league = league_of(attrs)
-    status = canonical_status(state.state, attrs.get("clock"))
-    if status is None:
-        raise SkipRecord(Reason.UNKNOWN_STATE)
-    source_status = state.state.strip().upper()
+    status, source_status = reading
     start = parse_time(attrs.get("date"))
     athlete = text(attrs.get("team_abbr")) or text(attrs.get("team_name"))
     if source_status == "PRE" and (start is None or athlete is None):

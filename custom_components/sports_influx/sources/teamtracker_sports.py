@@ -55,7 +55,7 @@ from .parsing import (
     text,
     to_int,
 )
-from .status import FINAL, GameStatus, canonical_status
+from .status import ESPN_STATES, FINAL, GameStatus, Reading
 from .teamtracker_leagues import count_of, league_of, period_of, season_of
 
 # TeamTracker's INDIVIDUAL_SPORTS plus racing: an athlete, not a team.
@@ -70,15 +70,9 @@ REGULATION_PERIODS: Mapping[str, int] = {
 }
 LEAGUE_REGULATION_PERIODS: Mapping[str, int] = {"NCAAM": 2}
 # Words of a final's clock text ("Final/OT", "Final/SO", "FT-Pens", "AET").
-_FINAL_WORDS: Mapping[str, str] = {
-    "OT": "OT",
-    "AET": "OT",
-    "ET": "OT",
-    "SO": "SO",
-    "PEN": "SO",
-    "PENS": "SO",
-}
 _WORDS = re.compile(r"[A-Z]+")
+_SHOOTOUT_WORDS = frozenset({"SO", "PEN", "PENS"})
+_OVERTIME_WORDS = frozenset({"OT", "AET", "ET"})
 
 # The first word of a baseball inning text ("Top 6th", "Bot 6th", "Mid 6th").
 INNING_HALVES: Mapping[str, str] = {
@@ -117,28 +111,51 @@ class _Game(NamedTuple):
         home, away = self.pair("score")
         return _score(home, self.status), _score(away, self.status)
 
+    def score_fields(self, *, shootouts: bool = False) -> dict[str, Any]:
+        """The score fields: goals and how a final was decided.
+
+        ``shootouts``: a sport that ends a tie in a shootout (hockey,
+        soccer) also writes its goals, and a final with any is "SO".
+        """
+        home, away = self.scores()
+        fields: dict[str, Any] = {"home_score": home.goals, "away_score": away.goals}
+        shootout = False
+        if shootouts:
+            fields["home_shootout"] = home.shootout
+            fields["away_shootout"] = away.shootout
+            shootout = home.shootout is not None or away.shootout is not None
+        fields["final_type"] = final_type(self, shootout)
+        return fields
+
 
 def parse(state: State, observed: datetime) -> ParseResult:
     """A TeamTracker state of another league -> one ``<sport>_scores`` record."""
     attrs = state.attributes
+    # NOT_FOUND, BYE and unknown states are refused whatever the sport.
+    reading = ESPN_STATES.read(state.state, attrs.get("clock"))
     sport = (text(attrs.get("sport")) or text(attrs.get("sport_path")) or "").lower()
     if sport in INDIVIDUAL_SPORTS:
-        return teamtracker_athletes.parse(state, sport, observed)
+        return teamtracker_athletes.parse(state, reading, sport, observed)
     if sport not in _BUILDERS:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
-    return ParseResult.one(team_score(state, league_of(attrs), sport, observed))
+    return ParseResult.one(
+        team_score(state, reading, league_of(attrs), sport, observed)
+    )
 
 
-def team_score(state: State, league: str, sport: str, observed: datetime) -> SportScore:
+def team_score(
+    state: State, reading: Reading, league: str, sport: str, observed: datetime
+) -> SportScore:
     """A ``<sport>_scores`` record of ``league`` from ``team_*``/``opponent_*``.
 
-    The league and the sport are the caller's: TeamTracker names them in its
+    The state as the caller read it (``status.ESPN_STATES``); the league and
+    the sport are the caller's too: TeamTracker names them in its
     attributes, ha-nfl's forks only in their logo URLs.
     """
     build = _BUILDERS.get(sport)
     if build is None:
         raise SkipRecord(Reason.UNKNOWN_SPORT)
-    return build(_game(state, sport, league, observed))
+    return build(_game(state, reading, sport, league, observed))
 
 
 def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> str:
@@ -147,16 +164,15 @@ def game_id(league: str, sport: str, start: datetime, away: str, home: str) -> s
     return f"{day}-T{start:%H%M}" if sport == "baseball" else day
 
 
-def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
+def _game(
+    state: State, reading: Reading, sport: str, league: str, observed: datetime
+) -> _Game:
     attrs = state.attributes
-    clock = attrs.get("clock")
-    status = canonical_status(state.state, clock)
-    if status is None:
-        raise SkipRecord(Reason.UNKNOWN_STATE)
+    status, word = reading
     start = parse_time(attrs.get("date"))
     team = text(attrs.get("team_abbr"))
     opponent = text(attrs.get("opponent_abbr"))
-    pre = state.state.strip().upper() == "PRE"
+    pre = word == "PRE"
     if pre and (start is None or team is None or opponent is None):
         raise SkipRecord(Reason.NOT_A_GAME)
     if team is None or opponent is None:
@@ -175,8 +191,8 @@ def _game(state: State, sport: str, league: str, observed: datetime) -> _Game:
         "away_team": away,
         # ESPN counts a game not started as in period 1.
         "period": None if pre else period_of(attrs.get("quarter")),
-        "time_remaining": clock_time(clock),
-        "source_status": state.state.strip().upper(),
+        "time_remaining": clock_time(attrs.get("clock")),
+        "source_status": word,
         "source_game_id": ident(attrs.get("event_id")),
         "time": start if pre else observed,
     }
@@ -218,12 +234,11 @@ def final_type(game: _Game, shootout: bool = False) -> str | None:
         return None
     if shootout:
         return "SO"
-    clock = text(game.attrs.get("clock")) or ""
-    words = [
-        _FINAL_WORDS[w] for w in _WORDS.findall(clock.upper()) if w in _FINAL_WORDS
-    ]
-    if words:
-        return "SO" if "SO" in words else "OT"
+    words = set(_WORDS.findall((text(game.attrs.get("clock")) or "").upper()))
+    if not words.isdisjoint(_SHOOTOUT_WORDS):
+        return "SO"
+    if not words.isdisjoint(_OVERTIME_WORDS):
+        return "OT"
     period: int | None = game.common["period"]
     if period is None:
         return None
@@ -231,14 +246,11 @@ def final_type(game: _Game, shootout: bool = False) -> str | None:
 
 
 def _baseball(game: _Game) -> BaseballScore:
-    home, away = game.scores()
     attrs = game.attrs
     half = (text(attrs.get("clock")) or "").split(" ", 1)[0].lower()
     return BaseballScore(
         **game.common,
-        home_score=home.goals,
-        away_score=away.goals,
-        final_type=final_type(game),
+        **game.score_fields(),
         inning_half=INNING_HALVES.get(half) if game.status is not FINAL else None,
         outs=count_of(attrs.get("outs")),
         balls=count_of(attrs.get("balls")),
@@ -250,24 +262,16 @@ def _baseball(game: _Game) -> BaseballScore:
 
 
 def _basketball(game: _Game) -> BasketballScore:
-    home, away = game.scores()
     return BasketballScore(
-        **game.common,
-        home_score=home.goals,
-        away_score=away.goals,
-        final_type=final_type(game),
-        possession=_possession(game),
+        **game.common, **game.score_fields(), possession=_possession(game)
     )
 
 
 def _football(game: _Game) -> FootballScore:
-    home, away = game.scores()
     down, field = down_and_field(game.attrs.get("down_distance_text"))
     return FootballScore(
         **game.common,
-        home_score=home.goals,
-        away_score=away.goals,
-        final_type=final_type(game),
+        **game.score_fields(),
         possession=_possession(game),
         down_distance=down,
         field_position=field,
@@ -275,60 +279,43 @@ def _football(game: _Game) -> FootballScore:
 
 
 def _hockey(game: _Game) -> HockeyScore:
-    home, away = game.scores()
     home_shots, away_shots = map(count_of, game.pair("shots_on_target"))
-    shootout = home.shootout is not None or away.shootout is not None
     return HockeyScore(
         **game.common,
-        home_score=home.goals,
-        away_score=away.goals,
-        final_type=final_type(game, shootout),
+        **game.score_fields(shootouts=True),
         home_shots=home_shots,
         away_shots=away_shots,
-        home_shootout=home.shootout,
-        away_shootout=away.shootout,
     )
 
 
 def _soccer(game: _Game) -> SoccerScore:
-    home, away = game.scores()
     home_shots, away_shots = map(count_of, game.pair("total_shots"))
     home_on_target, away_on_target = map(count_of, game.pair("shots_on_target"))
-    shootout = home.shootout is not None or away.shootout is not None
     return SoccerScore(
         **game.common,
-        home_score=home.goals,
-        away_score=away.goals,
-        final_type=final_type(game, shootout),
+        **game.score_fields(shootouts=True),
         home_shots=home_shots,
         away_shots=away_shots,
         home_shots_on_target=home_on_target,
         away_shots_on_target=away_on_target,
-        home_shootout=home.shootout,
-        away_shootout=away.shootout,
     )
 
 
 def _volleyball(game: _Game) -> VolleyballScore:
     home, away = game.scores()
     home_sets, away_sets = map(count_of, game.pair("sets_won"))
-    home_points = away_points = None
-    if game.common["source_status"] == "IN":
-        # Live, the score is the set's points; the match score is sets won.
-        home_points, away_points = home.goals, away.goals
-        home_score, away_score = home_sets, away_sets
-    else:
-        home_score, away_score = home.goals, away.goals
-        if game.status is FINAL and home_sets is None and away_sets is None:
-            home_sets, away_sets = home_score, away_score
+    if game.status is FINAL and home_sets is None and away_sets is None:
+        home_sets, away_sets = home.goals, away.goals
+    # Live, the score is the set's points; the match score is sets won.
+    live = game.common["source_status"] == "IN"
     return VolleyballScore(
         **game.common,
-        home_score=home_score,
-        away_score=away_score,
+        home_score=home_sets if live else home.goals,
+        away_score=away_sets if live else away.goals,
         home_sets_won=home_sets,
         away_sets_won=away_sets,
-        home_set_points=home_points,
-        away_set_points=away_points,
+        home_set_points=home.goals if live else None,
+        away_set_points=away.goals if live else None,
     )
 
 
