@@ -27,6 +27,7 @@ from freezegun.api import FrozenDateTimeFactory
 from influx_stack import Stack, http_request
 
 from custom_components.sports_influx.const import DOMAIN
+from custom_components.sports_influx.outbox import Outbox, OutboxRecord
 from custom_components.sports_influx.records import League, NflScore, PlayerStats
 import demo
 from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
@@ -249,6 +250,23 @@ def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
         stats=stats,
         time=KICKOFF,
     )
+
+
+def outbox_lines(start: int, count: int) -> list[str]:
+    """``count`` numbered nfl_scores lines, as the outbox stores them."""
+    return [
+        f'nfl_scores,game_id=g{i} home_score={i}i,note="a b" {i}'
+        for i in range(start, start + count)
+    ]
+
+
+def drain(outbox: Outbox) -> list[OutboxRecord]:
+    """Every batch the outbox holds, oldest first, each acknowledged."""
+    out = []
+    while (record := outbox.peek()) is not None:
+        out.append(record)
+        outbox.ack()
+    return out
 
 
 def flip_byte(path: Path, offset: int, mask: int = 0x01) -> None:
