@@ -25,11 +25,19 @@ import uuid
 
 from freezegun.api import FrozenDateTimeFactory
 from influx_stack import Stack, http_request
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx.const import DOMAIN
+from custom_components.sports_influx.const import (
+    CONF_BATCH_SIZE,
+    CONF_DATABASE,
+    CONF_FLUSH_INTERVAL,
+    DOMAIN,
+)
 from custom_components.sports_influx.outbox import Outbox, OutboxRecord
 from custom_components.sports_influx.records import League, NflScore, PlayerStats
 import demo
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
 
 from .conftest import FIXTURES, RECENT
@@ -199,6 +207,30 @@ def secret_database(stack: Stack, code: str = "4711") -> Iterator[str]:
         stack.drop_database(name)
 
 
+def entry_for(host: str, token: str, database: str, **options: Any) -> MockConfigEntry:
+    """A config entry for a server."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=database,
+        unique_id=f"{host}/{database}",
+        data={
+            CONF_HOST: host,
+            CONF_TOKEN: token,
+            CONF_DATABASE: database,
+            CONF_VERIFY_SSL: True,
+        },
+        options={CONF_BATCH_SIZE: 100, CONF_FLUSH_INTERVAL: 10, **options},
+    )
+
+
+async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add and set up an entry; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def call_action(
     hass: HomeAssistant,
     service: str,
@@ -249,6 +281,29 @@ def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
         season=2023,
         stats=stats,
         time=KICKOFF,
+    )
+
+
+# The start of the outages the outbox tests cut the server for.
+OUTAGE_START = RECENT.replace(hour=18)
+
+
+async def score_by_action(hass: HomeAssistant, home: int, minute: int) -> None:
+    """ATL's score ``home`` against NO in game g1, by the write_score action,
+    ``minute`` minutes after OUTAGE_START."""
+    await hass.services.async_call(
+        DOMAIN,
+        "write_score",
+        {
+            "league": "NFL",
+            "home_team": "ATL",
+            "away_team": "NO",
+            "home_score": home,
+            "away_score": 0,
+            "game_id": "g1",
+            "time": OUTAGE_START + timedelta(minutes=minute),
+        },
+        blocking=True,
     )
 
 

@@ -43,11 +43,21 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
-from .conftest import RECENT, select_from
-from .factories import drain, fail_writes, flip_byte, outbox_lines
-from .test_listener import fixture_state
+from .conftest import select_from
+from .factories import (
+    OUTAGE_START,
+    drain,
+    entry_for,
+    fail_writes,
+    fixture_sensor,
+    flip_byte,
+    nfl_score,
+    outbox_lines,
+    score_by_action,
+    setup,
+)
 
-START = RECENT.replace(hour=18)
+START = OUTAGE_START
 ENTITY = "sensor.falcons"
 
 
@@ -287,7 +297,7 @@ def at_start(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 def game_polls(minutes: int) -> list[tuple[datetime, str, dict[str, Any]]]:
     """TeamTracker polls every 5 s; a score every 2 minutes, clock every poll."""
-    base = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    base = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
     polls = []
     for n in range(minutes * 12):
         when = START + timedelta(seconds=5 * n)
@@ -379,23 +389,6 @@ async def test_outage_of_ten_minutes(
     assert not list(outbox_dir(hass, init_integration.entry_id).glob("outbox-*"))
 
 
-async def _score(hass: HomeAssistant, home: int, minute: int) -> None:
-    await hass.services.async_call(
-        DOMAIN,
-        "write_score",
-        {
-            "league": "NFL",
-            "home_team": "ATL",
-            "away_team": "NO",
-            "home_score": home,
-            "away_score": 0,
-            "game_id": "g1",
-            "time": START + timedelta(minutes=minute),
-        },
-        blocking=True,
-    )
-
-
 @pytest.mark.parametrize("how", ["unload", "stop"])
 async def test_restart_while_the_server_is_down(
     hass: HomeAssistant,
@@ -407,7 +400,7 @@ async def test_restart_while_the_server_is_down(
     """Queued points survive an unload (or HA stopping) and a new setup."""
     stack.stop_influxd()
     for minute in range(30):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     if how == "stop":
         hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
         await hass.async_block_till_done()
@@ -435,7 +428,7 @@ async def test_torn_outbox_file(
     """A file cut in the middle of a record: what precedes it replays."""
     stack.stop_nginx()
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
         # The server is away: the flush says the points were not written.
         with pytest.raises(HomeAssistantError):
             await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
@@ -471,7 +464,7 @@ async def test_type_conflict_is_quarantined(
         f"nfl_scores,game_id=other home_score=1.5 {int(START.timestamp()) * 10**9}".encode(),
     )
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
     writer = init_integration.runtime_data.writer
     assert writer.stats.rejected == 3
@@ -519,14 +512,9 @@ async def test_outbox_bound(
     stack.stop_nginx()
     long_text = "x" * 2000
     writer.async_enqueue(
-        NflScore(
+        nfl_score(
+            n,
             game_id=f"g{n}",
-            season=START.year,
-            home_team="ATL",
-            away_team="NO",
-            status="IN",
-            home_score=n,
-            away_score=0,
             time_remaining=long_text,
             time=START + timedelta(seconds=n),
         )
@@ -560,21 +548,19 @@ async def test_token_refused_while_writing(
 
     v3-write-lp.md / openapi: a request without a valid token gets 401.
     """
-    from .test_retention import entry_for, setup
-
     entry = entry_for(fake_v3.url, fake_v3.token, "sports")
     await setup(hass, entry)
     writer = entry.runtime_data.writer
     good_token = fake_v3.token
     fake_v3.token = "apiv3_rotated"
-    await _score(hass, 1, 0)
+    await score_by_action(hass, 1, 0)
     await writer.async_flush()
     assert writer.stats.outbox_points == 1
     assert writer.stats.points_failed == 0
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == ["reauth"]
     # More scores wait too; nothing is sent while the token is refused.
-    await _score(hass, 2, 1)
+    await score_by_action(hass, 2, 1)
     await writer.async_flush()
     assert fake_v3.rows("sports", "nfl_scores") == []
 
@@ -616,18 +602,7 @@ async def test_memory_bounded_during_outage(
     deepest = 0
     for n in range(2000):
         writer.async_enqueue(
-            [
-                NflScore(
-                    game_id=f"g{n % 7}",
-                    season=START.year,
-                    home_team="ATL",
-                    away_team="NO",
-                    status="IN",
-                    home_score=n,
-                    away_score=0,
-                    time=START + timedelta(seconds=n),
-                )
-            ]
+            [nfl_score(n, game_id=f"g{n % 7}", time=START + timedelta(seconds=n))]
         )
         deepest = max(deepest, len(writer._batcher.queue))
         if n % 100 == 0:
@@ -666,7 +641,7 @@ async def test_start_while_the_server_is_down(
     await hass.async_block_till_done()
     assert "starting with the server last seen (InfluxDB 1.6.7" in caplog.text
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
     # The first failure goes to disk at once: the server is known to be away.
