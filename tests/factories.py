@@ -250,6 +250,16 @@ async def call_action(
     )
 
 
+def one_player_stats(name: str, **stats: Any) -> dict[str, Any]:
+    """The write_player_stats data of one NFL player of GB (id 4)."""
+    return {
+        "league": "NFL",
+        "players": [
+            {"player_id": "4", "player_name": name, "team": "GB", "stats": stats}
+        ],
+    }
+
+
 KICKOFF = RECENT
 
 
