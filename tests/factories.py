@@ -25,10 +25,19 @@ import uuid
 
 from freezegun.api import FrozenDateTimeFactory
 from influx_stack import Stack, http_request
+from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from custom_components.sports_influx.const import DOMAIN
+from custom_components.sports_influx.const import (
+    CONF_BATCH_SIZE,
+    CONF_DATABASE,
+    CONF_FLUSH_INTERVAL,
+    DOMAIN,
+)
+from custom_components.sports_influx.outbox import Outbox, OutboxRecord
 from custom_components.sports_influx.records import League, NflScore, PlayerStats
 import demo
+from homeassistant.config_entries import ConfigEntryState
+from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
 
 from .conftest import FIXTURES, RECENT
@@ -198,6 +207,30 @@ def secret_database(stack: Stack, code: str = "4711") -> Iterator[str]:
         stack.drop_database(name)
 
 
+def entry_for(host: str, token: str, database: str, **options: Any) -> MockConfigEntry:
+    """A config entry for a server."""
+    return MockConfigEntry(
+        domain=DOMAIN,
+        title=database,
+        unique_id=f"{host}/{database}",
+        data={
+            CONF_HOST: host,
+            CONF_TOKEN: token,
+            CONF_DATABASE: database,
+            CONF_VERIFY_SSL: True,
+        },
+        options={CONF_BATCH_SIZE: 100, CONF_FLUSH_INTERVAL: 10, **options},
+    )
+
+
+async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
+    """Add and set up an entry; it must load."""
+    entry.add_to_hass(hass)
+    assert await hass.config_entries.async_setup(entry.entry_id)
+    await hass.async_block_till_done()
+    assert entry.state is ConfigEntryState.LOADED
+
+
 async def call_action(
     hass: HomeAssistant,
     service: str,
@@ -215,6 +248,16 @@ async def call_action(
         context=Context(user_id=user_id),
         return_response=response,
     )
+
+
+def one_player_stats(name: str, **stats: Any) -> dict[str, Any]:
+    """The write_player_stats data of one NFL player of GB (id 4)."""
+    return {
+        "league": "NFL",
+        "players": [
+            {"player_id": "4", "player_name": name, "team": "GB", "stats": stats}
+        ],
+    }
 
 
 KICKOFF = RECENT
@@ -249,6 +292,46 @@ def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
         stats=stats,
         time=KICKOFF,
     )
+
+
+# The start of the outages the outbox tests cut the server for.
+OUTAGE_START = RECENT.replace(hour=18)
+
+
+async def score_by_action(hass: HomeAssistant, home: int, minute: int) -> None:
+    """ATL's score ``home`` against NO in game g1, by the write_score action,
+    ``minute`` minutes after OUTAGE_START."""
+    await hass.services.async_call(
+        DOMAIN,
+        "write_score",
+        {
+            "league": "NFL",
+            "home_team": "ATL",
+            "away_team": "NO",
+            "home_score": home,
+            "away_score": 0,
+            "game_id": "g1",
+            "time": OUTAGE_START + timedelta(minutes=minute),
+        },
+        blocking=True,
+    )
+
+
+def outbox_lines(start: int, count: int) -> list[str]:
+    """``count`` numbered nfl_scores lines, as the outbox stores them."""
+    return [
+        f'nfl_scores,game_id=g{i} home_score={i}i,note="a b" {i}'
+        for i in range(start, start + count)
+    ]
+
+
+def drain(outbox: Outbox) -> list[OutboxRecord]:
+    """Every batch the outbox holds, oldest first, each acknowledged."""
+    out = []
+    while (record := outbox.peek()) is not None:
+        out.append(record)
+        outbox.ack()
+    return out
 
 
 def flip_byte(path: Path, offset: int, mask: int = 0x01) -> None:

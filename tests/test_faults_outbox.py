@@ -25,15 +25,19 @@ from custom_components.sports_influx import (
 from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.lineprotocol import checked_line, retention_of
 from custom_components.sports_influx.outbox import Outbox
-from custom_components.sports_influx.records import NflScore
 from custom_components.sports_influx.writer import SportsInfluxWriter
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.util import dt as dt_util
 
 from .conftest import select_from
-from .factories import fail_writes, flip_byte
-from .test_outbox import START, _score
+from .factories import (
+    OUTAGE_START as START,
+    fail_writes,
+    flip_byte,
+    nfl_score,
+    score_by_action,
+)
 
 DAMAGED = "damaged"  # where set-aside bytes go, under the outbox folder
 
@@ -55,7 +59,7 @@ async def _spool_scores(
 ) -> None:
     """One outbox record per score (minute = home score)."""
     for home in homes:
-        await _score(hass, home, home)
+        await score_by_action(hass, home, home)
         await writer.async_flush()
 
 
@@ -209,7 +213,7 @@ async def test_segment_replaced_by_garbage_while_running(
     stack.start_nginx()
     await _drain(writer)
     for home in range(5, 7):
-        await _score(hass, home, home)
+        await score_by_action(hass, home, home)
     await _drain(writer)
     assert _homes(stack, database) == [3, 4, 5, 6]
     assert writer.stats.outbox_damaged == 3
@@ -267,16 +271,7 @@ async def test_unencodable_line_in_the_spool_path(
     writer.batch_size = 1000
     now = dt_util.utcnow()
     scores = [
-        NflScore(
-            game_id="g1",
-            season=START.year,
-            home_team="ATL",
-            away_team="NO",
-            status="IN",
-            home_score=n,
-            away_score=0,
-            time=START + timedelta(minutes=n),
-        )
+        nfl_score(n, game_id="g1", time=START + timedelta(minutes=n))
         for n in range(110)
     ]
     assert writer.async_enqueue(scores[:100]) == 100
@@ -317,7 +312,7 @@ async def test_rejected_file_is_bounded(
         writer = mock_config_entry.runtime_data.writer
         for group in range(6):
             for n in range(10):
-                await _score(hass, group * 10 + n, group * 10 + n)
+                await score_by_action(hass, group * 10 + n, group * 10 + n)
             await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
     quarantine = (
         outbox_dir(hass, mock_config_entry.entry_id) / quarantine_module.REJECTED_FILE
@@ -365,7 +360,7 @@ async def test_any_exception_in_the_outbox_is_contained(
     stack.start_nginx()
     with patch.object(Outbox, "peek", side_effect=RuntimeError("unreadable")):
         for home in range(2, 5):
-            await _score(hass, home, home)
+            await score_by_action(hass, home, home)
         await writer.async_flush()
         await writer.async_flush()
     assert _homes(stack, database) == [2, 3, 4]

@@ -22,9 +22,6 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 from custom_components.sports_influx import outbox_dir
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
-    CONF_DATABASE,
-    CONF_FLUSH_INTERVAL,
-    DOMAIN,
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
@@ -33,42 +30,32 @@ from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.records import InjuryReport, League, Standing
 from custom_components.sports_influx.schema import RetentionClass
 from custom_components.sports_influx.writer import SportsInfluxWriter
-from homeassistant.const import (
-    CONF_HOST,
-    CONF_TOKEN,
-    CONF_VERIFY_SSL,
-    EVENT_HOMEASSISTANT_STOP,
-)
+from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .conftest import select_from
-from .factories import KICKOFF, nfl_player, nfl_score
+from .factories import (
+    KICKOFF,
+    call_action,
+    entry_for,
+    nfl_player,
+    nfl_score,
+    one_player_stats,
+    setup,
+)
 
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
 
 
 def entry_at(url: str, database: str, batch_size: int = 100) -> MockConfigEntry:
     """An entry writing to ``url`` (a proxy in front of the stack)."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=f"{database} on {url}",
-        unique_id=f"{url}/{database}",
-        data={
-            CONF_HOST: url,
-            CONF_TOKEN: "secret-token",
-            CONF_DATABASE: database,
-            CONF_VERIFY_SSL: True,
-        },
-        options={CONF_BATCH_SIZE: batch_size, CONF_FLUSH_INTERVAL: 10},
-    )
+    return entry_for(url, "secret-token", database, **{CONF_BATCH_SIZE: batch_size})
 
 
 async def set_up(hass: HomeAssistant, entry: MockConfigEntry) -> SportsInfluxWriter:
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    await setup(hass, entry)
     writer: SportsInfluxWriter = entry.runtime_data.writer
     return writer
 
@@ -149,21 +136,8 @@ async def test_lone_surrogate_is_refused_at_the_door(
 
     # The action refuses it, all or nothing, with the reason.
     with pytest.raises(ServiceValidationError, match="UTF-8 cannot encode"):
-        await hass.services.async_call(
-            DOMAIN,
-            "write_player_stats",
-            {
-                "league": "NFL",
-                "players": [
-                    {
-                        "player_id": "4",
-                        "player_name": "Z \udfff",
-                        "team": "GB",
-                        "stats": {"sacks": 1},
-                    }
-                ],
-            },
-            blocking=True,
+        await call_action(
+            hass, "write_player_stats", one_player_stats("Z \udfff", sacks=1)
         )
     assert no_errors(caplog) == []
 
@@ -237,22 +211,7 @@ async def test_int64_overflow_and_reserved_field_are_refused(
     )
     assert "field name 'time' is reserved" in caplog.text
     with pytest.raises(ServiceValidationError, match="'time' is reserved"):
-        await hass.services.async_call(
-            DOMAIN,
-            "write_player_stats",
-            {
-                "league": "NFL",
-                "players": [
-                    {
-                        "player_id": "4",
-                        "player_name": "Z",
-                        "team": "GB",
-                        "stats": {"time": 1},
-                    }
-                ],
-            },
-            blocking=True,
-        )
+        await call_action(hass, "write_player_stats", one_player_stats("Z", time=1))
 
 
 @dataclass

@@ -41,6 +41,7 @@ from homeassistant.util import dt as dt_util
 from .conftest import FIXTURES, RECENT, rp, select, select_from
 from .factories import (
     RESULT_COUNT,
+    fixture_sensor,
     nhlapi_cbj_wsh,
     replay_states,
     teamtracker_cbj_wsh,
@@ -51,26 +52,14 @@ from .test_sports_real import mlb_game
 START = RECENT.replace(hour=20)
 
 
-def fixture_state(name: str, entity_id: str) -> dict[str, Any]:
-    """One sensor of a TeamTracker fixture."""
-    states = json.loads((FIXTURES / name).read_text())
-    return copy.deepcopy(next(s for s in states if s["entity_id"] == entity_id))
-
-
 async def replay(
     hass: HomeAssistant,
     freezer: FrozenDateTimeFactory,
     entity_id: str,
     polls: list[tuple[str, dict[str, Any]]],
 ) -> list[datetime]:
-    """Set each (state, attributes) 5 s apart; return the poll times."""
-    times = []
-    for n, (state, attributes) in enumerate(polls):
-        freezer.move_to(START + timedelta(seconds=5 * n))
-        times.append(START + timedelta(seconds=5 * n))
-        hass.states.async_set(entity_id, state, attributes)
-        await hass.async_block_till_done()
-    return times
+    """Set each (state, attributes) 5 s apart from START; return the poll times."""
+    return await replay_states(hass, freezer, entity_id, polls, START)
 
 
 def nfl_polls() -> list[tuple[str, dict[str, Any]]]:
@@ -79,7 +68,7 @@ def nfl_polls() -> list[tuple[str, dict[str, Any]]]:
     The clock and last_update change on every poll; the score only at
     50 s (ATL 27) and 150 s (NO 31).
     """
-    base = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    base = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
     polls = []
     for n in range(60):
         attributes = dict(base["attributes"])
@@ -153,7 +142,7 @@ async def test_final_is_not_written_again_after_restart(
     database: str,
 ) -> None:
     """The dedupe memory of finals survives an unload and a new setup."""
-    final = fixture_state("teamtracker_nhl.json", "sensor.test_tt_nhl_test01")
+    final = fixture_sensor("teamtracker_nhl.json", "sensor.test_tt_nhl_test01")
     await replay(hass, freezer, "sensor.sabres", [("POST", final["attributes"])])
     await hass.config_entries.async_unload(init_integration.entry_id)
     assert len(select_from(stack, database, "nhl_scores")) == 1
@@ -177,7 +166,7 @@ async def test_only_chosen_entities_and_bad_states_counted(
     database: str,
 ) -> None:
     """With a chosen list only those are followed; junk is counted, not raised."""
-    nfl = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test02")
+    nfl = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test02")
     hass.states.async_set("sensor.chosen", "IN", nfl["attributes"])
     hass.states.async_set("sensor.ignored", "IN", nfl["attributes"])
     mock_config_entry.add_to_hass(hass)
@@ -200,7 +189,7 @@ async def test_new_sensors_are_found(
     hass: HomeAssistant, init_integration: MockConfigEntry, stack, database: str
 ) -> None:
     """A sports sensor added after setup is followed; others are not."""
-    nhl = fixture_state("teamtracker_nhl.json", "sensor.test_tt_nhl_test04")
+    nhl = fixture_sensor("teamtracker_nhl.json", "sensor.test_tt_nhl_test04")
     hass.states.async_set("sensor.temperature", "21", {"unit_of_measurement": "C"})
     hass.states.async_set("sensor.oilers", "IN", nhl["attributes"])
     await hass.async_block_till_done()
@@ -833,7 +822,7 @@ async def test_an_nba_sensor_shaped_like_ha_nfl_lands_in_basketball(
 ) -> None:
     """ha-nba's sensor is followed (ha-nfl's family) and written to the NBA's
     sport, never as NFL; without league evidence it is ``unknown_league``."""
-    sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
+    sensor = fixture_sensor("ha_nba_nba.json", "sensor.nba")
     sensor["attributes"]["date"] = RECENT.strftime("%Y-%m-%dT%H:%MZ")
     blind = dict(sensor["attributes"], team_logo=None, opponent_logo=None)
     hass.states.async_set("sensor.nba_blind", "POST", blind)
@@ -952,7 +941,7 @@ async def test_a_new_sensor_s_first_state_is_read_once(
     """Sensors appearing after setup: each first state is read once, however
     many sensors are already followed (the first one's state change reaches
     the per-entity listener added while that very change is dispatched)."""
-    sensor = fixture_state("ha_nba_nba.json", "sensor.nba")
+    sensor = fixture_sensor("ha_nba_nba.json", "sensor.nba")
     blind = dict(sensor["attributes"], team_logo=None, opponent_logo=None)
     for n in range(3):
         hass.states.async_set(f"sensor.nba_blind_{n}", "POST", blind)

@@ -1,7 +1,10 @@
-"""Nothing lost: outages, restarts, torn files and refused lines, on the real stack.
+"""The outbox: its files on their own, then nothing lost on the real stack.
 
-The server is cut by stopping nginx (or influxd) by PID; HA's timers are
-driven with the frozen clock and ``async_fire_time_changed``.
+First the files alone: order, restart, segments, tears, checksums, the
+bound, failed writes. Then outages, restarts, torn files and refused lines
+with HA and the server: the server is cut by stopping nginx (or influxd) by
+PID; HA's timers are driven with the frozen clock and
+``async_fire_time_changed``.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 from freezegun.api import FrozenDateTimeFactory
 from influx_stack import http_request
@@ -18,14 +22,19 @@ from pytest_homeassistant_custom_component.common import (
     async_fire_time_changed,
 )
 
-from custom_components.sports_influx import outbox_dir
+from custom_components.sports_influx import outbox as outbox_module, outbox_dir
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
     CONF_FLUSH_INTERVAL,
     CONF_OUTBOX_MAX_MB,
     DOMAIN,
 )
-from custom_components.sports_influx.outbox import _scan
+from custom_components.sports_influx.outbox import (
+    DAMAGED_DIR,
+    Outbox,
+    OutboxRecord,
+    _scan,
+)
 from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.reader import Deduper, StateReader
 from custom_components.sports_influx.records import NflScore
@@ -34,11 +43,249 @@ from homeassistant.core import HomeAssistant, State
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
 
-from .conftest import RECENT, select_from
-from .test_listener import fixture_state
+from .conftest import select_from
+from .factories import (
+    OUTAGE_START,
+    drain,
+    entry_for,
+    fail_writes,
+    fixture_sensor,
+    flip_byte,
+    nfl_score,
+    outbox_lines,
+    score_by_action,
+    setup,
+)
 
-START = RECENT.replace(hour=18)
+START = OUTAGE_START
 ENTITY = "sensor.falcons"
+
+
+def test_oldest_first_and_deleted_when_sent(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    assert outbox.load() == []
+    assert outbox.peek() is None
+    outbox.append("events", outbox_lines(0, 3))
+    outbox.append("standings", outbox_lines(3, 2))
+    outbox.append("events", [])  # nothing to keep
+    assert (outbox.points, outbox.size > 0) == (5, True)
+    assert drain(outbox) == [
+        OutboxRecord("events", tuple(outbox_lines(0, 3))),
+        OutboxRecord("standings", tuple(outbox_lines(3, 2))),
+    ]
+    assert (outbox.points, outbox.size) == (0, 0)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_restart_keeps_everything_not_sent(tmp_path: Path) -> None:
+    first = Outbox(tmp_path, max_bytes=10**6)
+    first.load()
+    for n in range(4):
+        first.append("events", outbox_lines(n * 10, 10))
+    assert first.peek() == OutboxRecord("events", tuple(outbox_lines(0, 10)))
+    first.ack()
+    # A new run (HA restarted) sees the three batches left, in order.
+    second = Outbox(tmp_path, max_bytes=10**6)
+    assert second.load() == []
+    second.append("stats", outbox_lines(100, 1))
+    records = drain(second)
+    # The sent batch is marked in place: not sent again; then the new batch.
+    assert [r.lines[0] for r in records] == [
+        outbox_lines(10, 1)[0],
+        outbox_lines(20, 1)[0],
+        outbox_lines(30, 1)[0],
+        outbox_lines(100, 1)[0],
+    ]
+
+
+def test_segments_roll_over(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6, segment_bytes=4096)
+    outbox.load()
+    for n in range(40):
+        outbox.append("events", outbox_lines(n * 5, 5))
+    files = sorted(tmp_path.iterdir())
+    assert len(files) >= 3
+    assert all(f.stat().st_size <= 4096 for f in files)
+    assert sum(len(r.lines) for r in drain(outbox)) == 200
+
+
+@pytest.mark.parametrize("cut", [1, 10, 60, -1])
+def test_torn_record_keeps_what_precedes(
+    tmp_path: Path, cut: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 3))
+    outbox.append("events", outbox_lines(3, 3))
+    (segment,) = tmp_path.iterdir()
+    data = segment.read_bytes()
+    first_end = data.index(b"SI1", 1)
+    # Power cut in the middle of writing the second record.
+    segment.write_bytes(data[: first_end + cut] if cut > 0 else data[:-1])
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert again.load() == [str(segment)]
+    assert str(segment) in caplog.text
+    again.append("events", outbox_lines(6, 1))  # goes to a new file, after the tear
+    assert [len(r.lines) for r in drain(again)] == [3, 1]
+
+
+def test_corrupt_checksum_and_garbage(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 2))
+    outbox.append("events", outbox_lines(2, 2))
+    (segment,) = tmp_path.iterdir()
+    data = bytearray(segment.read_bytes())
+    data[-5] ^= 0x01  # a flipped bit in the second payload
+    segment.write_bytes(bytes(data))
+    (tmp_path / "outbox-99999999.lp").write_bytes(b"not an outbox\n")
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert len(again.load()) == 2
+    assert [r.lines for r in drain(again)] == [tuple(outbox_lines(0, 2))]
+    # Both damaged files are kept aside, as they were.
+    assert [p.name for p in tmp_path.iterdir()] == ["damaged"]
+    assert sorted(p.read_bytes() for p in (tmp_path / "damaged").iterdir()) == sorted(
+        [bytes(data), b"not an outbox\n"]
+    )
+    assert again.damaged_records == 2
+
+
+def test_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=64 * 1024)
+    outbox.load()
+    dropped = sum(outbox.append("events", outbox_lines(n * 10, 10)) for n in range(200))
+    assert outbox.size <= 64 * 1024
+    assert dropped == outbox.dropped > 0
+    assert outbox.points + dropped == 2000
+    records = drain(outbox)
+    # What is left is the newest, still in order.
+    kept = [line for r in records for line in r.lines]
+    assert kept == outbox_lines(2000 - len(kept), len(kept))
+
+
+@pytest.mark.parametrize("undo_fails", [False, True])
+def test_failed_append_is_undone(tmp_path: Path, undo_fails: bool) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 2))
+    with (
+        fail_writes(outbox_module.os, 0.5, undo_fails=undo_fails),
+        pytest.raises(OSError, match="No space"),
+    ):
+        outbox.append("events", outbox_lines(2, 2))
+    outbox.append("events", outbox_lines(4, 2))
+    assert len(list(tmp_path.glob("outbox-*"))) == (2 if undo_fails else 1)
+    assert [r.lines for r in drain(outbox)] == [
+        tuple(outbox_lines(0, 2)),
+        tuple(outbox_lines(4, 2)),
+    ]
+    # A failure on a new file leaves nothing indexed in it.
+    with fail_writes(outbox_module.os, 0.0, where="fsync"):
+        assert outbox.append_lines("events", outbox_lines(6, 1)).error is not None
+    assert outbox.peek() is None
+
+
+def test_damage_kept_in_place_when_it_cannot_be_set_aside(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 2))
+    outbox.append("events", outbox_lines(2, 2))
+    (segment,) = tmp_path.glob("outbox-*")
+    flip_byte(segment, 5)
+    again = Outbox(tmp_path, max_bytes=10**6)
+    with patch.object(outbox_module, "_aside_path", side_effect=OSError("read-only")):
+        assert again.load() == [str(segment)]
+    assert "cannot be set aside" in caplog.text
+    assert [r.lines for r in drain(again)] == [tuple(outbox_lines(2, 2))]
+    assert again.damaged_records == 1
+
+
+def test_damage_copied_aside_without_hard_links(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 2))
+    (segment,) = tmp_path.glob("outbox-*")
+    flip_byte(segment, 40)
+    damaged = segment.read_bytes()
+    again = Outbox(tmp_path, max_bytes=10**6)
+    with patch.object(outbox_module.os, "link", side_effect=OSError("no links here")):
+        again.load()
+    assert again.peek() is None
+    assert [p.read_bytes() for p in (tmp_path / DAMAGED_DIR).iterdir()] == [damaged]
+    assert again.state().damaged_bytes == len(damaged)
+
+
+def test_unreadable_entries_and_leftovers_at_load(tmp_path: Path) -> None:
+    (tmp_path / "outbox-00000007.lp").mkdir()
+    (tmp_path / ".outbox-00000003.lp.tmp").write_bytes(b"half a rewrite")
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    assert outbox.load() == [str(tmp_path / "outbox-00000007.lp")]
+    assert outbox.damaged_records == 1
+    assert outbox.damage_kept()
+    outbox.append("events", outbox_lines(0, 1))
+    assert [p.name for p in tmp_path.glob("*outbox-*")] == ["outbox-00000008.lp"]
+
+
+def test_a_segment_gone_while_running(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6, segment_bytes=4096)
+    outbox.load()
+    for n in range(30):
+        outbox.append("events", outbox_lines(n * 5, 5))
+    first = sorted(tmp_path.glob("outbox-*"))[0]
+    first.unlink()
+    records = drain(outbox)
+    assert records
+    assert outbox.damaged_records > 0
+    assert outbox.damaged_records + len(records) == 30
+    # An index that stays wrong after a rescan: the segment is given up.
+    outbox.append("events", outbox_lines(200, 1))
+    with patch.object(outbox_module, "_read_record", return_value=None):
+        assert outbox.peek() is None
+    assert outbox.damaged_records + len(records) == 31
+
+
+def test_sent_mark_that_fails_means_sent_again(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", outbox_lines(0, 1))
+    outbox.append("events", outbox_lines(1, 1))
+    outbox.peek()
+    with patch.object(outbox_module.os, "pwrite", side_effect=OSError("read-only")):
+        outbox.ack()
+    again = Outbox(tmp_path, max_bytes=10**6)
+    again.load()
+    assert [r.lines[0] for r in drain(again)] == [
+        *outbox_lines(0, 1),
+        *outbox_lines(1, 1),
+    ]
+
+
+def test_a_line_holding_a_newline_is_not_taken_for_damage(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=10**6)
+    outbox.load()
+    outbox.append("events", ["m v=1i 1\nm v=2i 2", "m v=3i 3"])
+    assert outbox.points == 3
+    again = Outbox(tmp_path, max_bytes=10**6)
+    assert again.load() == []
+    assert [r.lines for r in drain(again)] == [("m v=1i 1", "m v=2i 2", "m v=3i 3")]
+    assert again.damaged_records == 0
+
+
+def test_ack_of_a_batch_the_bound_dropped_meanwhile(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path, max_bytes=32 * 1024)
+    outbox.load()
+    for n in range(40):
+        outbox.append("events", outbox_lines(n * 10, 10))
+    record = outbox.peek()
+    assert record is not None
+    # While it is being written, new batches push the oldest out.
+    while outbox.dropped < 10:
+        outbox.append("events", outbox_lines(1000, 10))
+    oldest = outbox.peek()
+    outbox.ack(record)
+    assert outbox.peek() == oldest
 
 
 @pytest.fixture
@@ -50,7 +297,7 @@ def at_start(freezer: FrozenDateTimeFactory) -> FrozenDateTimeFactory:
 
 def game_polls(minutes: int) -> list[tuple[datetime, str, dict[str, Any]]]:
     """TeamTracker polls every 5 s; a score every 2 minutes, clock every poll."""
-    base = fixture_state("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    base = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
     polls = []
     for n in range(minutes * 12):
         when = START + timedelta(seconds=5 * n)
@@ -142,23 +389,6 @@ async def test_outage_of_ten_minutes(
     assert not list(outbox_dir(hass, init_integration.entry_id).glob("outbox-*"))
 
 
-async def _score(hass: HomeAssistant, home: int, minute: int) -> None:
-    await hass.services.async_call(
-        DOMAIN,
-        "write_score",
-        {
-            "league": "NFL",
-            "home_team": "ATL",
-            "away_team": "NO",
-            "home_score": home,
-            "away_score": 0,
-            "game_id": "g1",
-            "time": START + timedelta(minutes=minute),
-        },
-        blocking=True,
-    )
-
-
 @pytest.mark.parametrize("how", ["unload", "stop"])
 async def test_restart_while_the_server_is_down(
     hass: HomeAssistant,
@@ -170,7 +400,7 @@ async def test_restart_while_the_server_is_down(
     """Queued points survive an unload (or HA stopping) and a new setup."""
     stack.stop_influxd()
     for minute in range(30):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     if how == "stop":
         hass.bus.async_fire(EVENT_HOMEASSISTANT_STOP)
         await hass.async_block_till_done()
@@ -198,7 +428,7 @@ async def test_torn_outbox_file(
     """A file cut in the middle of a record: what precedes it replays."""
     stack.stop_nginx()
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
         # The server is away: the flush says the points were not written.
         with pytest.raises(HomeAssistantError):
             await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
@@ -234,7 +464,7 @@ async def test_type_conflict_is_quarantined(
         f"nfl_scores,game_id=other home_score=1.5 {int(START.timestamp()) * 10**9}".encode(),
     )
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     await hass.services.async_call(DOMAIN, "flush", {}, blocking=True)
     writer = init_integration.runtime_data.writer
     assert writer.stats.rejected == 3
@@ -282,14 +512,9 @@ async def test_outbox_bound(
     stack.stop_nginx()
     long_text = "x" * 2000
     writer.async_enqueue(
-        NflScore(
+        nfl_score(
+            n,
             game_id=f"g{n}",
-            season=START.year,
-            home_team="ATL",
-            away_team="NO",
-            status="IN",
-            home_score=n,
-            away_score=0,
             time_remaining=long_text,
             time=START + timedelta(seconds=n),
         )
@@ -323,21 +548,19 @@ async def test_token_refused_while_writing(
 
     v3-write-lp.md / openapi: a request without a valid token gets 401.
     """
-    from .test_retention import entry_for, setup
-
     entry = entry_for(fake_v3.url, fake_v3.token, "sports")
     await setup(hass, entry)
     writer = entry.runtime_data.writer
     good_token = fake_v3.token
     fake_v3.token = "apiv3_rotated"
-    await _score(hass, 1, 0)
+    await score_by_action(hass, 1, 0)
     await writer.async_flush()
     assert writer.stats.outbox_points == 1
     assert writer.stats.points_failed == 0
     flows = hass.config_entries.flow.async_progress_by_handler(DOMAIN)
     assert [f["context"]["source"] for f in flows] == ["reauth"]
     # More scores wait too; nothing is sent while the token is refused.
-    await _score(hass, 2, 1)
+    await score_by_action(hass, 2, 1)
     await writer.async_flush()
     assert fake_v3.rows("sports", "nfl_scores") == []
 
@@ -379,18 +602,7 @@ async def test_memory_bounded_during_outage(
     deepest = 0
     for n in range(2000):
         writer.async_enqueue(
-            [
-                NflScore(
-                    game_id=f"g{n % 7}",
-                    season=START.year,
-                    home_team="ATL",
-                    away_team="NO",
-                    status="IN",
-                    home_score=n,
-                    away_score=0,
-                    time=START + timedelta(seconds=n),
-                )
-            ]
+            [nfl_score(n, game_id=f"g{n % 7}", time=START + timedelta(seconds=n))]
         )
         deepest = max(deepest, len(writer._batcher.queue))
         if n % 100 == 0:
@@ -429,7 +641,7 @@ async def test_start_while_the_server_is_down(
     await hass.async_block_till_done()
     assert "starting with the server last seen (InfluxDB 1.6.7" in caplog.text
     for minute in range(3):
-        await _score(hass, minute, minute)
+        await score_by_action(hass, minute, minute)
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
     # The first failure goes to disk at once: the server is known to be away.

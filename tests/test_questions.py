@@ -41,7 +41,7 @@ from homeassistant.setup import async_setup_component
 from homeassistant.util.yaml import parse_yaml
 
 from .conftest import FIXTURES, RECENT, select_from
-from .factories import teamtracker_attributes
+from .factories import entry_for, fixture_sensor, setup, teamtracker_attributes
 from .questions import (
     BY_KEY,
     END,
@@ -52,8 +52,6 @@ from .questions import (
     fill,
     render,
 )
-from .test_listener import fixture_state
-from .test_retention import entry_for, setup
 
 README = Path(__file__).parent.parent / "README.md"
 
@@ -201,7 +199,7 @@ def teamtracker(game: Game, team: str, poll: Poll) -> dict[str, Any]:
 
     ``last_update`` changes on every poll, as the real sensor's does.
     """
-    attributes: dict[str, Any] = fixture_state(
+    attributes: dict[str, Any] = fixture_sensor(
         "teamtracker_nfl.json", "sensor.test_tt_all_test06"
     )["attributes"]
     at_home = team == game.home

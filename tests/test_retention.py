@@ -22,7 +22,6 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
-    CONF_DATABASE,
     CONF_FLUSH_INTERVAL,
     CONF_V2_BUCKETS,
     CONF_V3_DATABASES,
@@ -49,7 +48,6 @@ from custom_components.sports_influx.schema import (
     v3_destinations,
 )
 from homeassistant.config_entries import ConfigEntryState
-from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 from homeassistant.helpers import issue_registry as ir
@@ -57,6 +55,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, select
+from .factories import entry_for, setup
 
 # What 1.x prints for the schema's windows (Go durations).
 TWO_YEARS = "17520h0m0s"
@@ -120,30 +119,6 @@ def injury() -> InjuryReport:
         weeks_out=1,
         time=RECENT,
     )
-
-
-def entry_for(host: str, token: str, database: str, **options: Any) -> MockConfigEntry:
-    """A config entry for a server."""
-    return MockConfigEntry(
-        domain=DOMAIN,
-        title=database,
-        unique_id=f"{host}/{database}",
-        data={
-            CONF_HOST: host,
-            CONF_TOKEN: token,
-            CONF_DATABASE: database,
-            CONF_VERIFY_SSL: True,
-        },
-        options={CONF_BATCH_SIZE: 100, CONF_FLUSH_INTERVAL: 10, **options},
-    )
-
-
-async def setup(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add and set up an entry; it must load."""
-    entry.add_to_hass(hass)
-    assert await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
-    assert entry.state is ConfigEntryState.LOADED
 
 
 async def reload(hass: HomeAssistant, entry: MockConfigEntry) -> None:
