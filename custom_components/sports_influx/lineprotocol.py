@@ -275,20 +275,28 @@ class _Layout:
     tag_values: Callable[[Any], tuple[object, ...]]
     fields: _FieldsFn
 
-    def line(self, record: Any, now: datetime) -> str:
-        """One record's line; ``_RefusedError`` when a value is invalid."""
-        values = self.tag_values(record)
-        # A game's or player's tag set repeats from point to point. The
-        # types are part of the key: 1 == 1.0 == True, but they print apart.
-        key = (self, values, tuple(map(type, values)))
+    def _cached_head(self, values: tuple[object, ...]) -> str:
+        """The escaped measurement and tags, cached: a tag set repeats."""
+        types = tuple(map(type, values))
+        # The types are part of the key: 1 == 1.0 == True, but they print
+        # apart. Floats stay out: 0.0 == -0.0 and NaN != NaN.
+        if float in types:
+            return self._head(values)
+        key = (self, values, types)
         try:
             head = _head_cache.get(key)
         except TypeError:  # an unhashable tag value: Point would str() it
-            head = self._head(values)
+            return self._head(values)
         if head is None:
             if len(_head_cache) >= _TAG_CACHE_SIZE:
                 _head_cache.clear()
             head = _head_cache[key] = self._head(values)
+        return head
+
+    def line(self, record: Any, now: datetime) -> str:
+        """One record's line; ``_RefusedError`` when a value is invalid."""
+        values = self.tag_values(record)
+        head = self._cached_head(values)
         fields = self.fields(record)
         if not fields:
             raise _RefusedError
