@@ -90,3 +90,9 @@ def store_key(entry_id: str, name: str) -> str:
 # What an entry keeps in ``.storage`` besides its outbox folder: removed
 # with the entry.
 STORE_NAMES = ("server", "dedupe")
+
+# Bound of ``damaged/``, the outbox bytes set aside for a human: a damaged
+# segment is set aside whole (segments close past 1 MiB), so this keeps the
+# last few damaged segments while a disk that keeps corrupting cannot fill
+# up, and stays small beside the outbox's own bound (50 MB by default).
+DAMAGED_MAX_BYTES: Final = 4 * 1024 * 1024
