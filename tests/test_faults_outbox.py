@@ -369,3 +369,76 @@ async def test_any_exception_in_the_outbox_is_contained(
     assert "ERROR" not in told
     await _drain(writer)
     assert _homes(stack, database) == [1, 2, 3, 4]
+
+
+async def test_damage_at_every_setup_is_bounded_and_counted(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    stack,
+    database: str,
+    issue_registry: ir.IssueRegistry,
+    entity_registry: er.EntityRegistry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A disk that keeps rotting: damaged/ stays bounded, the count goes on."""
+    entry_id = init_integration.entry_id
+    cap = 1500
+    folder = outbox_dir(hass, entry_id) / DAMAGED
+    sensor = entity_registry.async_get_entity_id(
+        "sensor", DOMAIN, f"{entry_id}_outbox_damaged"
+    )
+    assert sensor is not None
+    order: list[str] = []
+    sizes: dict[str, int] = {}
+    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", cap, create=True):
+        writer = await _setup_away(hass, init_integration, stack)
+        for n in range(5):
+            await _spool_scores(hass, writer, range(3 * n, 3 * n + 3))
+            await hass.config_entries.async_unload(entry_id)
+            # The first of the 3 records this setup spooled rots.
+            newest = _segments(hass, init_integration)[-1]
+            flip_byte(newest, _payload_offsets(newest.read_bytes())[0] + 3)
+            gone = set(order) - {p.name for p in folder.glob("*")}
+            caplog.clear()
+            writer = await _setup_away(hass, init_integration, stack)
+
+            kept = {p.name: p.stat().st_size for p in folder.iterdir()}
+            (name,) = set(kept) - set(order)
+            order.append(name)
+            sizes[name] = kept[name]
+            assert sum(kept.values()) <= cap
+            assert set(kept) == set(order[len(order) - len(kept) :])
+            dropped = sum(sizes[g] for g in set(order) - set(kept) - gone)
+            warnings = [r for r in caplog.records if "grew past" in r.getMessage()]
+            if dropped:
+                (warning,) = warnings
+                assert warning.levelname == "WARNING"
+                assert str(folder) in warning.getMessage()
+                assert f"dropped {dropped} bytes" in warning.getMessage()
+            else:
+                assert not warnings
+            # The count is the total since the outbox was made.
+            state = hass.states.get(sensor)
+            assert state is not None
+            assert state.state == str(n + 1)
+            issue = _damage_issue(issue_registry, init_integration)
+            assert issue is not None
+            assert issue.translation_placeholders is not None
+            assert issue.translation_placeholders["records"] == str(n + 1)
+    assert order[0] not in kept
+    assert 1 < len(kept) < len(order)
+    damaged_bytes = writer.stats.outbox_damaged_bytes
+    assert damaged_bytes > 0
+
+    # A reload with no new damage shows the same totals.
+    await hass.config_entries.async_reload(entry_id)
+    await hass.async_block_till_done()
+    state = hass.states.get(sensor)
+    assert state is not None
+    assert state.state == "5"
+    writer = init_integration.runtime_data.writer
+    assert writer.stats.outbox_damaged_bytes == damaged_bytes
+    # Every record the damage did not hit arrives.
+    writer = await _back(hass, init_integration, stack)
+    assert _homes(stack, database) == [h for h in range(15) if h % 3]
+    assert writer.stats.outbox_damaged == 5
