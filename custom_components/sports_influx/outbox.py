@@ -361,7 +361,7 @@ class DamageKeeper:
             self.dropped += dropped
             LOGGER.warning(
                 "%s grew past %d bytes: dropped %d bytes of its oldest damaged"
-                " outbox data (%d entries; %d bytes so far); the %d damaged"
+                " outbox data (%d entries; %d bytes since setup); the %d damaged"
                 " records stay counted",
                 self.directory,
                 self.max_bytes,
