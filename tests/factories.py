@@ -217,7 +217,7 @@ def secret_database(stack: Stack, code: str = "4711") -> Iterator[str]:
 
 
 def entry_data(host: str, token: str, database: str) -> dict[str, Any]:
-    """A config entry's data for a server (TLS verified)."""
+    """A config entry's data for a server: the setup form as filled in."""
     return {
         CONF_HOST: host,
         CONF_TOKEN: token,
