@@ -304,8 +304,8 @@ async def test_every_upstream_result_one_type_per_field(
     writer = mock_config_entry.runtime_data.writer
     await writer.async_flush()
 
-    # Points per measurement, as test_sources_teamtracker_sports.py has
-    # each result written.
+    # Points per measurement: every result but the NFL's and the NHL's
+    # (test_sources_teamtracker_sports.py has each one's table).
     written = {
         "baseball_scores": 3,
         "basketball_scores": 3,
