@@ -18,13 +18,11 @@ from syrupy.assertion import SnapshotAssertion
 
 from custom_components.sports_influx.const import (
     CONF_BATCH_SIZE,
-    CONF_DATABASE,
     CONF_FLUSH_INTERVAL,
     DOMAIN,
 )
 from custom_components.sports_influx.schema import MEASUREMENTS, V1_RETENTION_POLICIES
 from homeassistant import const as ha_const
-from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import HomeAssistant
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "scripts"))
@@ -129,16 +127,13 @@ def mock_config_entry(
     stack: influx_stack.Stack, database: str, entry_options: dict[str, Any]
 ) -> MockConfigEntry:
     """An entry pointing at the real stack."""
+    from .factories import entry_data
+
     return MockConfigEntry(
         domain=DOMAIN,
         title=f"{database} on {stack.url}",
         unique_id=f"{stack.url}/{database}",
-        data={
-            CONF_HOST: stack.url,
-            CONF_TOKEN: "secret-token",
-            CONF_DATABASE: database,
-            CONF_VERIFY_SSL: True,
-        },
+        data=entry_data(stack.url, "secret-token", database),
         options=entry_options,
     )
 
@@ -155,6 +150,14 @@ async def init_integration(
     if mock_config_entry.state.recoverable:
         await hass.config_entries.async_unload(mock_config_entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+def mock_recorder_before_hass(request: pytest.FixtureRequest) -> None:
+    """A test that uses the recorder has its database prepared before hass
+    (phcc sets the recorder up in that order)."""
+    if "recorder_mock" in request.fixturenames:
+        request.getfixturevalue("async_setup_recorder_instance")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Shared test builders: sensor states from the fixtures, replays through HA.
+"""Shared test builders: sensor states, records, replays through HA, entries.
 
 One NHL game is followed by two sources here, as an installation following
 a team with TeamTracker and hass-nhlapi sees it: TeamTracker's real
@@ -14,14 +14,17 @@ from collections.abc import Iterator, Sequence
 import contextlib
 from contextlib import ExitStack, contextmanager
 import copy
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 import errno
 import json
 from pathlib import Path
+import time
 from types import ModuleType
 from typing import Any
 from unittest.mock import patch
 import uuid
+from zoneinfo import ZoneInfo
 
 from freezegun.api import FrozenDateTimeFactory
 from influx_stack import Stack, http_request
@@ -34,13 +37,19 @@ from custom_components.sports_influx.const import (
     DOMAIN,
 )
 from custom_components.sports_influx.outbox import Outbox, OutboxRecord
-from custom_components.sports_influx.records import League, NflScore, PlayerStats
+from custom_components.sports_influx.records import (
+    League,
+    NflScore,
+    NhlScore,
+    PlayerStats,
+)
 import demo
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
 from homeassistant.core import Context, HomeAssistant, ServiceResponse, State
 
 from .conftest import FIXTURES, RECENT
+from .oracle import Rule
 
 TEAMTRACKER_RESULTS = FIXTURES / "teamtracker_results"
 RESULT_COUNT = 31
@@ -95,6 +104,142 @@ async def replay_states(
         hass.states.async_set(entity_id, state, attributes)
         await hass.async_block_till_done()
     return times
+
+
+# Replays of a game through HA's state machine start here.
+REPLAY_START = RECENT.replace(hour=20)
+
+
+async def replay(
+    hass: HomeAssistant,
+    freezer: FrozenDateTimeFactory,
+    entity_id: str,
+    polls: list[tuple[str, dict[str, Any]]],
+) -> list[datetime]:
+    """Set each (state, attributes) 5 s apart from REPLAY_START; return the poll times."""
+    return await replay_states(hass, freezer, entity_id, polls, REPLAY_START)
+
+
+def nfl_polls() -> list[tuple[str, dict[str, Any]]]:
+    """A 5-minute stretch of NO @ ATL, then the final.
+
+    The clock and last_update change on every poll; the score only at
+    50 s (ATL 27) and 150 s (NO 31).
+    """
+    base = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
+    polls = []
+    for n in range(60):
+        attributes = dict(base["attributes"])
+        attributes["clock"] = f"{14 - n // 12}:{59 - (n * 5) % 60:02d} - 4th"
+        attributes["last_update"] = (
+            REPLAY_START + timedelta(seconds=5 * n)
+        ).isoformat()
+        attributes["opponent_score"] = "27" if n >= 10 else "26"
+        attributes["team_score"] = "31" if n >= 30 else "24"
+        polls.append(("IN", attributes))
+    final = dict(polls[-1][1], clock="Final")
+    polls += [("POST", final), ("POST", dict(final, last_update="later"))]
+    return polls
+
+
+# The scripted MLB game starts here by default.
+MLB_START = RECENT.replace(hour=18)
+
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd"}
+
+
+def inning_name(number: int) -> str:
+    """An inning as TeamTracker's baseball clock names it: "3rd"."""
+    return _ORDINALS.get(number, f"{number}th")
+
+
+@dataclass
+class _Baseball:
+    """A scripted MLB game, SF @ MIL, as TeamTracker polls it every 5 s.
+
+    Each batter sees 4 pitches, 6 polls apart (a 2-minute plate
+    appearance); only the last_update changes between pitches. ``changes``
+    marks the polls whose situation (score, inning, half, outs, runners,
+    status) differs from the poll before: those are the points expected.
+    """
+
+    start: datetime
+    polls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    changes: list[int] = field(default_factory=list)
+    inning_ends: list[tuple[int, int, int]] = field(default_factory=list)
+    runs: dict[str, int] = field(default_factory=lambda: {"MIL": 0, "SF": 0})
+    situation: tuple[Any, ...] = ()
+
+    def poll(self, state: str, **changes: Any) -> None:
+        attributes = teamtracker_attributes(2, start=self.start, **changes)
+        attributes["team_score"] = str(self.runs["MIL"])
+        attributes["opponent_score"] = str(self.runs["SF"])
+        attributes["last_update"] = f"poll {len(self.polls)}"
+        situation = (
+            state,
+            attributes["team_score"],
+            attributes["opponent_score"],
+            attributes.get("quarter"),
+            str(attributes.get("clock")).split(" ")[0],
+            attributes.get("outs"),
+            attributes.get("on_first"),
+            attributes.get("on_second"),
+            attributes.get("on_third"),
+        )
+        if situation != self.situation:
+            self.changes.append(len(self.polls))
+        self.situation = situation
+        self.polls.append((state, attributes))
+
+    def half(self, inning: int, half: str, batting: str, results: str) -> None:
+        """One half-inning: "o" out, "s" single, "h" home run (bases clear)."""
+        outs, bases = 0, [False, False, False]
+        clock = f"{half} {inning_name(inning)}"
+        for result in results:
+            for pitch in range(24):
+                balls, strikes = pitch // 12, (pitch // 6) % 2
+                self.poll(
+                    "IN",
+                    quarter=inning,
+                    clock=clock,
+                    outs=outs,
+                    balls=balls,
+                    strikes=strikes,
+                    on_first=bases[0],
+                    on_second=bases[1],
+                    on_third=bases[2],
+                )
+            if result == "o":
+                outs += 1
+            elif result == "s":
+                self.runs[batting] += bases[2]
+                bases = [True, bases[0], bases[1]]
+            else:
+                self.runs[batting] += 1 + sum(bases)
+                bases = [False, False, False]
+        word = "Mid" if half == "Top" else "End"
+        for _ in range(24):  # the break between halves
+            self.poll(
+                "IN", quarter=inning, clock=f"{word} {inning_name(inning)}", outs=3
+            )
+        if word == "End":
+            self.inning_ends.append((inning, self.runs["MIL"], self.runs["SF"]))
+
+
+def mlb_game(start: datetime = MLB_START) -> _Baseball:
+    """PRE, nine innings (SF score 2 in the 3rd, MIL 3 in the 5th), final;
+    the game starts at ``start``."""
+    game = _Baseball(start)
+    for _ in range(6):
+        game.poll("PRE", quarter=1, clock="9/8 - 3:10 PM CDT", outs=None)
+    scripts = {3: ("shooo", "ooo"), 5: ("ooo", "sshooo"), 7: ("ssooo", "ooo")}
+    for inning in range(1, 10):
+        top, bottom = scripts.get(inning, ("ooo", "sooo"))
+        game.half(inning, "Top", "SF", top)
+        game.half(inning, "Bot", "MIL", bottom)
+    for _ in range(3):  # the final, polled again
+        game.poll("POST", quarter=9, clock="Final", outs=None)
+    return game
 
 
 def fixture_sensors(name: str) -> list[dict[str, Any]]:
@@ -181,6 +326,101 @@ def nhlapi_cbj_wsh(
     }
 
 
+# ha-nfl (``NFLScoresSensor.extra_state_attributes``), KC hosting DET on
+# 2023-09-07 (US time), late in the 4th.
+HA_NFL = {
+    "attribution": "Data provided by ESPN",
+    "date": "2023-09-08T00:20Z",
+    "kickoff_in": "2 hours ago",
+    "quarter": 4,
+    "clock": "0:48",
+    "venue": "GEHA Field at Arrowhead Stadium",
+    "location": "Kansas City, MO",
+    "tv_network": "NBC",
+    "odds": None,
+    "overunder": None,
+    "possession": "12",
+    "last_play": "(0:52) P.Mahomes pass short right to T.Kelce for 6 yards",
+    "down_distance_text": "2nd & 4 at DET 35",
+    "team_abbr": "DET",
+    "team_id": "8",
+    "team_name": "Lions",
+    "team_record": "0-0",
+    "team_homeaway": "away",
+    "team_logo": "https://a.espncdn.com/i/teamlogos/nfl/500/scoreboard/det.png",
+    "team_colors": ["#0076b6", "#bbbbbb"],
+    "team_colors_rbg": [[0, 118, 182], [187, 187, 187]],
+    "team_score": "21",
+    "team_win_probability": 0.81,
+    "team_timeouts": 2,
+    "opponent_abbr": "KC",
+    "opponent_id": "12",
+    "opponent_name": "Chiefs",
+    "opponent_record": "0-0",
+    "opponent_homeaway": "home",
+    "opponent_logo": "https://a.espncdn.com/i/teamlogos/nfl/500/scoreboard/kc.png",
+    "opponent_colors": ["#e31837", "#ffb612"],
+    "opponent_colors_rgb": [[227, 24, 55], [255, 182, 18]],
+    "opponent_score": "20",
+    "opponent_win_probability": 0.19,
+    "opponent_timeouts": 1,
+    "last_update": "2023-09-07T23:05:12-04:00",
+    "friendly_name": "NFL",
+    "icon": "mdi:football",
+}
+
+LA_TIME = ZoneInfo("America/Los_Angeles")
+
+# hass-nhlapi (pynhl's game, linescore, scoring and broadcast info and its
+# own ``next_game_*``), Toronto at Los Angeles, 2nd period.
+NHLAPI = {
+    "national_broadcasts": [],
+    "away_broadcasts": ["SN"],
+    "home_broadcasts": ["BSW"],
+    "time_remaining": "08:47",
+    "is_intermission": False,
+    "current_period": 2,
+    "current_period_type": "REG",
+    "away_sog": 18,
+    "home_sog": 21,
+    "game_id": 2023020204,
+    "live_feed": "https://www.nhl.com/gamecenter/tor-vs-lak/2023/11/02/2023020204",
+    "game_state": "LIVE",
+    "away_id": 10,
+    "home_id": 26,
+    "away_name": "Maple Leafs",
+    "home_name": "Kings",
+    "away_record": "6-3-1",
+    "home_record": "6-2-2",
+    "away_logo": "https://assets.nhle.com/logos/nhl/svg/TOR_light.svg",
+    "home_logo": "https://assets.nhle.com/logos/nhl/svg/LAK_light.svg",
+    "away_logo_dark": "https://assets.nhle.com/logos/nhl/svg/TOR_dark.svg",
+    "home_logo_dark": "https://assets.nhle.com/logos/nhl/svg/LAK_dark.svg",
+    "goal_type": "PPG",
+    "goal_team_id": 26,
+    "goal_event_id": 412,
+    "goal_team_name": "Los Angeles Kings",
+    "goal_team_abbrev": "LAK",
+    "away_score": 1,
+    "home_score": 2,
+    "scoring_player_name": "Adrian Kempe",
+    "scoring_player_total": 4,
+    "scoring_player_number": 9,
+    "assist1_player_name": "Anze Kopitar",
+    "assist1_player_total": 6,
+    "assist1_player_number": 11,
+    "assist2_player_name": None,
+    "assist2_player_total": None,
+    "assist2_player_number": None,
+    "next_game_time": "7:30 PM",
+    "next_game_datetime": datetime(2023, 11, 2, 19, 30, tzinfo=LA_TIME),
+    "next_game_date": "November 2, 2023",
+    "goal_tracked_team": False,
+    "friendly_name": "Kings",
+    "icon": "mdi:hockey-sticks",
+}
+
+
 def state(entity_id: str, value: str, attributes: dict[str, Any]) -> State:
     """A HA state (the helper keeps call sites short)."""
     return State(entity_id, value, attributes)
@@ -207,18 +447,43 @@ def secret_database(stack: Stack, code: str = "4711") -> Iterator[str]:
         stack.drop_database(name)
 
 
+def requests_in(log: Path, at_least: int = 0, database: str = "") -> list[str]:
+    """Status codes of the write requests (to ``database``) in an nginx
+    access log.
+
+    nginx logs a request just after answering it: ``at_least`` waits (a
+    few seconds at most) for that many to be logged.
+    """
+    deadline = time.monotonic() + 5
+    while True:
+        text = log.read_text() if log.exists() else ""
+        statuses = [
+            line.split('" ', 1)[1].split()[0]
+            for line in text.splitlines()
+            if "/api/v2/write" in line and f"bucket={database}" in line
+        ]
+        if len(statuses) >= at_least or time.monotonic() > deadline:
+            return statuses
+        time.sleep(0.01)
+
+
+def entry_data(host: str, token: str, database: str) -> dict[str, Any]:
+    """A config entry's data for a server: the setup form as filled in."""
+    return {
+        CONF_HOST: host,
+        CONF_TOKEN: token,
+        CONF_DATABASE: database,
+        CONF_VERIFY_SSL: True,
+    }
+
+
 def entry_for(host: str, token: str, database: str, **options: Any) -> MockConfigEntry:
     """A config entry for a server."""
     return MockConfigEntry(
         domain=DOMAIN,
         title=database,
         unique_id=f"{host}/{database}",
-        data={
-            CONF_HOST: host,
-            CONF_TOKEN: token,
-            CONF_DATABASE: database,
-            CONF_VERIFY_SSL: True,
-        },
+        data=entry_data(host, token, database),
         options={CONF_BATCH_SIZE: 100, CONF_FLUSH_INTERVAL: 10, **options},
     )
 
@@ -280,6 +545,22 @@ def nfl_score(n: int, **overrides: Any) -> NflScore:
     return NflScore(**values)
 
 
+def nhl_score(**overrides: Any) -> NhlScore:
+    """One live NHL score at kick-off: NYR 1, BOS 0."""
+    values: dict[str, Any] = {
+        "game_id": "g",
+        "season": 2024,
+        "home_team": "NYR",
+        "away_team": "BOS",
+        "status": "IN",
+        "home_score": 1,
+        "away_score": 0,
+        "time": KICKOFF,
+    }
+    values.update(overrides)
+    return NhlScore(**values)
+
+
 def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
     """One NFL player's line in one game at kick-off."""
     return PlayerStats(
@@ -298,9 +579,16 @@ def nfl_player(player_id: str, name: str, **stats: Any) -> PlayerStats:
 OUTAGE_START = RECENT.replace(hour=18)
 
 
-async def score_by_action(hass: HomeAssistant, home: int, minute: int) -> None:
-    """ATL's score ``home`` against NO in game g1, by the write_score action,
-    ``minute`` minutes after OUTAGE_START."""
+async def score_by_action(
+    hass: HomeAssistant,
+    home: int,
+    minute: int,
+    *,
+    away: int = 0,
+    start: datetime = OUTAGE_START,
+) -> None:
+    """ATL ``home``, NO ``away`` in game g1, by the write_score action,
+    ``minute`` minutes after ``start``."""
     await hass.services.async_call(
         DOMAIN,
         "write_score",
@@ -309,9 +597,9 @@ async def score_by_action(hass: HomeAssistant, home: int, minute: int) -> None:
             "home_team": "ATL",
             "away_team": "NO",
             "home_score": home,
-            "away_score": 0,
+            "away_score": away,
             "game_id": "g1",
-            "time": OUTAGE_START + timedelta(minutes=minute),
+            "time": start + timedelta(minutes=minute),
         },
         blocking=True,
     )
@@ -495,6 +783,18 @@ def teamtracker_nfl_in(
     return {"state": "IN", "attributes": attributes}
 
 
+# The nfl_scores fields of that sensor: ATL 26, NO 24 and NO's ball, 0:48 to go.
+NFL_IN_FIELDS: dict[str, Any] = {
+    "home_score": 26,
+    "away_score": 24,
+    "quarter": 4,
+    "time_remaining": "0:48",
+    "possession": "NO",
+    "down_distance": "1st & 10 at NO 10",
+    "field_position": "NO 10",
+}
+
+
 class FakeTransport:
     """Stands in for ``InfluxClient`` where only the transport's answers
     matter: ``write`` raises the queued errors in turn, then takes lines."""
@@ -531,3 +831,21 @@ class FakeTransport:
     def close(self) -> None:
         """The writer closed its client."""
         self.closed = True
+
+
+# The serialiser's reason for each rule of the oracle. An int past a
+# double's range and a record type without a table are refused by the
+# serialiser without a reason of their own ("invalid").
+REASON_OF: dict[Rule, str] = {
+    Rule.NO_MEASUREMENT: "invalid",
+    Rule.UTF8: "not_utf8",
+    Rule.TAG_LENGTH: "tag_too_long",
+    Rule.FIELD_KEY: "reserved_field",
+    Rule.NOT_IN_SCHEMA: "unknown_field",
+    Rule.TYPE: "wrong_type",
+    Rule.NOT_FINITE: "wrong_type",
+    Rule.INTEGER_RANGE: "int64_range",
+    Rule.FLOAT_RANGE: "invalid",
+    Rule.NO_FIELDS: "no_fields",
+    Rule.TIME_RANGE: "time_range",
+}

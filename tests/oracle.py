@@ -3,9 +3,10 @@
 The production serialiser (``lineprotocol``) is checked against this module,
 so nothing here comes from it: the rules below are read from the InfluxDB
 line-protocol reference and the schema, and the bytes are influxdb3-python's
-``Point``'s. Only the error class and the wording of its messages are the
-integration's, so that a test can expect the same exception, and the same
-message, from either side.
+``Point``'s. Only the error class is the integration's, so that a test can
+expect the same exception from either side; the messages are the oracle's
+own, and a test compares the rule broken (``Violation.rule``) with the
+reason the integration's error carries.
 
 ``judge`` lists every rule a record breaks, in the order the record presents
 its values (tags in the schema's order, then its fields as the record lists
@@ -92,7 +93,7 @@ class Violation:
 
     @property
     def message(self) -> str:
-        """What the integration's error says for it, in its wording."""
+        """What the error says for it: the rule and the value."""
         where, value = self.where, self.value
         match self.rule:
             case Rule.TYPE | Rule.NOT_FINITE:

@@ -22,7 +22,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 
 from .conftest import FIXTURES, select_from
-from .test_listener import START, nfl_polls, replay
+from .factories import REPLAY_START as START, nfl_polls, replay
 
 MEASUREMENTS = ("nfl_scores", "nfl_standings")
 

@@ -39,6 +39,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .conftest import RECENT, select_from
+from .factories import requests_in
 
 
 def test_parse_version() -> None:
@@ -344,26 +345,6 @@ async def stack_client(hass: HomeAssistant, url: str, database: str) -> InfluxCl
     await client.async_validate()
     await client.async_prepare_destinations()
     return client
-
-
-def requests_in(log: Path, at_least: int = 0, database: str = "") -> list[str]:
-    """Status codes of the write requests (to ``database``) in an nginx
-    access log.
-
-    nginx logs a request just after answering it: ``at_least`` waits (a
-    few seconds at most) for that many to be logged.
-    """
-    deadline = time.monotonic() + 5
-    while True:
-        text = log.read_text() if log.exists() else ""
-        statuses = [
-            line.split('" ', 1)[1].split()[0]
-            for line in text.splitlines()
-            if "/api/v2/write" in line and f"bucket={database}" in line
-        ]
-        if len(statuses) >= at_least or time.monotonic() > deadline:
-            return statuses
-        time.sleep(0.01)
 
 
 async def test_write_names_exactly_the_refused_lines(

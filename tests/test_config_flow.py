@@ -8,7 +8,6 @@ database rules the local server following the InfluxDB 3 Core API reference
 
 from __future__ import annotations
 
-from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
@@ -23,25 +22,16 @@ from custom_components.sports_influx.const import (
     DOMAIN,
 )
 from homeassistant.config_entries import SOURCE_USER
-from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
+from homeassistant.const import CONF_HOST, CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.data_entry_flow import FlowResultType
 
 from .conftest import select
+from .factories import entry_data
 
 pytestmark = pytest.mark.usefixtures("mock_setup_entry")
 
 CLOSED_PORT_URL = "http://127.0.0.1:9"  # discard port: nothing listens
-
-
-def user_input(host: str, token: str, database: str) -> dict[str, Any]:
-    """The user form as filled in."""
-    return {
-        CONF_HOST: host,
-        CONF_TOKEN: token,
-        CONF_DATABASE: database,
-        CONF_VERIFY_SSL: True,
-    }
 
 
 async def test_user_flow_v1_creates_database(hass: HomeAssistant, stack) -> None:
@@ -54,11 +44,11 @@ async def test_user_flow_v1_creates_database(hass: HomeAssistant, stack) -> None
     assert result["errors"] == {}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url + "/", "t", "flow_db")
+        result["flow_id"], entry_data(stack.url + "/", "t", "flow_db")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     assert result["title"] == f"flow_db on {stack.url}"
-    assert result["data"] == user_input(stack.url, "t", "flow_db")
+    assert result["data"] == entry_data(stack.url, "t", "flow_db")
     assert result["result"].unique_id == f"{stack.url}/flow_db"
     names = select(stack, "", "SHOW DATABASES")
     assert {"name": "flow_db"} in names
@@ -73,13 +63,13 @@ async def test_user_flow_cannot_connect_then_recovers(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(CLOSED_PORT_URL, "t", database)
+        result["flow_id"], entry_data(CLOSED_PORT_URL, "t", database)
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "t", database)
+        result["flow_id"], entry_data(stack.url, "t", database)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -93,7 +83,7 @@ async def test_user_flow_not_influxdb(
     )
     # /nothing/ping is not InfluxDB's /ping: 404.
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(f"{stack.url}/nothing", "t", database)
+        result["flow_id"], entry_data(f"{stack.url}/nothing", "t", database)
     )
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
 
@@ -106,12 +96,12 @@ async def test_user_flow_v3_invalid_auth_then_recovers(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(fake_v3.url, "wrong", "sports")
+        result["flow_id"], entry_data(fake_v3.url, "wrong", "sports")
     )
     assert result["errors"] == {CONF_TOKEN: "invalid_auth"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(fake_v3.url, fake_v3.token, "sports")
+        result["flow_id"], entry_data(fake_v3.url, fake_v3.token, "sports")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     # POST /api/v3/configure/database created it.
@@ -127,13 +117,13 @@ async def test_user_flow_v3_database_not_creatable(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(fake_v3.url, fake_v3.token, "sports")
+        result["flow_id"], entry_data(fake_v3.url, fake_v3.token, "sports")
     )
     assert result["errors"] == {CONF_DATABASE: "database_not_found"}
 
     fake_v3.allow_create = True
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(fake_v3.url, fake_v3.token, "sports")
+        result["flow_id"], entry_data(fake_v3.url, fake_v3.token, "sports")
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -150,11 +140,11 @@ async def test_user_flow_unknown_error(
         AsyncMock(side_effect=RuntimeError("boom")),
     ):
         result = await hass.config_entries.flow.async_configure(
-            result["flow_id"], user_input(stack.url, "t", database)
+            result["flow_id"], entry_data(stack.url, "t", database)
         )
     assert result["errors"] == {"base": "unknown"}
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "t", database)
+        result["flow_id"], entry_data(stack.url, "t", database)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
 
@@ -168,7 +158,7 @@ async def test_user_flow_already_configured(
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "t", database)
+        result["flow_id"], entry_data(stack.url, "t", database)
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -179,7 +169,7 @@ async def test_reauth_flow(hass: HomeAssistant, fake_v3) -> None:
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=f"{fake_v3.url}/sports",
-        data=user_input(fake_v3.url, "old", "sports"),
+        data=entry_data(fake_v3.url, "old", "sports"),
     )
     entry.add_to_hass(hass)
     result = await entry.start_reauth_flow(hass)
@@ -207,12 +197,12 @@ async def test_reconfigure_flow(
     assert result["step_id"] == "reconfigure"
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(CLOSED_PORT_URL, "t", database)
+        result["flow_id"], entry_data(CLOSED_PORT_URL, "t", database)
     )
     assert result["errors"] == {CONF_HOST: "cannot_connect"}
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "t", "moved_db")
+        result["flow_id"], entry_data(stack.url, "t", "moved_db")
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "reconfigure_successful"
@@ -229,12 +219,12 @@ async def test_reconfigure_to_configured_database_aborts(
     other = MockConfigEntry(
         domain=DOMAIN,
         unique_id=f"{stack.url}/other_db",
-        data=user_input(stack.url, "t", "other_db"),
+        data=entry_data(stack.url, "t", "other_db"),
     )
     other.add_to_hass(hass)
     result = await mock_config_entry.start_reconfigure_flow(hass)
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "t", "other_db")
+        result["flow_id"], entry_data(stack.url, "t", "other_db")
     )
     assert result["type"] is FlowResultType.ABORT
     assert result["reason"] == "already_configured"
@@ -271,7 +261,7 @@ async def test_credentials_in_url_are_refused(
     )
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        user_input(f"http://household:hunter2pass@{netloc}", "", database),
+        entry_data(f"http://household:hunter2pass@{netloc}", "", database),
     )
     assert result["type"] is FlowResultType.FORM
     assert result["errors"] == {CONF_HOST: "credentials_in_url"}
@@ -279,7 +269,7 @@ async def test_credentials_in_url_are_refused(
     assert "hunter2pass" not in str(result)
 
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input(stack.url, "household:hunter2pass", database)
+        result["flow_id"], entry_data(stack.url, "household:hunter2pass", database)
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
     entry = result["result"]
@@ -295,7 +285,7 @@ async def test_unreadable_url_with_credentials_is_refused(hass: HomeAssistant) -
         DOMAIN, context={"source": SOURCE_USER}
     )
     result = await hass.config_entries.flow.async_configure(
-        result["flow_id"], user_input("http://u:p@[::1", "t", "db")
+        result["flow_id"], entry_data("http://u:p@[::1", "t", "db")
     )
     assert result["errors"] == {CONF_HOST: "credentials_in_url"}
 
@@ -309,7 +299,7 @@ async def test_reconfigure_refuses_credentials_in_url(
     netloc = stack.url.partition("://")[2]
     result = await hass.config_entries.flow.async_configure(
         result["flow_id"],
-        user_input(f"http://u:p@{netloc}", "t", mock_config_entry.data[CONF_DATABASE]),
+        entry_data(f"http://u:p@{netloc}", "t", mock_config_entry.data[CONF_DATABASE]),
     )
     assert result["errors"] == {CONF_HOST: "credentials_in_url"}
     assert "u:p@" not in mock_config_entry.title

@@ -4,8 +4,8 @@ Every record type is drawn with awkward strings (spaces, commas, equals,
 quotes, backslashes, newlines, unicode), numbers at the int64 edges, naive
 and zoned times, and wrong types where a field or tag should be: the fast
 path must give the same bytes as ``tests/oracle.py``'s ``record_point(...)
-.to_line_protocol()``, or the same ``InvalidRecordError`` with the same
-message.
+.to_line_protocol()``, or an ``InvalidRecordError`` for the same reason
+(its ``reason``; the oracle words its messages its own way).
 """
 
 from __future__ import annotations
@@ -52,7 +52,8 @@ from custom_components.sports_influx.schema import (
     RetentionClass,
 )
 
-from .oracle import record_point
+from .factories import REASON_OF
+from .oracle import judge, record_point
 
 NOW = datetime(2024, 1, 1, 12, 30, 15, 123456, tzinfo=UTC)
 PROPERTY = settings(
@@ -235,19 +236,22 @@ def mangled(draw: st.DrawFn) -> Record:
 
 
 def reference(record: Record) -> tuple[str, str]:
-    """What the oracle (Point) makes of a record: ("line", text) or the error."""
+    """What the oracle (Point) makes of a record: ("line", text), or
+    ("invalid", reason) with the serialiser's reason for the first rule
+    the record breaks."""
     try:
         return ("line", record_point(record, NOW).to_line_protocol())
-    except InvalidRecordError as err:
-        return ("invalid", str(err))
+    except InvalidRecordError:
+        first = judge(record, NOW).broken[0]
+        return ("invalid", REASON_OF[first.rule])
 
 
 def fast(record: Record) -> tuple[str, str]:
-    """What the fast serializer makes of it."""
+    """What the fast serializer makes of it: the line or the refusal's reason."""
     try:
         return ("line", record_line(record, NOW))
     except InvalidRecordError as err:
-        return ("invalid", str(err))
+        return ("invalid", err.reason)
 
 
 def slow(record: Record) -> tuple[str, str]:
@@ -255,7 +259,7 @@ def slow(record: Record) -> tuple[str, str]:
     try:
         return ("line", lineprotocol._explain(record, NOW))
     except InvalidRecordError as err:
-        return ("invalid", str(err))
+        return ("invalid", err.reason)
 
 
 _TYPED: dict[FieldType, object] = {
@@ -403,22 +407,27 @@ def test_unhashable_tag_is_written_as_point_writes_it() -> None:
     assert record_line(record, NOW) == reference(record)[1]
 
 
-def test_checked_line_refuses_with_the_oracles_message() -> None:
-    """Good records give Point's line; bad ones the oracle's error."""
+def test_checked_line_refuses_for_the_oracles_reason() -> None:
+    """Good records give Point's line; bad ones are refused for the reason
+    the oracle gives, with a message naming the value."""
     good = [replace(NflScore(**_SCORE), home_score=n) for n in range(3)]
     assert [checked_line(r, NOW) for r in good] == [reference(r)[1] for r in good]
     bad = replace(NflScore(**_SCORE), home_score="x")  # type: ignore[arg-type]
     with pytest.raises(
         InvalidRecordError, match="field home_score='x' is not a valid integer"
-    ):
+    ) as refused:
         checked_line(bad, NOW)
+    assert ("invalid", refused.value.reason) == reference(bad)
+    assert refused.value.reason == "wrong_type"
     empty = PlayerStats(
         league=League.NHL, player_id="1", player_name="P", team="T", stats={}
     )
     with pytest.raises(
         InvalidRecordError, match="nhl_player_stats point has no fields"
-    ):
+    ) as refused:
         checked_line(empty, NOW)
+    assert ("invalid", refused.value.reason) == reference(empty)
+    assert refused.value.reason == "no_fields"
 
 
 def test_caches_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

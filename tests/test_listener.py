@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
-from datetime import datetime, timedelta
+from datetime import timedelta
 import json
 import threading
 from types import SimpleNamespace
@@ -40,46 +40,17 @@ from homeassistant.util import dt as dt_util
 
 from .conftest import FIXTURES, RECENT, rp, select, select_from
 from .factories import (
+    REPLAY_START,
     RESULT_COUNT,
     fixture_sensor,
+    mlb_game,
+    nfl_polls,
     nhlapi_cbj_wsh,
+    replay,
     replay_states,
     teamtracker_cbj_wsh,
     teamtracker_result,
 )
-from .test_sports_real import mlb_game
-
-START = RECENT.replace(hour=20)
-
-
-async def replay(
-    hass: HomeAssistant,
-    freezer: FrozenDateTimeFactory,
-    entity_id: str,
-    polls: list[tuple[str, dict[str, Any]]],
-) -> list[datetime]:
-    """Set each (state, attributes) 5 s apart from START; return the poll times."""
-    return await replay_states(hass, freezer, entity_id, polls, START)
-
-
-def nfl_polls() -> list[tuple[str, dict[str, Any]]]:
-    """A 5-minute stretch of NO @ ATL, then the final.
-
-    The clock and last_update change on every poll; the score only at
-    50 s (ATL 27) and 150 s (NO 31).
-    """
-    base = fixture_sensor("teamtracker_nfl.json", "sensor.test_tt_nfl_test01")
-    polls = []
-    for n in range(60):
-        attributes = dict(base["attributes"])
-        attributes["clock"] = f"{14 - n // 12}:{59 - (n * 5) % 60:02d} - 4th"
-        attributes["last_update"] = (START + timedelta(seconds=5 * n)).isoformat()
-        attributes["opponent_score"] = "27" if n >= 10 else "26"
-        attributes["team_score"] = "31" if n >= 30 else "24"
-        polls.append(("IN", attributes))
-    final = dict(polls[-1][1], clock="Final")
-    polls += [("POST", final), ("POST", dict(final, last_update="later"))]
-    return polls
 
 
 @pytest.mark.parametrize("entry_options", [{}])
@@ -316,7 +287,7 @@ def _parsed(base: dict[str, Any], attributes: dict[str, Any]) -> tuple[Any, ...]
     """(game id, status, dedupe key) of a TeamTracker state, None if skipped."""
     state = State("sensor.x", base["state"], attributes)
     try:
-        (record,) = teamtracker.parse(state, START).records
+        (record,) = teamtracker.parse(state, REPLAY_START).records
     except SkipRecord:
         return None
     assert isinstance(record, (NflScore, NhlScore, LeagueScore, AthleteResult))
@@ -391,9 +362,11 @@ def test_the_parser_reads_only_decisive_attributes_clock_and_shots() -> None:
         league = LEAGUES.get(str(attributes["league"]).upper())
         with contextlib.suppress(SkipRecord):
             if league is not None:
-                teamtracker.team_view_score(recorded, league=league, observed=START)  # type: ignore[arg-type]
+                teamtracker.team_view_score(
+                    recorded, league=league, observed=REPLAY_START
+                )  # type: ignore[arg-type]
             else:
-                teamtracker_sports.parse(recorded, START)  # type: ignore[arg-type]
+                teamtracker_sports.parse(recorded, REPLAY_START)  # type: ignore[arg-type]
         compared = set(teamtracker.DECISIVE)
         compared |= set(teamtracker.SPORT_DECISIVE.get(_sport(attributes), ()))
         assert read - compared <= READ_NOT_DECISIVE, state["state"]
@@ -444,7 +417,7 @@ async def test_a_baseball_game_is_parsed_once_per_point(
     stack,
     database: str,
 ) -> None:
-    """Nine innings polled every 5 s (tests/test_sports_real.py): the polls
+    """Nine innings polled every 5 s (factories.mlb_game): the polls
     that move only the count of balls and strikes and ``last_update`` are
     decided from the last parse; every change of the situation is parsed
     and written."""
@@ -457,7 +430,7 @@ async def test_a_baseball_game_is_parsed_once_per_point(
 
     monkeypatch.setattr(teamtracker_sports, "team_score", counting)
     game = mlb_game()
-    await replay_states(hass, freezer, "sensor.brewers", game.polls, START)
+    await replay_states(hass, freezer, "sensor.brewers", game.polls, REPLAY_START)
     writer = init_integration.runtime_data.writer
     await writer.async_flush()
     rows = select_from(stack, database, "baseball_scores")

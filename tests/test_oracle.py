@@ -40,6 +40,7 @@ from custom_components.sports_influx.schema import (
     RetentionClass,
 )
 
+from .factories import REASON_OF
 from .oracle import (
     EARLIEST_NS,
     INTEGER_HIGHEST,
@@ -53,23 +54,6 @@ from .oracle import (
 
 NOW = datetime(2024, 1, 1, tzinfo=UTC)
 NOW_NS = 1704067200000000000
-
-# The serialiser's reason for each rule of the oracle. An int past a
-# double's range and a record type without a table are refused by the
-# serialiser without a reason of their own ("invalid").
-REASON_OF: dict[Rule, str] = {
-    Rule.NO_MEASUREMENT: "invalid",
-    Rule.UTF8: "not_utf8",
-    Rule.TAG_LENGTH: "tag_too_long",
-    Rule.FIELD_KEY: "reserved_field",
-    Rule.NOT_IN_SCHEMA: "unknown_field",
-    Rule.TYPE: "wrong_type",
-    Rule.NOT_FINITE: "wrong_type",
-    Rule.INTEGER_RANGE: "int64_range",
-    Rule.FLOAT_RANGE: "invalid",
-    Rule.NO_FIELDS: "no_fields",
-    Rule.TIME_RANGE: "time_range",
-}
 
 
 def _blank(cls: type[Any], league: League | None) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 import json
 from typing import Any
 
@@ -24,8 +23,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import HomeAssistantError, ServiceValidationError
 
 from .conftest import RECENT
-from .factories import secret_database
-from .test_retention import entry_for, setup
+from .factories import entry_for, score_by_action, secret_database, setup
 
 V1 = json.dumps(
     {
@@ -264,20 +262,7 @@ async def _query(hass: HomeAssistant, **data: Any) -> dict[str, Any]:
 
 async def _write_scores(hass: HomeAssistant) -> None:
     for n, (home, away) in enumerate(((7, 0), (14, 3), (21, 10))):
-        await hass.services.async_call(
-            DOMAIN,
-            "write_score",
-            {
-                "league": "NFL",
-                "home_team": "ATL",
-                "away_team": "NO",
-                "home_score": home,
-                "away_score": away,
-                "game_id": "g1",
-                "time": RECENT + timedelta(minutes=n),
-            },
-            blocking=True,
-        )
+        await score_by_action(hass, home, n, away=away, start=RECENT)
     await hass.services.async_call(
         DOMAIN,
         "write_standings",

@@ -18,14 +18,14 @@ from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
 from syrupy.assertion import SnapshotAssertion
 from syrupy.filters import props
 
-from custom_components.sports_influx.const import CONF_DATABASE, DOMAIN
+from custom_components.sports_influx.const import DOMAIN
 from custom_components.sports_influx.records import NhlScore
-from homeassistant.const import CONF_HOST, CONF_TOKEN, CONF_VERIFY_SSL
+from homeassistant.const import CONF_TOKEN
 from homeassistant.core import HomeAssistant
 from homeassistant.helpers import device_registry as dr, entity_registry as er
 from homeassistant.util import dt as dt_util
 
-from .conftest import RECENT
+from .factories import entry_data, nhl_score
 
 SNAPSHOT_DB = "sports_snapshot"
 
@@ -46,12 +46,7 @@ def mock_config_entry(stack, database: str, entry_options) -> MockConfigEntry:
         title="sports_snapshot",
         entry_id="sports_snapshot_entry",
         unique_id="sports_snapshot_entry",
-        data={
-            CONF_HOST: stack.url,
-            CONF_TOKEN: "secret-token",
-            CONF_DATABASE: database,
-            CONF_VERIFY_SSL: True,
-        },
+        data=entry_data(stack.url, "secret-token", database),
         options=entry_options,
     )
 
@@ -106,20 +101,7 @@ async def test_sensors_follow_writes(
 ) -> None:
     """The sensors change when the writer's statistics do (no polling)."""
     writer = init_integration.runtime_data.writer
-    writer.async_enqueue(
-        [
-            NhlScore(
-                game_id="g",
-                season=2024,
-                home_team="NYR",
-                away_team="BOS",
-                status="IN",
-                home_score=1,
-                away_score=0,
-                time=RECENT,
-            )
-        ]
-    )
+    writer.async_enqueue([nhl_score()])
     await hass.async_block_till_done()
     assert (
         hass.states.get("sensor.sports_influx_sports_snapshot_queue_depth").state == "1"
@@ -159,16 +141,7 @@ async def test_queue_depth_is_shown_at_most_once_a_second(
     depth = "sensor.sports_influx_sports_snapshot_queue_depth"
 
     def nhl(n: int) -> NhlScore:
-        return NhlScore(
-            game_id=f"g{n}",
-            season=2024,
-            home_team="NYR",
-            away_team="BOS",
-            status="IN",
-            home_score=n,
-            away_score=0,
-            time=RECENT,
-        )
+        return nhl_score(game_id=f"g{n}", home_score=n)
 
     writer.async_enqueue([nhl(1)])
     await hass.async_block_till_done()

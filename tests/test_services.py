@@ -22,8 +22,7 @@ from homeassistant.exceptions import (
 from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, rp, select, select_from
-from .factories import call_action
-from .test_backfill import mock_recorder_before_hass  # noqa: F401 - recorder first
+from .factories import NFL_IN_FIELDS, call_action
 
 KICKOFF = RECENT
 KICKOFF_NS = int(KICKOFF.timestamp()) * 10**9
@@ -75,13 +74,7 @@ async def test_write_score_nfl(
             "away_team": "NO",
             "status": "IN",
             "source_status": "IN",
-            "home_score": 26,
-            "away_score": 24,
-            "quarter": 4,
-            "time_remaining": "0:48",
-            "possession": "NO",
-            "down_distance": "1st & 10 at NO 10",
-            "field_position": "NO 10",
+            **NFL_IN_FIELDS,
         }
     ]
 

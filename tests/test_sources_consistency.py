@@ -45,13 +45,13 @@ from homeassistant.core import State
 
 from .conftest import FIXTURES
 from .factories import (
+    HA_NFL,
     fixture_sensor,
     fixture_sensors,
     nhlapi_cbj_wsh,
     teamtracker_cbj_wsh,
     teamtracker_state,
 )
-from .test_sources_other import HA_NFL
 
 OBSERVED = datetime(2025, 11, 4, 3, 15, tzinfo=UTC)
 # A 2025-26 game: 2025-11-03, 22:30 in Columbus (UTC the next day).

@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 import json
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,52 +27,11 @@ from custom_components.sports_influx.sources import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .factories import HA_NFL, NHLAPI
 from .oracle import record_point
 
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
-
-# ha-nfl, KC hosting DET on 2023-09-07 (US time), late in the 4th.
-HA_NFL = {
-    "attribution": "Data provided by ESPN",
-    "date": "2023-09-08T00:20Z",
-    "kickoff_in": "2 hours ago",
-    "quarter": 4,
-    "clock": "0:48",
-    "venue": "GEHA Field at Arrowhead Stadium",
-    "location": "Kansas City, MO",
-    "tv_network": "NBC",
-    "odds": None,
-    "overunder": None,
-    "possession": "12",
-    "last_play": "(0:52) P.Mahomes pass short right to T.Kelce for 6 yards",
-    "down_distance_text": "2nd & 4 at DET 35",
-    "team_abbr": "DET",
-    "team_id": "8",
-    "team_name": "Lions",
-    "team_record": "0-0",
-    "team_homeaway": "away",
-    "team_logo": "https://a.espncdn.com/i/teamlogos/nfl/500/scoreboard/det.png",
-    "team_colors": ["#0076b6", "#bbbbbb"],
-    "team_colors_rbg": [[0, 118, 182], [187, 187, 187]],
-    "team_score": "21",
-    "team_win_probability": 0.81,
-    "team_timeouts": 2,
-    "opponent_abbr": "KC",
-    "opponent_id": "12",
-    "opponent_name": "Chiefs",
-    "opponent_record": "0-0",
-    "opponent_homeaway": "home",
-    "opponent_logo": "https://a.espncdn.com/i/teamlogos/nfl/500/scoreboard/kc.png",
-    "opponent_colors": ["#e31837", "#ffb612"],
-    "opponent_colors_rgb": [[227, 24, 55], [255, 182, 18]],
-    "opponent_score": "20",
-    "opponent_win_probability": 0.19,
-    "opponent_timeouts": 1,
-    "last_update": "2023-09-07T23:05:12-04:00",
-    "friendly_name": "NFL",
-    "icon": "mdi:football",
-}
 
 # ha-nfl on a bye week: async_clear_states() plus the team.
 HA_NFL_BYE = dict.fromkeys(
@@ -112,55 +70,6 @@ HA_NFL_BYE = dict.fromkeys(
     )
 ) | {"team_abbr": "DET", "team_name": "Lions", "team_logo": "x", "last_update": "y"}
 
-LA_TIME = ZoneInfo("America/Los_Angeles")
-
-# hass-nhlapi, Toronto at Los Angeles, 2nd period.
-NHLAPI = {
-    "national_broadcasts": [],
-    "away_broadcasts": ["SN"],
-    "home_broadcasts": ["BSW"],
-    "time_remaining": "08:47",
-    "is_intermission": False,
-    "current_period": 2,
-    "current_period_type": "REG",
-    "away_sog": 18,
-    "home_sog": 21,
-    "game_id": 2023020204,
-    "live_feed": "https://www.nhl.com/gamecenter/tor-vs-lak/2023/11/02/2023020204",
-    "game_state": "LIVE",
-    "away_id": 10,
-    "home_id": 26,
-    "away_name": "Maple Leafs",
-    "home_name": "Kings",
-    "away_record": "6-3-1",
-    "home_record": "6-2-2",
-    "away_logo": "https://assets.nhle.com/logos/nhl/svg/TOR_light.svg",
-    "home_logo": "https://assets.nhle.com/logos/nhl/svg/LAK_light.svg",
-    "away_logo_dark": "https://assets.nhle.com/logos/nhl/svg/TOR_dark.svg",
-    "home_logo_dark": "https://assets.nhle.com/logos/nhl/svg/LAK_dark.svg",
-    "goal_type": "PPG",
-    "goal_team_id": 26,
-    "goal_event_id": 412,
-    "goal_team_name": "Los Angeles Kings",
-    "goal_team_abbrev": "LAK",
-    "away_score": 1,
-    "home_score": 2,
-    "scoring_player_name": "Adrian Kempe",
-    "scoring_player_total": 4,
-    "scoring_player_number": 9,
-    "assist1_player_name": "Anze Kopitar",
-    "assist1_player_total": 6,
-    "assist1_player_number": 11,
-    "assist2_player_name": None,
-    "assist2_player_total": None,
-    "assist2_player_number": None,
-    "next_game_time": "7:30 PM",
-    "next_game_datetime": datetime(2023, 11, 2, 19, 30, tzinfo=LA_TIME),
-    "next_game_date": "November 2, 2023",
-    "goal_tracked_team": False,
-    "friendly_name": "Kings",
-    "icon": "mdi:hockey-sticks",
-}
 START = datetime(2023, 11, 3, 2, 30, tzinfo=UTC)
 
 

@@ -29,8 +29,8 @@ from custom_components.sports_influx.sources import (
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .factories import HA_NFL, NHLAPI
 from .oracle import record_point
-from .test_sources_other import HA_NFL, NHLAPI
 
 OBSERVED = datetime(2023, 11, 3, 3, 15, tzinfo=UTC)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)

@@ -14,6 +14,7 @@ from custom_components.sports_influx.sources import SkipRecord, detect, teamtrac
 from homeassistant.core import State
 
 from .conftest import FIXTURES
+from .factories import NFL_IN_FIELDS
 from .oracle import record_point
 
 OBSERVED = datetime(2022, 9, 11, 21, 0, tzinfo=UTC)
@@ -66,15 +67,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
         "ATL",
         "NO",
         "IN",
-        fields={
-            "home_score": 26,
-            "away_score": 24,
-            "quarter": 4,
-            "time_remaining": "0:48",
-            "possession": "NO",
-            "down_distance": "1st & 10 at NO 10",
-            "field_position": "NO 10",
-        },
+        fields=NFL_IN_FIELDS,
     ),
     "sensor.test_tt_nfl_test02": _nfl(
         "NFL-20220911-SF@CHI",

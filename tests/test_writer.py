@@ -13,7 +13,7 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from custom_components.sports_influx.delivery import retry_delay
 from custom_components.sports_influx.influx import InfluxClient
-from custom_components.sports_influx.records import League, NhlScore, PlayerStats
+from custom_components.sports_influx.records import League, PlayerStats
 from custom_components.sports_influx.schema import V1_RETENTION_POLICIES, RetentionClass
 from custom_components.sports_influx.stats import WriteStatistics
 from custom_components.sports_influx.writer import SportsInfluxWriter
@@ -22,7 +22,7 @@ from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.util import dt as dt_util
 
 from .conftest import RECENT, select_from
-from .factories import nfl_score as score
+from .factories import nfl_score as score, nhl_score, requests_in
 
 KICKOFF = RECENT
 # Where 1.x keeps scores: "another writer" must hit the same shard.
@@ -251,20 +251,7 @@ async def test_retry_after_is_honoured(hass: HomeAssistant, fake_v3) -> None:
         hass, client, batch_size=1, flush_interval=10, jitter=lambda: 0.0
     )
     fake_v3.fail_next.append((503, b'{"error":"busy"}', {"Retry-After": "12"}))
-    writer.async_enqueue(
-        [
-            NhlScore(
-                game_id="g",
-                season=2024,
-                home_team="NYR",
-                away_team="BOS",
-                status="IN",
-                home_score=1,
-                away_score=0,
-                time=KICKOFF,
-            )
-        ]
-    )
+    writer.async_enqueue([nhl_score()])
     await settle(hass)
     assert writer.stats.retries == 1
     advance(hass, 6)  # past the 5 s backoff, not past Retry-After
@@ -410,8 +397,6 @@ async def test_requests_are_capped_in_bytes(
     """Live, backlog and backfill batches stay under MAX_REQUEST_BYTES: a
     proxy taking no more never answers 413."""
     from custom_components.sports_influx import batcher as batcher_module
-
-    from .test_client import requests_in
 
     monkeypatch.setattr(batcher_module, "MAX_REQUEST_BYTES", 1000)
     url = stack.start_limited_proxy(1000)
