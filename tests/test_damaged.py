@@ -14,7 +14,7 @@ from unittest.mock import patch
 from freezegun.api import FrozenDateTimeFactory
 import pytest
 
-from custom_components.sports_influx import outbox as outbox_module
+from custom_components.sports_influx import damage as damage_module
 from custom_components.sports_influx.outbox import DAMAGED_DIR, Outbox
 
 from .factories import flip_byte, outbox_lines
@@ -50,7 +50,7 @@ def test_damaged_folder_is_bounded_oldest_first(
     order: list[str] = []
     sizes: dict[str, int] = {}
     freezer.move_to(START)
-    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", cap, create=True):
+    with patch.object(damage_module, "DAMAGED_MAX_BYTES", cap):
         for n in range(8):
             # The clock set back once: age is told by the counts, not by it.
             freezer.move_to(START + timedelta(minutes=-30 if n == 5 else n))
@@ -95,7 +95,7 @@ def test_newest_alone_past_the_bound_keeps_its_head_and_name(
     (segment,) = tmp_path.glob("outbox-*.lp")
     flip_byte(segment, 60)
     original = segment.read_bytes()
-    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", 512, create=True):
+    with patch.object(damage_module, "DAMAGED_MAX_BYTES", 512):
         again = Outbox(tmp_path, max_bytes=10**6)
         again.load()
     ((name, size),) = _kept(tmp_path).items()
@@ -111,7 +111,7 @@ def test_newest_alone_past_the_bound_keeps_its_head_and_name(
 
 def test_unreadable_entries_are_bounded_too(tmp_path: Path) -> None:
     """Directories in a segment's place: dropped whole, or emptied if newest."""
-    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", 600, create=True):
+    with patch.object(damage_module, "DAMAGED_MAX_BYTES", 600):
         for n in range(3):
             blocker = tmp_path / f"outbox-{n:08d}.lp"
             blocker.mkdir()
@@ -131,7 +131,7 @@ def test_older_names_go_first_and_do_not_count(tmp_path: Path) -> None:
     old = tmp_path / DAMAGED_DIR / "outbox-00000000.lp.20250101T000000"
     old.parent.mkdir()
     old.write_bytes(b"o" * 900)
-    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", 1000, create=True):
+    with patch.object(damage_module, "DAMAGED_MAX_BYTES", 1000):
         outbox, new = _damage_round(tmp_path, 0)
     assert set(_kept(tmp_path)) == new
     assert outbox.damaged_records == 1
@@ -145,10 +145,8 @@ def test_bound_that_cannot_be_kept_is_logged(
     (tmp_path / DAMAGED_DIR).mkdir()
     (tmp_path / DAMAGED_DIR / "older").write_bytes(b"o" * 900)
     with (
-        patch.object(outbox_module, "DAMAGED_MAX_BYTES", 1000, create=True),
-        patch.object(
-            outbox_module, "_remove", side_effect=OSError("read-only"), create=True
-        ),
+        patch.object(damage_module, "DAMAGED_MAX_BYTES", 1000),
+        patch.object(damage_module, "_remove", side_effect=OSError("read-only")),
     ):
         outbox, _ = _damage_round(tmp_path, 0)
     assert "Cannot keep" in caplog.text

@@ -18,6 +18,7 @@ import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx import (
+    damage as damage_module,
     outbox as outbox_module,
     outbox_dir,
     quarantine as quarantine_module,
@@ -299,7 +300,7 @@ async def test_rejected_file_is_bounded(
     database: str,
 ) -> None:
     """Refused lines are kept up to a bound: the oldest groups go first."""
-    with patch.object(quarantine_module, "REJECTED_MAX_BYTES", 4096, create=True):
+    with patch.object(quarantine_module, "REJECTED_MAX_BYTES", 4096):
         mock_config_entry.add_to_hass(hass)
         assert await hass.config_entries.async_setup(mock_config_entry.entry_id)
         await hass.async_block_till_done()
@@ -390,7 +391,7 @@ async def test_damage_at_every_setup_is_bounded_and_counted(
     assert sensor is not None
     order: list[str] = []
     sizes: dict[str, int] = {}
-    with patch.object(outbox_module, "DAMAGED_MAX_BYTES", cap, create=True):
+    with patch.object(damage_module, "DAMAGED_MAX_BYTES", cap):
         writer = await _setup_away(hass, init_integration, stack)
         for n in range(5):
             await _spool_scores(hass, writer, range(3 * n, 3 * n + 3))

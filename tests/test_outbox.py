@@ -195,7 +195,7 @@ def test_damage_kept_in_place_when_it_cannot_be_set_aside(
     (segment,) = tmp_path.glob("outbox-*")
     flip_byte(segment, 5)
     again = Outbox(tmp_path, max_bytes=10**6)
-    with patch.object(outbox_module, "_aside_path", side_effect=OSError("read-only")):
+    with patch.object(outbox_module, "aside_path", side_effect=OSError("read-only")):
         assert again.load() == [str(segment)]
     assert "cannot be set aside" in caplog.text
     assert [r.lines for r in drain(again)] == [tuple(outbox_lines(2, 2))]
