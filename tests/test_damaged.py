@@ -65,7 +65,7 @@ def test_damaged_folder_is_bounded_oldest_first(
             # The newest entries are the ones kept, in one unbroken run.
             assert set(kept) == set(order[len(order) - len(kept) :])
             # Each round's segment is one damaged record, set aside whole.
-            assert outbox.damaged_records == n + 1
+            assert outbox.damage.records == n + 1
             assert outbox.state().damaged_bytes == sum(sizes.values())
             warnings = [r for r in caplog.records if "grew past" in r.getMessage()]
             if dropped := sum(sizes[g] for g in set(order) - set(kept) - gone):
@@ -73,7 +73,7 @@ def test_damaged_folder_is_bounded_oldest_first(
                 assert warning.levelno == logging.WARNING
                 assert str(tmp_path / DAMAGED_DIR) in warning.getMessage()
                 assert f"dropped {dropped} bytes" in warning.getMessage()
-                assert outbox.damaged_dropped == dropped
+                assert outbox.damage.dropped == dropped
             else:
                 assert not warnings
     assert order[0] not in kept
@@ -81,7 +81,7 @@ def test_damaged_folder_is_bounded_oldest_first(
     # Evidence dropped is never damage forgotten: a restart goes on from 8.
     again = Outbox(tmp_path, max_bytes=10**6)
     again.load()
-    assert again.damaged_records == 8
+    assert again.damage.records == 8
     assert again.state().damaged_bytes == sum(sizes.values())
 
 
@@ -101,12 +101,12 @@ def test_newest_alone_past_the_bound_keeps_its_head_and_name(
     ((name, size),) = _kept(tmp_path).items()
     assert size == 512
     assert (tmp_path / DAMAGED_DIR / name).read_bytes() == original[:512]
-    assert again.damaged_dropped == len(original) - 512
+    assert again.damage.dropped == len(original) - 512
     assert f"dropped {len(original) - 512} bytes" in caplog.text
     # The name still carries the count.
     third = Outbox(tmp_path, max_bytes=10**6)
     third.load()
-    assert third.damaged_records == 1
+    assert third.damage.records == 1
 
 
 def test_unreadable_entries_are_bounded_too(tmp_path: Path) -> None:
@@ -118,12 +118,12 @@ def test_unreadable_entries_are_bounded_too(tmp_path: Path) -> None:
             (blocker / "x").write_bytes(b"x" * (400 if n < 2 else 700))
             outbox = Outbox(tmp_path, max_bytes=10**6)
             outbox.load()
-            assert outbox.damaged_records == n + 1
+            assert outbox.damage.records == n + 1
     ((name, _),) = _kept(tmp_path).items()
     assert name.startswith("outbox-00000002.lp.")
     # Too large alone: its name stays (the count), as an empty file.
     assert (tmp_path / DAMAGED_DIR / name).is_file()
-    assert outbox.damaged_dropped == 400 + 700
+    assert outbox.damage.dropped == 400 + 700
 
 
 def test_older_names_go_first_and_do_not_count(tmp_path: Path) -> None:
@@ -134,8 +134,8 @@ def test_older_names_go_first_and_do_not_count(tmp_path: Path) -> None:
     with patch.object(damage_module, "DAMAGED_MAX_BYTES", 1000):
         outbox, new = _damage_round(tmp_path, 0)
     assert set(_kept(tmp_path)) == new
-    assert outbox.damaged_records == 1
-    assert outbox.damaged_dropped == 900
+    assert outbox.damage.records == 1
+    assert outbox.damage.dropped == 900
 
 
 def test_bound_that_cannot_be_kept_is_logged(
@@ -150,5 +150,5 @@ def test_bound_that_cannot_be_kept_is_logged(
     ):
         outbox, _ = _damage_round(tmp_path, 0)
     assert "Cannot keep" in caplog.text
-    assert outbox.damaged_records == 1
-    assert outbox.damaged_dropped == 0
+    assert outbox.damage.records == 1
+    assert outbox.damage.dropped == 0

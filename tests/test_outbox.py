@@ -147,7 +147,7 @@ def test_corrupt_checksum_and_garbage(tmp_path: Path) -> None:
     assert sorted(p.read_bytes() for p in (tmp_path / "damaged").iterdir()) == sorted(
         [bytes(data), b"not an outbox\n"]
     )
-    assert again.damaged_records == 2
+    assert again.damage.records == 2
 
 
 def test_bound_drops_oldest_and_counts(tmp_path: Path) -> None:
@@ -199,7 +199,7 @@ def test_damage_kept_in_place_when_it_cannot_be_set_aside(
         assert again.load() == [str(segment)]
     assert "cannot be set aside" in caplog.text
     assert [r.lines for r in drain(again)] == [tuple(outbox_lines(2, 2))]
-    assert again.damaged_records == 1
+    assert again.damage.records == 1
 
 
 def test_damage_copied_aside_without_hard_links(tmp_path: Path) -> None:
@@ -222,8 +222,8 @@ def test_unreadable_entries_and_leftovers_at_load(tmp_path: Path) -> None:
     (tmp_path / ".outbox-00000003.lp.tmp").write_bytes(b"half a rewrite")
     outbox = Outbox(tmp_path, max_bytes=10**6)
     assert outbox.load() == [str(tmp_path / "outbox-00000007.lp")]
-    assert outbox.damaged_records == 1
-    assert outbox.damage_kept()
+    assert outbox.damage.records == 1
+    assert outbox.damage.kept()
     outbox.append("events", outbox_lines(0, 1))
     assert [p.name for p in tmp_path.glob("*outbox-*")] == ["outbox-00000008.lp"]
 
@@ -237,13 +237,13 @@ def test_a_segment_gone_while_running(tmp_path: Path) -> None:
     first.unlink()
     records = drain(outbox)
     assert records
-    assert outbox.damaged_records > 0
-    assert outbox.damaged_records + len(records) == 30
+    assert outbox.damage.records > 0
+    assert outbox.damage.records + len(records) == 30
     # An index that stays wrong after a rescan: the segment is given up.
     outbox.append("events", outbox_lines(200, 1))
     with patch.object(outbox_module, "_read_record", return_value=None):
         assert outbox.peek() is None
-    assert outbox.damaged_records + len(records) == 31
+    assert outbox.damage.records + len(records) == 31
 
 
 def test_sent_mark_that_fails_means_sent_again(tmp_path: Path) -> None:
@@ -270,7 +270,7 @@ def test_a_line_holding_a_newline_is_not_taken_for_damage(tmp_path: Path) -> Non
     again = Outbox(tmp_path, max_bytes=10**6)
     assert again.load() == []
     assert [r.lines for r in drain(again)] == [("m v=1i 1", "m v=2i 2", "m v=3i 3")]
-    assert again.damaged_records == 0
+    assert again.damage.records == 0
 
 
 def test_ack_of_a_batch_the_bound_dropped_meanwhile(tmp_path: Path) -> None:

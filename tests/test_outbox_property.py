@@ -148,7 +148,7 @@ class OutboxMachine(RuleBasedStateMachine):
     @rule(tear=st.booleans(), data=st.data())
     def restart(self, tear: bool, data: st.DataObject) -> None:
         """HA restarts; a power cut may have torn the newest record."""
-        self.counted += self.outbox.damaged_records
+        self.counted += self.outbox.damage.records
         if tear and (segments := self._segments()):
             path = segments[-1]
             spans = self._spans(path)
@@ -173,7 +173,7 @@ class OutboxMachine(RuleBasedStateMachine):
             # its segment comes up (after a restart): out of order.
             kept = [i for i in self.sent if i not in self.maybe]
             assert kept == sorted(kept)
-            assert self.counted + self.outbox.damaged_records >= len(lost)
+            assert self.counted + self.outbox.damage.records >= len(lost)
             assert (self.outbox.points, self.outbox.size) == (0, 0)
             # Damaged bytes are set aside, never deleted.
             if lost:

@@ -94,6 +94,13 @@ class DamagedFolder:
             self.records = max(self.records, records)
             self.bytes = max(self.bytes, size)
 
+    def kept(self) -> bool:
+        """Whether damaged bytes are kept aside (until a human removes them)."""
+        try:
+            return any(self.directory.iterdir())
+        except OSError:
+            return False
+
     def bound(self, newest: Path) -> None:
         """Drop the oldest entries past the bound, then the newest's tail."""
         dropped = entries = 0

@@ -418,21 +418,9 @@ class Outbox:
         return self._quarantine.lines
 
     @property
-    def damaged_records(self) -> int:
-        """Unsent records lost to damage (their bytes set aside)."""
-        return self._damage.records
-
-    @property
-    def damaged_dropped(self) -> int:
-        """Set-aside bytes dropped to keep ``damaged/`` within its bound."""
-        return self._damage.dropped
-
-    def damage_kept(self) -> bool:
-        """Whether damaged bytes are kept aside (until a human removes them)."""
-        try:
-            return any(self._damage.directory.iterdir())
-        except OSError:
-            return False
+    def damage(self) -> DamageKeeper:
+        """The ``damaged/`` folder and its counts (read them, do not set)."""
+        return self._damage
 
     def snapshot(self) -> tuple[int, int]:
         """(points, bytes) waiting, read under the lock."""

@@ -38,7 +38,7 @@ class Spooler:
         except Exception as err:  # noqa: BLE001 - new points still get a new file
             LOGGER.error("Cannot read the outbox in %s: %s", outbox.directory, err)
         await self.async_refresh()
-        kept = await self._parts.hass.async_add_executor_job(outbox.damage_kept)
+        kept = await self._parts.hass.async_add_executor_job(outbox.damage.kept)
         if not kept:
             self._parts.problems.damage_resolved()
 
