@@ -445,6 +445,9 @@ class FakeTransport:
     def abort_writes(self) -> None:
         """Nothing runs for long here."""
 
+    def release_writes(self) -> None:
+        """Nothing is held between writes here."""
+
     def close(self) -> None:
         """The writer closed its client."""
         self.closed = True
