@@ -28,7 +28,6 @@ from .const import (
     RETRY_MAX_DELAY,
     RETRY_MAX_JITTER,
     RETRY_MAX_RETRIES,
-    WRITE_CLIENT_HOLD,
 )
 from .influx import InfluxClient
 from .influx.errors import WriteError
@@ -87,7 +86,6 @@ class Delivery:
         self._sender = Sender(hass, client, batcher, spooler, log)
         self._lock = asyncio.Lock()
         self._unsub_retry: CALLBACK_TYPE | None = None
-        self._unsub_release: CALLBACK_TYPE | None = None
         self._state = DeliveryState.ONLINE
         # What was known of the server when a close began: a close still
         # logs an outage it is the first to meet.
@@ -152,6 +150,7 @@ class Delivery:
         """
         batcher = self._batcher
         async with self._lock:
+            self._sender.hold_client()
             # Each drain starts with the outbox: its records are the oldest.
             replay_turn = True
             while self._unsub_retry is None and self._state is not (
@@ -177,28 +176,8 @@ class Delivery:
                 if not going_on:
                     break
             batcher.settle()
-        self._release_later()
-
-    @callback
-    def _release_later(self) -> None:
-        """Close the write client if no drain begins within a while.
-
-        Held idle that long, its threads cost about what closing it and
-        opening it again do: a burst keeps one client, a quiet home none.
-        """
-        if self._unsub_release:
-            self._unsub_release()
-        self._unsub_release = None
         if self._state is not DeliveryState.CLOSED:
-            self._unsub_release = async_call_later(
-                self._hass, WRITE_CLIENT_HOLD, self._async_on_release_timer
-            )
-
-    @callback
-    def _async_on_release_timer(self, _now: datetime) -> None:
-        self._unsub_release = None
-        if not self.busy:
-            self._hass.async_add_executor_job(self._client.release_writes)
+            self._sender.release_client_later()
 
     async def _async_step(self, *, replay: bool) -> bool:
         """One request and what it means; False when draining should stop."""
@@ -302,7 +281,7 @@ class Delivery:
         was = self._state
         self._enter(DeliveryState.CLOSED)
         self.cancel_retry()
-        self._release_later()
+        self._sender.hold_client()
         abort = self._hass.loop.call_later(
             max(deadline - CLOSE_SPOOL_MARGIN, deadline / 2), self._client.abort_writes
         )

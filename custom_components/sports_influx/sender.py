@@ -8,12 +8,15 @@ batch in flight; what an outcome means for the writer's state is for
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum, auto
 import time
 
-from homeassistant.core import HomeAssistant
+from homeassistant.core import CALLBACK_TYPE, HomeAssistant, callback
+from homeassistant.helpers.event import async_call_later
 
 from .batcher import Batch, Batcher
+from .const import WRITE_CLIENT_HOLD
 from .influx import InfluxClient
 from .influx.errors import WriteError
 from .problems import OnceLog
@@ -72,6 +75,7 @@ class Sender:
         self._batcher = batcher
         self._spooler = spooler
         self._log = log
+        self._unsub_release: CALLBACK_TYPE | None = None
 
     async def async_write_head(self) -> Sent:
         """Write the head batch once.
@@ -141,6 +145,30 @@ class Sender:
         await spooler.async_quarantine(failure, lines)
         await spooler.async_refresh()
         return Sent(Outcome.DONE)
+
+    @callback
+    def hold_client(self) -> None:
+        """Keep the write client open: requests follow (or the writer closes)."""
+        if self._unsub_release:
+            self._unsub_release()
+            self._unsub_release = None
+
+    @callback
+    def release_client_later(self) -> None:
+        """Close the write client unless a drain begins within a while.
+
+        Held idle that long, its threads cost about what closing it and
+        opening it again do: a burst keeps one client, a quiet home none.
+        """
+        self.hold_client()
+        self._unsub_release = async_call_later(
+            self._hass, WRITE_CLIENT_HOLD, self._async_release
+        )
+
+    @callback
+    def _async_release(self, _now: datetime) -> None:
+        self._unsub_release = None
+        self._hass.async_add_executor_job(self._client.release_writes)
 
     def _write_blocking(
         self, retention: RetentionClass, lines: list[str]
