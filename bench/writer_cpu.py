@@ -6,8 +6,9 @@ A ``SportsInfluxWriter`` writes to the real stack at ``loop_cost.py``'s rate
 figure is the CPU of every thread but the loop's during the window, per
 point. Modes, interleaved and repeated (medians):
 
-- hold: as shipped, the client closed once no write began for
-  ``WRITE_CLIENT_HOLD`` seconds;
+- hold: as shipped, the client closed after a timed flush, and after a
+  burst of whole batches once no write began for ``WRITE_CLIENT_HOLD``
+  seconds;
 - held: never closed between writes (its gRPC threads run throughout);
 - immediate: closed as soon as each drain ends.
 """

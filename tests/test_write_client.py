@@ -18,6 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 )
 
 from custom_components.sports_influx.const import (
+    CONF_BATCH_SIZE,
     CONF_DATABASE,
     DOMAIN,
     WRITE_CLIENT_HOLD,
@@ -66,13 +67,14 @@ def write_client(url: str, database: str) -> WriteClient:
 async def test_a_drained_writer_holds_no_grpc_threads(
     hass: HomeAssistant, stack, database: str
 ) -> None:
-    """Set up, the writer holds no client; a flush opens one, which is kept
-    while writes follow one another and closed once none has begun for
-    WRITE_CLIENT_HOLD seconds."""
+    """Set up, the writer holds no client. Whole batches in a row share one,
+    closed once none has begun for WRITE_CLIENT_HOLD seconds; a flush
+    closes it as soon as it has written."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=f"{stack.url}/{database}",
         data={CONF_HOST: stack.url, CONF_TOKEN: "t", CONF_DATABASE: database},
+        options={CONF_BATCH_SIZE: 10},
     )
     entry.add_to_hass(hass)
     assert await hass.config_entries.async_setup(entry.entry_id)
@@ -81,24 +83,22 @@ async def test_a_drained_writer_holds_no_grpc_threads(
     assert await no_grpc_threads_soon(hass)
 
     for n in range(3):
-        writer.async_enqueue([nfl_score(n)])
-        await writer.async_flush()
+        # A whole batch: written at once, by a drain of its own.
+        writer.async_enqueue([nfl_score(10 * n + k) for k in range(10)])
+        await hass.async_block_till_done()
+        assert writer.stats.points_written == 10 * (n + 1)
         async_fire_time_changed(hass, dt_util.utcnow() + HOLD / 2)
         await hass.async_block_till_done()
         assert grpc_threads()
     async_fire_time_changed(hass, dt_util.utcnow() + HOLD * 2)
     await hass.async_block_till_done()
     assert await no_grpc_threads_soon(hass)
-    assert writer.stats.points_written == 3
 
-    # The next write opens a client again.
-    writer.async_enqueue([nfl_score(3)])
+    writer.async_enqueue([nfl_score(30)])
     await writer.async_flush()
-    assert grpc_threads()
-    async_fire_time_changed(hass, dt_util.utcnow() + HOLD * 2)
     await hass.async_block_till_done()
     assert await no_grpc_threads_soon(hass)
-    assert writer.stats.points_written == 4
+    assert writer.stats.points_written == 31
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

@@ -154,15 +154,18 @@ class Sender:
             self._unsub_release = None
 
     @callback
-    def release_client_later(self) -> None:
-        """Close the write client unless a drain begins within a while.
+    def release_client_later(self, *, burst: bool) -> None:
+        """Close the write client unless a drain begins meanwhile.
 
-        Held idle that long, its threads cost about what closing it and
-        opening it again do: a burst keeps one client, a quiet home none.
+        After a drain of whole batches (a burst, or a backfill between its
+        chunks) more are likely to follow: the client is held while idle
+        threads cost less than closing and opening it again. After a timed
+        or explicit flush the next one is a flush interval away: it is
+        closed at once.
         """
         self.hold_client()
         self._unsub_release = async_call_later(
-            self._hass, WRITE_CLIENT_HOLD, self._async_release
+            self._hass, WRITE_CLIENT_HOLD if burst else 0, self._async_release
         )
 
     @callback
