@@ -68,9 +68,9 @@ MAX_REQUEST_BYTES: Final = 1_000_000
 # requests (split and resend): at most this many refused ones per write;
 # what is still unresolved then is quarantined as it is.
 MAX_REFUSED_REQUESTS: Final = 100
-# After a burst, the write client is closed once no write has begun for
-# this long (seconds): it holds gRPC threads while open, whose idle cost
-# over this time is about that of closing and opening it again.
+# Drains this close together (seconds) keep one write client, closed once
+# none has begun for as long: it holds gRPC threads while open, whose idle
+# cost over this time is about that of closing and opening it again.
 WRITE_CLIENT_HOLD: Final = 5.0
 # At close, writes still in flight this long before the deadline are ended,
 # leaving the time to keep what is unwritten in the outbox.

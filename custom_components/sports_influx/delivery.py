@@ -177,7 +177,7 @@ class Delivery:
                     break
             batcher.settle()
         if self._state is not DeliveryState.CLOSED:
-            self._sender.release_client_later(burst=full_only)
+            self._sender.release_client_later()
 
     async def _async_step(self, *, replay: bool) -> bool:
         """One request and what it means; False when draining should stop."""

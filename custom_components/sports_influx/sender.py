@@ -76,6 +76,7 @@ class Sender:
         self._spooler = spooler
         self._log = log
         self._unsub_release: CALLBACK_TYPE | None = None
+        self._drained_at = -WRITE_CLIENT_HOLD
 
     async def async_write_head(self) -> Sent:
         """Write the head batch once.
@@ -154,16 +155,18 @@ class Sender:
             self._unsub_release = None
 
     @callback
-    def release_client_later(self, *, burst: bool) -> None:
+    def release_client_later(self) -> None:
         """Close the write client unless a drain begins meanwhile.
 
-        After a drain of whole batches (a burst, or a backfill between its
-        chunks) more are likely to follow: the client is held while idle
-        threads cost less than closing and opening it again. After a timed
-        or explicit flush the next one is a flush interval away: it is
-        closed at once.
+        Drains close together (a burst, a backfill between its chunks) keep
+        one client while its idle threads cost less than closing and opening
+        it again; after a drain on its own (a quiet home's timed flush) it
+        is closed at once.
         """
         self.hold_client()
+        now = self._hass.loop.time()
+        burst = now - self._drained_at < WRITE_CLIENT_HOLD
+        self._drained_at = now
         self._unsub_release = async_call_later(
             self._hass, WRITE_CLIENT_HOLD if burst else 0, self._async_release
         )
