@@ -6,8 +6,8 @@ A ``SportsInfluxWriter`` writes to the real stack at ``loop_cost.py``'s rate
 figure is the CPU of every thread but the loop's during the window, per
 point. Modes, interleaved and repeated (medians):
 
-- hold: as shipped, the client closed at once after a drain on its own,
-  ``WRITE_CLIENT_HOLD`` seconds after the last of drains closer together;
+- hold: as shipped, the client closed once no drain has begun for
+  ``WRITE_CLIENT_HOLD`` seconds;
 - held: never closed between writes (its gRPC threads run throughout);
 - immediate: closed as soon as each drain ends.
 """

@@ -67,9 +67,8 @@ def write_client(url: str, database: str) -> WriteClient:
 async def test_a_drained_writer_holds_no_grpc_threads(
     hass: HomeAssistant, stack, database: str
 ) -> None:
-    """Set up, the writer holds no client. A drain on its own closes it as
-    soon as it has written; drains in a row share one, closed once none has
-    begun for WRITE_CLIENT_HOLD seconds."""
+    """Set up, the writer holds no client. Drains in a row share one, closed
+    once none has begun for WRITE_CLIENT_HOLD seconds."""
     entry = MockConfigEntry(
         domain=DOMAIN,
         unique_id=f"{stack.url}/{database}",
@@ -82,26 +81,26 @@ async def test_a_drained_writer_holds_no_grpc_threads(
     writer = entry.runtime_data.writer
     assert await no_grpc_threads_soon(hass)
 
-    writer.async_enqueue([nfl_score(0)])
-    await writer.async_flush()
-    await hass.async_block_till_done()
-    assert await no_grpc_threads_soon(hass)
-    assert writer.stats.points_written == 1
-
     for n in range(3):
         # A whole batch: written at once, by a drain of its own.
-        writer.async_enqueue([nfl_score(10 * n + k) for k in range(1, 11)])
+        writer.async_enqueue([nfl_score(10 * n + k) for k in range(10)])
         await hass.async_block_till_done()
-        assert writer.stats.points_written == 10 * (n + 1) + 1
+        assert writer.stats.points_written == 10 * (n + 1)
         async_fire_time_changed(hass, dt_util.utcnow() + HOLD / 2)
         await hass.async_block_till_done()
-        # The first follows the flush after the gRPC threads have gone,
-        # however long that took; the next ones follow it at once.
-        if n:
-            assert grpc_threads()
+        assert grpc_threads()
     async_fire_time_changed(hass, dt_util.utcnow() + HOLD * 2)
     await hass.async_block_till_done()
     assert await no_grpc_threads_soon(hass)
+
+    # A flush opens it again, for as long.
+    writer.async_enqueue([nfl_score(30)])
+    await writer.async_flush()
+    assert grpc_threads()
+    async_fire_time_changed(hass, dt_util.utcnow() + HOLD * 2)
+    await hass.async_block_till_done()
+    assert await no_grpc_threads_soon(hass)
+    assert writer.stats.points_written == 31
     assert await hass.config_entries.async_unload(entry.entry_id)
 
 

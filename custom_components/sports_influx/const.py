@@ -68,8 +68,8 @@ MAX_REQUEST_BYTES: Final = 1_000_000
 # requests (split and resend): at most this many refused ones per write;
 # what is still unresolved then is quarantined as it is.
 MAX_REFUSED_REQUESTS: Final = 100
-# Drains this close together (seconds) keep one write client, closed once
-# none has begun for as long: it holds gRPC threads while open, whose idle
+# The write client is closed once no drain has begun for this long
+# (seconds) after the last: it holds gRPC threads while open, whose idle
 # cost over this time is about that of closing and opening it again.
 WRITE_CLIENT_HOLD: Final = 5.0
 # At close, writes still in flight this long before the deadline are ended,

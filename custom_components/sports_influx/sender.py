@@ -76,7 +76,6 @@ class Sender:
         self._spooler = spooler
         self._log = log
         self._unsub_release: CALLBACK_TYPE | None = None
-        self._drained_at = -WRITE_CLIENT_HOLD
 
     async def async_write_head(self) -> Sent:
         """Write the head batch once.
@@ -158,17 +157,14 @@ class Sender:
     def release_client_later(self) -> None:
         """Close the write client unless a drain begins meanwhile.
 
-        Drains close together (a burst, a backfill between its chunks) keep
-        one client while its idle threads cost less than closing and opening
-        it again; after a drain on its own (a quiet home's timed flush) it
-        is closed at once.
+        Held idle for ``WRITE_CLIENT_HOLD``, its threads cost about what
+        closing it and opening it again do: drains closer together (a
+        burst, a backfill between its chunks) keep one client, and an idle
+        writer holds none.
         """
         self.hold_client()
-        now = self._hass.loop.time()
-        burst = now - self._drained_at < WRITE_CLIENT_HOLD
-        self._drained_at = now
         self._unsub_release = async_call_later(
-            self._hass, WRITE_CLIENT_HOLD if burst else 0, self._async_release
+            self._hass, WRITE_CLIENT_HOLD, self._async_release
         )
 
     @callback
