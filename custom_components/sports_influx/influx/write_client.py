@@ -63,8 +63,8 @@ class WriteClient:
     """Line protocol to one server; each request ended by a total deadline.
 
     The library's client is open only while there is something to send:
-    a request opens it, ``release`` closes it once the writer has drained
-    what waits. Its construction also starts a Flight (gRPC) query client,
+    a request opens it, ``release`` closes it once the writer has had
+    nothing to send for a while. Its construction also starts a Flight (gRPC) query client,
     which this one never uses and which the library has no public way to
     leave out; its threads keep waking up while the client is open, and
     stop when it is closed. One lock keeps a
@@ -172,8 +172,6 @@ class WriteClient:
                 )
         except InfluxDBError as err:
             raise write_error_from(err, self._refused_count) from err
-        except WriteError:
-            raise
         except Exception as err:  # urllib3 raises many kinds; all mean unreachable
             if deadline.passed:
                 # It may have landed: a retry writes the same points again.
