@@ -64,11 +64,11 @@ class WriteClient:
 
     The library's client is open only while there is something to send:
     a request opens it, ``release`` closes it once the writer has had
-    nothing to send for a while. Its construction also starts a Flight (gRPC) query client,
-    which this one never uses and which the library has no public way to
-    leave out; its threads keep waking up while the client is open, and
-    stop when it is closed. One lock keeps a
-    request and a close apart: no request meets a closed client.
+    nothing to send for a while. Its construction also starts a Flight
+    (gRPC) query client, which this one never uses and which the library
+    has no public way to leave out; its threads keep waking up while the
+    client is open, and stop when it is closed. One lock keeps a request
+    and a close apart: no request meets a closed client.
     """
 
     def __init__(
