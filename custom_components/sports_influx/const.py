@@ -69,9 +69,11 @@ MAX_REQUEST_BYTES: Final = 1_000_000
 # what is still unresolved then is quarantined as it is.
 MAX_REFUSED_REQUESTS: Final = 100
 # The write client is closed once no drain has begun for this long
-# (seconds) after the last: it holds gRPC threads while open, whose idle
-# cost over this time is about that of closing and opening it again.
-WRITE_CLIENT_HOLD: Final = 5.0
+# (seconds) after the last: it holds gRPC threads while open. Longer than
+# the default flush interval, so regular flushes keep one client (closing
+# and opening it costs more than its threads idle between them); a writer
+# with nothing to send holds none.
+WRITE_CLIENT_HOLD: Final = 15.0
 # At close, writes still in flight this long before the deadline are ended,
 # leaving the time to keep what is unwritten in the outbox.
 CLOSE_SPOOL_MARGIN: Final = 1.0

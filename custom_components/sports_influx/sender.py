@@ -157,10 +157,9 @@ class Sender:
     def release_client_later(self) -> None:
         """Close the write client unless a drain begins meanwhile.
 
-        Held idle for ``WRITE_CLIENT_HOLD``, its threads cost about what
-        closing it and opening it again do: drains closer together (a
-        burst, a backfill between its chunks) keep one client, and an idle
-        writer holds none.
+        Drains closer together than ``WRITE_CLIENT_HOLD`` (a burst, timed
+        flushes while a game is on, a backfill between its chunks) keep one
+        client; a writer with nothing to send holds none.
         """
         self.hold_client()
         self._unsub_release = async_call_later(
