@@ -828,6 +828,9 @@ class FakeTransport:
     def abort_writes(self) -> None:
         """Nothing runs for long here."""
 
+    def release_writes(self) -> None:
+        """Nothing is held between writes here."""
+
     def close(self) -> None:
         """The writer closed its client."""
         self.closed = True
@@ -849,3 +852,25 @@ REASON_OF: dict[Rule, str] = {
     Rule.NO_FIELDS: "no_fields",
     Rule.TIME_RANGE: "time_range",
 }
+
+
+def scores(prefix: str, count: int) -> list[str]:
+    """``count`` NFL score lines with game ids ``prefix0``, ``prefix1``..."""
+    stamp = int(KICKOFF.timestamp()) * 10**9
+    return [
+        f"nfl_scores,game_id={prefix}{n} home_score={n}i {stamp}" for n in range(count)
+    ]
+
+
+def grpc_threads() -> list[str]:
+    """Threads of this process that gRPC starts (Linux names them)."""
+    names = (p.read_text().strip() for p in Path("/proc/self/task").glob("*/comm"))
+    return [n for n in names if n.startswith(("grpc", "event_engine", "lifeguard"))]
+
+
+async def no_grpc_threads_soon(hass: HomeAssistant) -> bool:
+    """gRPC stops its threads shortly after its last client closes."""
+    deadline = time.monotonic() + 5
+    while grpc_threads() and time.monotonic() < deadline:
+        await hass.async_add_executor_job(time.sleep, 0.01)
+    return not grpc_threads()

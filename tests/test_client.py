@@ -39,7 +39,7 @@ from homeassistant.core import HomeAssistant
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 
 from .conftest import RECENT, select_from
-from .factories import requests_in
+from .factories import requests_in, scores
 
 
 def test_parse_version() -> None:
@@ -331,13 +331,6 @@ async def test_unparsable_retry_after(hass: HomeAssistant, fake_v3) -> None:
 
 
 KICKOFF_NS = int(RECENT.timestamp()) * 10**9
-
-
-def scores(prefix: str, count: int) -> list[str]:
-    return [
-        f"nfl_scores,game_id={prefix}{n} home_score={n}i {KICKOFF_NS}"
-        for n in range(count)
-    ]
 
 
 async def stack_client(hass: HomeAssistant, url: str, database: str) -> InfluxClient:

@@ -21,11 +21,15 @@ from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from custom_components.sports_influx import outbox_dir
 from custom_components.sports_influx.const import (
+    BACKFILL_BATCH_SIZE,
     CONF_BATCH_SIZE,
+    MAX_REQUEST_BYTES,
     STOP_FLUSH_TIMEOUT,
     UNLOAD_FLUSH_TIMEOUT,
 )
 from custom_components.sports_influx.influx import InfluxClient
+from custom_components.sports_influx.influx.splitting import by_bytes, line_bytes
+from custom_components.sports_influx.lineprotocol import record_line
 from custom_components.sports_influx.quarantine import REJECTED_FILE
 from custom_components.sports_influx.records import InjuryReport, League, Standing
 from custom_components.sports_influx.schema import RetentionClass
@@ -34,6 +38,7 @@ from homeassistant.const import EVENT_HOMEASSISTANT_STOP
 from homeassistant.core import HomeAssistant
 from homeassistant.exceptions import ServiceValidationError
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
+from homeassistant.util import dt as dt_util
 
 from .conftest import select_from
 from .factories import (
@@ -42,7 +47,9 @@ from .factories import (
     entry_for,
     nfl_player,
     nfl_score,
+    no_grpc_threads_soon,
     one_player_stats,
+    requests_in,
     setup,
 )
 
@@ -104,6 +111,41 @@ async def test_too_large_request_is_split(
     assert "413" in (outbox_dir(hass, entry.entry_id) / REJECTED_FILE).read_text()
     assert no_errors(caplog) == []
     await hass.config_entries.async_unload(entry.entry_id)
+
+
+async def test_a_default_nginx_takes_every_request(
+    hass: HomeAssistant, stack, database: str
+) -> None:
+    """Behind nginx's default body limit (1 MiB) a backfill goes out in
+    requests of up to MAX_REQUEST_BYTES, each taken as it is."""
+    url = stack.start_limited_proxy(1024 * 1024)
+    entry = entry_at(url, database)
+    writer = await set_up(hass, entry)
+    records = [
+        nfl_score(n, possession="ATL", down_distance="3rd & 10", time_remaining="2:00")
+        for n in range(2 * BACKFILL_BATCH_SIZE)
+    ]
+    await writer.async_backfill(records)
+
+    now = dt_util.utcnow()
+    lines = [record_line(r, now) for r in records]
+    runs = [
+        run
+        for start in range(0, len(lines), BACKFILL_BATCH_SIZE)
+        for run in by_bytes(
+            lines[start : start + BACKFILL_BATCH_SIZE], MAX_REQUEST_BYTES
+        )
+    ]
+    # Each chunk of the backfill is over MAX_REQUEST_BYTES, and its first
+    # request over half a MiB.
+    assert len(runs) == 4
+    assert min(sum(map(line_bytes, run)) for run in runs[::2]) > 512 * 1024
+    statuses = requests_in(stack.workdir / "limited-access.log", at_least=len(runs))
+    assert statuses == ["204"] * len(runs)
+    assert writer.stats.points_written == len(records)
+    assert len(select_from(stack, database, "nfl_scores")) == len(records)
+    await hass.config_entries.async_unload(entry.entry_id)
+    stack.stop_limited_proxy()
 
 
 async def test_lone_surrogate_is_refused_at_the_door(
@@ -483,6 +525,8 @@ async def test_close_while_a_connect_hangs(
         await hass.async_block_till_done()
         assert writer.stats.outbox_points == outbox.points == 5
         assert writer.stats.points_written == writer.stats.points_failed == 0
+        # The close was left to the request: it closed the client as it ended.
+        assert await no_grpc_threads_soon(hass)
     finally:
         filler.close()
         full.close()

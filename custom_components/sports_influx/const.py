@@ -59,13 +59,21 @@ MAX_PLAYERS: Final = 500
 MAX_INJURIES: Final = 500
 MAX_PLAYER_STATS: Final = 200
 ACTION_CHUNK: Final = 100
-# A request carries at most this much line protocol: well under the 1 MB
-# body limit reverse proxies apply by default (nginx's client_max_body_size).
-MAX_REQUEST_BYTES: Final = 512 * 1024
+# A request carries at most this much line protocol: under the 1 MiB
+# (1,048,576 bytes) body limit a default nginx applies (client_max_body_size
+# 1m). A proxy with a smaller limit answers 413: the request is halved, and
+# later ones keep the size that passed.
+MAX_REQUEST_BYTES: Final = 1_000_000
 # Finding which lines a server refused, without it naming them, costs
 # requests (split and resend): at most this many refused ones per write;
 # what is still unresolved then is quarantined as it is.
 MAX_REFUSED_REQUESTS: Final = 100
+# The write client is closed once no drain has begun for this long
+# (seconds) after the last: it holds gRPC threads while open. Longer than
+# the default flush interval, so regular flushes keep one client (closing
+# and opening it costs more than its threads idle between them); a writer
+# with nothing to send holds none.
+WRITE_CLIENT_HOLD: Final = 15.0
 # At close, writes still in flight this long before the deadline are ended,
 # leaving the time to keep what is unwritten in the outbox.
 CLOSE_SPOOL_MARGIN: Final = 1.0

@@ -128,6 +128,7 @@ class Delivery:
         """
         batcher = self._parts.batcher
         async with self._lock:
+            self._sender.hold_client()
             # Each drain starts with the outbox: its records are the oldest.
             replay_turn = True
             while not self._retry.pending and self._state is not (
@@ -153,6 +154,8 @@ class Delivery:
                 if not going_on:
                     break
             batcher.settle()
+        if self._state is not DeliveryState.CLOSED:
+            self._sender.release_client_later()
 
     async def _async_step(self, *, replay: bool) -> bool:
         """One request and what it means; False when draining should stop."""
@@ -259,6 +262,7 @@ class Delivery:
         was = self._state
         self._enter(DeliveryState.CLOSED)
         self.cancel_retry()
+        self._sender.hold_client()
         abort = parts.hass.loop.call_later(
             max(deadline - CLOSE_SPOOL_MARGIN, deadline / 2), parts.client.abort_writes
         )

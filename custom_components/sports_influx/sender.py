@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from enum import Enum, auto
 import time
 
+from homeassistant.core import callback
+
 from .batcher import Batch
+from .const import WRITE_CLIENT_HOLD
 from .influx.errors import WriteError
 from .parts import WriterParts
 from .schema import RetentionClass
 from .spooler import Spooler
+from .timer import OneShotTimer
 
 _AUTH_STATUS = frozenset({401, 403})
 _RETENTIONS = frozenset(c.value for c in RetentionClass)
@@ -59,6 +63,7 @@ class Sender:
         """Send what the batcher and ``spooler`` hold through the client."""
         self._parts = parts
         self._spooler = spooler
+        self._release = OneShotTimer(parts.hass, self._async_release)
 
     async def async_write_head(self) -> Sent:
         """Write the head batch once.
@@ -131,6 +136,25 @@ class Sender:
         await spooler.async_quarantine(failure, lines)
         await spooler.async_refresh()
         return Sent(Outcome.DONE)
+
+    @callback
+    def hold_client(self) -> None:
+        """Keep the write client open: requests follow (or the writer closes)."""
+        self._release.cancel()
+
+    @callback
+    def release_client_later(self) -> None:
+        """Close the write client unless a drain begins meanwhile.
+
+        Drains closer together than ``WRITE_CLIENT_HOLD`` (a burst, timed
+        flushes while a game is on, a backfill between its chunks) keep one
+        client; a writer with nothing to send holds none.
+        """
+        self._release.start(WRITE_CLIENT_HOLD)
+
+    @callback
+    def _async_release(self) -> None:
+        self._parts.hass.async_add_executor_job(self._parts.client.release_writes)
 
     def _write_blocking(
         self, retention: RetentionClass, lines: list[str]

@@ -206,12 +206,12 @@ class InfluxClient:
             return self._writes
 
     def prepare_write(self) -> None:
-        """Build the write client now (blocking: executor only).
+        """Load the write client's library now (blocking: executor only).
 
-        Called at setup, so the first score does not wait for the client's
-        construction, which costs more than serialising a batch.
+        Called at setup, so the first score does not wait for its import,
+        which costs more than serialising a batch.
         """
-        self._write_client().build()
+        self._write_client().prepare()
 
     def write(self, lines: Sequence[str], retention: RetentionClass) -> None:
         """Write line protocol; raise ``WriteError`` when the server refuses.
@@ -238,6 +238,11 @@ class InfluxClient:
         and it waits for no request.
         """
         self._write_client().abort()
+
+    def release_writes(self) -> None:
+        """Close the write client until the next write (executor only)."""
+        if self._writes is not None:
+            self._writes.release()
 
     def close(self) -> None:
         """Release the HTTP pool (a later write builds it again)."""

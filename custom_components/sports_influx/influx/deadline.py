@@ -169,13 +169,14 @@ def _pool(base: Any, connection: Any) -> Any:
     )
 
 
-def install(pool_manager: Any) -> None:
-    """Make a urllib3 pool manager's requests keep their thread's ``Deadline``.
+# urllib3 1.26 (HA 2025.4) has no type hints and 2.x does: the classes are
+# made at run time, the same for both, once.
+_POOL_CLASSES = {
+    "http": _pool(_urllib3.HTTPConnectionPool, _connection.HTTPConnection),
+    "https": _pool(_urllib3.HTTPSConnectionPool, _connection.HTTPSConnection),
+}
 
-    urllib3 1.26 (HA 2025.4) has no type hints and 2.x does: the classes
-    are made at run time, the same for both.
-    """
-    pool_manager.pool_classes_by_scheme = {
-        "http": _pool(_urllib3.HTTPConnectionPool, _connection.HTTPConnection),
-        "https": _pool(_urllib3.HTTPSConnectionPool, _connection.HTTPSConnection),
-    }
+
+def install(pool_manager: Any) -> None:
+    """Make a urllib3 pool manager's requests keep their thread's ``Deadline``."""
+    pool_manager.pool_classes_by_scheme = dict(_POOL_CLASSES)

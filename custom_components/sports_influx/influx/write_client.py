@@ -8,6 +8,7 @@ is imported when the client is first built, in the executor, not with HA.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+import threading
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -59,7 +60,16 @@ def write_error_from(err: InfluxDBError, refused_count: RefusedCount) -> WriteEr
 
 
 class WriteClient:
-    """Line protocol to one server; each request ended by a total deadline."""
+    """Line protocol to one server; each request ended by a total deadline.
+
+    The library's client is open only while there is something to send:
+    a request opens it, ``release`` closes it once the writer has had
+    nothing to send for a while. Its construction also starts a Flight
+    (gRPC) query client, which this one never uses and which the library
+    has no public way to leave out; its threads keep waking up while the
+    client is open, and stop when it is closed. One lock keeps a request
+    and a close apart: no request meets a closed client.
+    """
 
     def __init__(
         self,
@@ -74,7 +84,7 @@ class WriteClient:
         timeout: float,
         refused_count: RefusedCount,
     ) -> None:
-        """Remember the connection; nothing is built yet.
+        """Remember the connection; nothing is opened yet.
 
         ``v2_api``: write to ``/api/v2/write`` (1.8+, 2.x), not
         ``/api/v3/write_lp``; ``refused_count`` reads the server's refusals.
@@ -89,19 +99,24 @@ class WriteClient:
         self.timeout = timeout
         self._refused_count = refused_count
         self._client: InfluxDBClient3 | None = None
+        # Held by the request that runs, or by a close.
+        self._lock = threading.Lock()
         self._deadline: Deadline | None = None
         self._aborted = False
+        self._closed = False
 
-    def build(self) -> InfluxDBClient3:
-        """The library's client, built on first use (blocking: executor only)."""
+    @property
+    def is_open(self) -> bool:
+        """Whether the library's client, and so its gRPC threads, is open."""
+        return self._client is not None
+
+    def _open(self) -> InfluxDBClient3:
+        """The library's client, opened if needed (the lock held)."""
         if self._client is None:
             from influxdb_client_3 import InfluxDBClient3
 
             parts = urlsplit(self._host)
             port = parts.port or (443 if parts.scheme == "https" else 80)
-            # The library also opens a Flight (gRPC) query client, which this
-            # one never uses: it has no public way to leave it out, and its
-            # threads run until close().
             client = InfluxDBClient3(
                 host=self._host,
                 token=self._token or "none",
@@ -119,26 +134,44 @@ class WriteClient:
             self._client = client
         return self._client
 
+    def prepare(self) -> None:
+        """Load the library and open and close its client once (blocking).
+
+        Importing it (pyarrow, numpy, gRPC) costs far more than a request:
+        done at setup, the first write does not wait for it.
+        """
+        with self._lock:
+            self._open()
+            self._shut()
+
     def post(self, bucket: str, lines: Sequence[str]) -> None:
         """One request, ended at ``timeout`` whatever the server does."""
+        body = "\n".join(lines).encode("utf-8")
+        try:
+            with self._lock:
+                self._write(bucket, body)
+        finally:
+            if self._closed:
+                # Closed while this request ran: the close was left to it.
+                self.release()
+
+    def _write(self, bucket: str, body: bytes) -> None:
+        """The request itself (the lock held)."""
         from influxdb_client_3 import WritePrecision
         from influxdb_client_3.exceptions.exceptions import InfluxDBError
 
-        body = "\n".join(lines).encode("utf-8")
         deadline = Deadline(self.timeout)
         self._deadline = deadline
-        if self._aborted:
+        if self._aborted or self._closed:
             self._deadline = None
             raise WriteError("the writer is closing", status=None, retryable=True)
         try:
             with deadline:
-                self.build().write(
+                self._open().write(
                     record=body, database=bucket, write_precision=WritePrecision.NS
                 )
         except InfluxDBError as err:
             raise write_error_from(err, self._refused_count) from err
-        except WriteError:
-            raise
         except Exception as err:  # urllib3 raises many kinds; all mean unreachable
             if deadline.passed:
                 # It may have landed: a retry writes the same points again.
@@ -160,8 +193,31 @@ class WriteClient:
         if (deadline := self._deadline) is not None:
             deadline.expire()
 
+    def release(self) -> None:
+        """Close the library's client until the next request (blocking).
+
+        Never waits for a request: one that runs now belongs to a drain,
+        which releases the client as it ends, or to a closing writer,
+        whose request closes it as it ends.
+        """
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self._shut()
+        finally:
+            self._lock.release()
+
     def close(self) -> None:
-        """Release the HTTP pool and the library's query client."""
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        """Refuse further requests and close the library's client.
+
+        Never waits: a request that cannot be ended (a connect that hangs)
+        closes the client as it ends.
+        """
+        self._closed = True
+        self.release()
+
+    def _shut(self) -> None:
+        """Close the library's client, if open (the lock held)."""
+        client, self._client = self._client, None
+        if client is not None:
+            client.close()
