@@ -30,7 +30,11 @@ CONF_OUTBOX_MAX_MB: Final = "outbox_max_mb"
 # are dropped past it.
 REJECTED_MAX_BYTES: Final = 1024 * 1024
 
-DEFAULT_BATCH_SIZE: Final = 100
+# A batch is written when it holds this many points or when the flush
+# interval passes. InfluxDB advises thousands of lines per write: a live game
+# does not fill one between two flushes, a burst does, and a request stays
+# within MAX_REQUEST_BYTES whatever the batch.
+DEFAULT_BATCH_SIZE: Final = 1000
 DEFAULT_OUTBOX_MAX_MB: Final = 50
 DEFAULT_FLUSH_INTERVAL: Final = 10  # seconds
 
@@ -69,11 +73,11 @@ MAX_REQUEST_BYTES: Final = 1_000_000
 # what is still unresolved then is quarantined as it is.
 MAX_REFUSED_REQUESTS: Final = 100
 # The write client is closed once no drain has begun for this long
-# (seconds) after the last: it holds gRPC threads while open. Longer than
-# the default flush interval, so regular flushes keep one client (closing
-# and opening it costs more than its threads idle between them); a writer
-# with nothing to send holds none.
-WRITE_CLIENT_HOLD: Final = 15.0
+# (seconds) after the last: it holds gRPC threads while open. Drains closer
+# together (a burst, a backfill's chunks) keep one client; between two timed
+# flushes it is closed, since opening it again costs about what its threads
+# take idle over a few seconds; a writer with nothing to send holds none.
+WRITE_CLIENT_HOLD: Final = 2.0
 # At close, writes still in flight this long before the deadline are ended,
 # leaving the time to keep what is unwritten in the outbox.
 CLOSE_SPOOL_MARGIN: Final = 1.0

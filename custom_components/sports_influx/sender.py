@@ -146,9 +146,9 @@ class Sender:
     def release_client_later(self) -> None:
         """Close the write client unless a drain begins meanwhile.
 
-        Drains closer together than ``WRITE_CLIENT_HOLD`` (a burst, timed
-        flushes while a game is on, a backfill between its chunks) keep one
-        client; a writer with nothing to send holds none.
+        Drains closer together than ``WRITE_CLIENT_HOLD`` (a burst, a
+        backfill between its chunks) keep one client; a writer with nothing
+        to send holds none.
         """
         self._release.start(WRITE_CLIENT_HOLD)
 
