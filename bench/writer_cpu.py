@@ -1,7 +1,7 @@
 """Writer CPU per point with influxdb3-python's client held or let go.
 
 A ``SportsInfluxWriter`` writes to the real stack at ``loop_cost.py``'s rate
-(428 points in 10 s, batches of 100, flush interval 10 s; ``--points`` and
+(428 points in 10 s, the default batch size and flush interval; ``--points`` and
 ``--seconds`` give a quieter home), in one in-process Home Assistant. The
 figure is the CPU of every thread but the loop's during the window, per
 point. Modes, interleaved and repeated (medians):
@@ -54,7 +54,9 @@ async def one_run(
         )
         if mode == "held":
             client.release_writes = lambda: None  # type: ignore[method-assign]
-        writer = SportsInfluxWriter(hass, client, batch_size=100, flush_interval=10)
+        writer = SportsInfluxWriter(
+            hass, client, batch_size=const.DEFAULT_BATCH_SIZE, flush_interval=10
+        )
         writer.async_start()
         loop_thread = threading.get_ident()
         _, other_before = cpu_ns(loop_thread)
