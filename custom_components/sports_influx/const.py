@@ -104,7 +104,8 @@ def store_key(entry_id: str, name: str) -> str:
 STORE_NAMES = ("server", "dedupe")
 
 # Bound of ``damaged/``, the outbox bytes set aside for a human: a damaged
-# segment is set aside whole (segments close past 1 MiB), so this keeps the
-# last few damaged segments while a disk that keeps corrupting cannot fill
-# up, and stays small beside the outbox's own bound (50 MB by default).
-DAMAGED_MAX_BYTES: Final = 4 * 1024 * 1024
+# segment is set aside whole (segments close past four requests' worth), so
+# this keeps the last few damaged segments while a disk that keeps
+# corrupting cannot fill up, and stays small beside the outbox's own bound
+# (50 MB by default).
+DAMAGED_MAX_BYTES: Final = 16 * 1024 * 1024

@@ -40,7 +40,7 @@ import shutil
 import threading
 import zlib
 
-from .const import LOGGER
+from .const import LOGGER, MAX_REQUEST_BYTES
 from .damage import DamagedFolder, aside_path
 from .quarantine import REJECTED_FILE, TMP_SUFFIX, Quarantine, write_new
 
@@ -49,8 +49,10 @@ ACKED = b"ACK"
 SEGMENT_PREFIX = "outbox-"
 SEGMENT_SUFFIX = ".lp"
 DAMAGED_DIR = "damaged"
-# A segment is closed (and a new one started) past this size.
-SEGMENT_BYTES = 1024 * 1024
+# A segment is closed (and a new one started) past this size: several
+# records of the largest request fit in one, so a torn tail costs one record
+# and not a segment's only one.
+SEGMENT_BYTES = 4 * MAX_REQUEST_BYTES
 _SEGMENT_RE = re.compile(rf"^{SEGMENT_PREFIX}(\d+){re.escape(SEGMENT_SUFFIX)}$")
 _HEADER_MAX = 200
 # Headers in a damaged stretch, their magic with at most one damaged byte:
