@@ -245,6 +245,6 @@ class InfluxClient:
             self._writes.release()
 
     def close(self) -> None:
-        """Release the HTTP pool (a later write builds it again)."""
+        """Close the write client for good: later writes are refused."""
         if self._writes is not None:
             self._writes.close()
